@@ -1,0 +1,19 @@
+# The two commands of the README. Both install what they need (uv, then the locked environment).
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+
+.PHONY: run test lint uv
+
+uv:
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --user --quiet uv
+
+run: uv
+	$(UV) sync --frozen
+	$(UV) run python -m dagster_project.sample
+
+test: uv
+	$(UV) sync --frozen
+	$(UV) run pytest
+
+lint: uv
+	$(UV) run ruff check . && $(UV) run ruff format --check .

@@ -1,0 +1,26 @@
+with
+
+source as (
+
+    select * from {{ source('github', 'candidates') }}
+
+),
+
+renamed as (
+
+    select
+        candidate_list,
+        line_number,
+        raw_value,
+        repo_id,
+        lower(repo_id) as repo_id_lower,
+        candidate_type,
+        is_valid,
+        problem,
+        loaded_at
+
+    from source
+
+)
+
+select * from renamed

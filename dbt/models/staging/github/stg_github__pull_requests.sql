@@ -1,0 +1,35 @@
+with
+
+source as (
+
+    select * from {{ source('github', 'issues') }}
+
+),
+
+renamed as (
+
+    select
+        repo_id || '#' || number as pull_request_key,
+        repo_id,
+        number as pull_request_number,
+        title,
+        body,
+        author_login,
+        state,
+        labels,
+        assignees,
+        comments_count,
+        created_at,
+        updated_at,
+        closed_at,
+        closed_by_login,
+        pull_request_merged_at as merged_at,
+        pull_request_merged_at is not null as is_merged,
+        html_url
+
+    from source
+    where is_pull_request
+
+)
+
+select * from renamed

@@ -1,0 +1,42 @@
+with
+
+source as (
+
+    select * from {{ source('github', 'repositories') }}
+
+),
+
+renamed as (
+
+    select
+        repo_id,
+        status as metadata_status,
+        status_detail,
+        github_id,
+        full_name,
+        created_at,
+        pushed_at,
+        updated_at,
+        stargazers_count as stars,
+        -- GitHub's watchers_count is the star count (the study's "watchers"); the real number of
+        -- watchers is subscribers_count.
+        watchers_count,
+        subscribers_count,
+        forks_count as forks,
+        open_issues_count as open_issues,
+        size_kb,
+        default_branch,
+        is_archived,
+        is_fork,
+        language,
+        topics,
+        commits_count as commits,
+        contributors_count as contributors,
+        fetched_at,
+        api_base_url
+
+    from source
+
+)
+
+select * from renamed

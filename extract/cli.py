@@ -1,0 +1,41 @@
+"""Command line for extraction: ``mms-extract <command>`` (see ``--help``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from extract import landing
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    landing.ensure_landing(args.landing_dir)
+    print(f"landing initialised at {args.landing_dir}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mms-extract", description=__doc__)
+    parser.add_argument(
+        "--landing-dir",
+        type=Path,
+        default=None,
+        help="landing directory (default: $MMS_LANDING_DIR or data/landing)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="create every landing table with its schema file")
+    init.set_defaults(func=_cmd_init)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.landing_dir is None:
+        args.landing_dir = landing.landing_root()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Landing schemas of the GitHub domain (see docs/landing-contract.md)."""
+
+import pyarrow as pa
+
+_TS = pa.timestamp("us", tz="UTC")
+
+GITHUB_SCHEMAS: dict[str, pa.Schema] = {
+    # The candidate list as loaded (one file per load, named after the list): invalid rows are kept
+    # with their problem so nothing the user gave is dropped silently.
+    "github/candidates": pa.schema(
+        [
+            ("candidate_list", pa.string()),
+            ("line_number", pa.int32()),
+            ("raw_value", pa.string()),
+            ("repo_id", pa.string()),
+            ("candidate_type", pa.string()),
+            ("is_valid", pa.bool_()),
+            ("problem", pa.string()),
+            ("loaded_at", _TS),
+        ]
+    ),
+    # Repository metadata, one row per candidate (one file per candidate repository).
+    "github/repositories": pa.schema(
+        [
+            ("repo_id", pa.string()),
+            ("status", pa.string()),
+            ("status_detail", pa.string()),
+            ("github_id", pa.int64()),
+            ("full_name", pa.string()),
+            ("created_at", _TS),
+            ("pushed_at", _TS),
+            ("updated_at", _TS),
+            ("stargazers_count", pa.int64()),
+            ("watchers_count", pa.int64()),
+            ("subscribers_count", pa.int64()),
+            ("forks_count", pa.int64()),
+            ("open_issues_count", pa.int64()),
+            ("size_kb", pa.int64()),
+            ("default_branch", pa.string()),
+            ("is_archived", pa.bool_()),
+            ("is_fork", pa.bool_()),
+            ("language", pa.string()),
+            ("topics", pa.list_(pa.string())),
+            ("commits_count", pa.int64()),
+            ("contributors_count", pa.int64()),
+            ("fetched_at", _TS),
+            ("api_base_url", pa.string()),
+        ]
+    ),
+    # Closed issues and closed pull requests (GitHub's issues endpoint returns both), one file per
+    # repository.
+    "github/issues": pa.schema(
+        [
+            ("repo_id", pa.string()),
+            ("number", pa.int64()),
+            ("is_pull_request", pa.bool_()),
+            ("title", pa.string()),
+            ("body", pa.string()),
+            ("author_login", pa.string()),
+            ("state", pa.string()),
+            ("state_reason", pa.string()),
+            ("labels", pa.list_(pa.string())),
+            ("assignees", pa.list_(pa.string())),
+            ("comments_count", pa.int64()),
+            ("created_at", _TS),
+            ("updated_at", _TS),
+            ("closed_at", _TS),
+            ("closed_by_login", pa.string()),
+            ("pull_request_merged_at", _TS),
+            ("html_url", pa.string()),
+        ]
+    ),
+    # Pull requests linked to an issue (fetched only for the items that need them, e.g. sampled ones).
+    "github/issue_links": pa.schema(
+        [
+            ("repo_id", pa.string()),
+            ("issue_number", pa.int64()),
+            ("linked_repo_id", pa.string()),
+            ("linked_number", pa.int64()),
+            ("link_kind", pa.string()),
+            ("fetched_at", _TS),
+        ]
+    ),
+    # Provenance and resumption state of each repository's issue crawl.
+    "github/issue_crawls": pa.schema(
+        [
+            ("repo_id", pa.string()),
+            ("api_base_url", pa.string()),
+            ("since", _TS),
+            ("next_since", _TS),
+            ("etag", pa.string()),
+            ("is_complete", pa.bool_()),
+            ("pages_fetched", pa.int64()),
+            ("requests_made", pa.int64()),
+            ("issues_landed", pa.int64()),
+            ("pull_requests_landed", pa.int64()),
+            ("extracted_at", _TS),
+        ]
+    ),
+}

@@ -1,0 +1,53 @@
+"""Repository ids (``owner/name``) as GitHub allows them, and their file-system form.
+
+A repository id reaches file paths (landing partitions, mirrors) and Dagster partition keys, so it is
+validated before anything touches the disk: ``../x`` or ``-rf/x`` must never become a path or an argument.
+"""
+
+from __future__ import annotations
+
+import re
+
+# GitHub logins: 1-39 alphanumerics or single hyphens, not starting or ending with a hyphen.
+_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+# Repository names: alphanumerics, '-', '_' and '.', at most 100, and never '.' or '..'.
+_NAME = r"[A-Za-z0-9._-]{1,100}"
+_REPO_ID = re.compile(rf"(?P<owner>{_OWNER})/(?P<name>{_NAME})")
+
+
+class InvalidRepoId(ValueError):
+    """A repository id that is not ``owner/name`` in GitHub's allowed characters."""
+
+
+def parse_repo_id(value: object) -> tuple[str, str]:
+    """Return ``(owner, name)`` or raise :class:`InvalidRepoId` naming the bad value."""
+    if not isinstance(value, str):
+        raise InvalidRepoId(f"repository id {value!r} is not a string of the form owner/name")
+    match = _REPO_ID.fullmatch(value)
+    if match is None or match["name"] in {".", ".."} or match["name"].endswith(".git"):
+        raise InvalidRepoId(
+            f"invalid repository id {value!r}: expected owner/name with GitHub's allowed characters "
+            "(owner: letters, digits and single inner hyphens; name: letters, digits, '.', '-', '_')"
+        )
+    return match["owner"], match["name"]
+
+
+def validate_repo_id(value: object) -> str:
+    owner, name = parse_repo_id(value)
+    return f"{owner}/{name}"
+
+
+def repo_slug(repo_id: str) -> str:
+    """File-system and partition-safe form: ``owner__name``.
+
+    Unambiguous because owners never contain '_' and the first '__' is the separator.
+    """
+    owner, name = parse_repo_id(repo_id)
+    return f"{owner}__{name}"
+
+
+def repo_id_from_slug(slug: str) -> str:
+    owner, sep, name = slug.partition("__")
+    if not sep:
+        raise InvalidRepoId(f"{slug!r} is not a repository slug of the form owner__name")
+    return validate_repo_id(f"{owner}/{name}")

@@ -1,0 +1,43 @@
+import pytest
+
+from extract.repo_id import InvalidRepoId, parse_repo_id, repo_id_from_slug, repo_slug
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["mne-tools/mne-python", "skorch-dev/skorch", "a/b", "A1/x.y_z-0", "o/.github", "x/..a"],
+)
+def test_valid_ids_round_trip_through_their_slug(value):
+    assert repo_id_from_slug(repo_slug(value)) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "../x",
+        "a/b/c",
+        "-rf/x",
+        "x/..",
+        "x/.",
+        "",
+        "a",
+        "a/",
+        "/b",
+        "a b/c",
+        "a/b c",
+        "owner-/x",
+        "ow--ner/x",
+        "a_b/c",
+        "https://github.com/a/b",
+        "a/b.git",
+        "a/b\n",
+        None,
+        3,
+        "a" * 40 + "/x",
+        "a/" + "b" * 101,
+    ],
+)
+def test_invalid_ids_are_refused_naming_the_value(value):
+    with pytest.raises(InvalidRepoId) as err:
+        parse_repo_id(value)
+    assert repr(value) in str(err.value)
