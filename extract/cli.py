@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from extract import landing
+from extract.git import cli as git_cli
+from extract.github import cli as github_cli
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -26,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     init = commands.add_parser("init", help="create every landing table with its schema file")
     init.set_defaults(func=_cmd_init)
+    # Each domain adds its own commands, so extraction domains evolve without touching this file.
+    git_cli.register(commands)
+    github_cli.register(commands)
     return parser
 
 
