@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from extract import landing
+from extract.annotations import cli as annotations_cli
 from extract.git import cli as git_cli
 from extract.github import cli as github_cli
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Each domain adds its own commands, so extraction domains evolve without touching this file.
     git_cli.register(commands)
     github_cli.register(commands)
+    annotations_cli.register(commands)
     return parser
 
 
