@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-# GitHub logins: 1-39 alphanumerics or single hyphens, not starting or ending with a hyphen.
-_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+# GitHub logins: 1-39 alphanumerics or hyphens, not starting with a hyphen. Today's rules also forbid
+# a trailing hyphen and "--", but older accounts have them (the study's list has `see--/keras-centernet`).
+_OWNER = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}"
 # Repository names: alphanumerics, '-', '_' and '.', at most 100, and never '.' or '..'.
 _NAME = r"[A-Za-z0-9._-]{1,100}"
 _REPO_ID = re.compile(rf"(?P<owner>{_OWNER})/(?P<name>{_NAME})")
@@ -27,7 +28,7 @@ def parse_repo_id(value: object) -> tuple[str, str]:
     if match is None or match["name"] in {".", ".."} or match["name"].endswith(".git"):
         raise InvalidRepoId(
             f"invalid repository id {value!r}: expected owner/name with GitHub's allowed characters "
-            "(owner: letters, digits and single inner hyphens; name: letters, digits, '.', '-', '_')"
+            "(owner: letters, digits and hyphens, not first; name: letters, digits, '.', '-', '_')"
         )
     return match["owner"], match["name"]
 
