@@ -1,0 +1,263 @@
+"""Running git safely, and turning a source (local path or clone URL) into a local git directory.
+
+Every git call goes through :func:`run_git`: an argument list (never a shell), a scrubbed
+environment (no inherited ``GIT_DIR`` and friends, no credential prompts, no replace refs, no lazy
+fetch of missing objects), and errors that name the repository with credentials removed. User input
+reaches git only after ``--``/``--end-of-options`` or once it has been resolved to a full hash.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from extract.git.records import GitMiningError
+from extract.repo_id import repo_slug
+
+# Inherited variables that would silently point git at another repository or object store.
+_DROPPED_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_REPLACE_REF_BASE",
+)
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCP_LIKE = re.compile(r"^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:(?!//)")
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_HASH = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+
+
+def git_env(ceiling: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update(
+        GIT_TERMINAL_PROMPT="0",
+        GIT_ASKPASS="",
+        SSH_ASKPASS="",
+        # Replace refs and grafts would make the landed history differ from the repository's.
+        GIT_NO_REPLACE_OBJECTS="1",
+        # A partial clone must fail on a missing blob rather than reach for the network (git >= 2.44).
+        GIT_NO_LAZY_FETCH="1",
+        LC_ALL="C",
+    )
+    if ceiling is not None:
+        env["GIT_CEILING_DIRECTORIES"] = str(ceiling)
+    return env
+
+
+def scrub(text: str) -> str:
+    """Remove ``user:password@`` from every URL in ``text`` (tokens never reach logs or errors)."""
+    return _USERINFO.sub("", text)
+
+
+def scrub_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme and "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    return scrub(url)
+
+
+def is_url(source: str) -> bool:
+    return bool(_URL_SCHEME.match(source) or _SCP_LIKE.match(source))
+
+
+def run_git(
+    args: list[str],
+    *,
+    git_dir: Path | None = None,
+    repo_id: str,
+    what: str,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> bytes:
+    """Run ``git [--git-dir=...] args`` and return stdout; raise GitMiningError naming ``what``."""
+    cmd = ["git"]
+    if git_dir is not None:
+        cmd.append(f"--git-dir={git_dir}")
+    cmd += args
+    try:
+        done = subprocess.run(
+            cmd, input=input, capture_output=True, env=env or git_env(), check=False
+        )
+    except OSError as exc:
+        raise GitMiningError(f"{repo_id}: cannot run git for {what}: {exc}") from exc
+    if done.returncode != 0:
+        detail = scrub(done.stderr.decode("utf-8", "replace").strip())
+        raise GitMiningError(f"{repo_id}: git failed on {what}: {detail}")
+    return done.stdout
+
+
+def git_version() -> str:
+    out = subprocess.run(["git", "--version"], capture_output=True, check=True, env=git_env())
+    return out.stdout.decode().strip().removeprefix("git version ")
+
+
+@dataclass(frozen=True)
+class LocalRepository:
+    repo_id: str
+    git_dir: Path
+    #: what the extraction row records as the source: an absolute path or a scrubbed URL
+    source: str
+
+
+def open_local(repo_id: str, path: str | os.PathLike) -> LocalRepository:
+    """A local repository (bare or with a work tree) exactly at ``path``, never a parent of it."""
+    resolved = Path(path).expanduser().resolve()
+    if not resolved.is_dir():
+        raise GitMiningError(f"{repo_id}: source {str(path)!r} is not a directory")
+    # The ceiling stops git from discovering an enclosing repository above the given path.
+    env = git_env(ceiling=resolved.parent)
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"],
+            cwd=resolved,
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+    except OSError as exc:
+        raise GitMiningError(f"{repo_id}: cannot run git in {str(path)!r}: {exc}") from exc
+    if done.returncode != 0:
+        raise GitMiningError(
+            f"{repo_id}: source {str(path)!r} is not a git repository "
+            f"({done.stderr.decode('utf-8', 'replace').strip()})"
+        )
+    git_dir = Path(done.stdout.decode("utf-8", "surrogateescape").strip())
+    return LocalRepository(repo_id, git_dir, str(resolved))
+
+
+def open_source(
+    repo_id: str, source: str | os.PathLike, mirror_dir: Path | None
+) -> LocalRepository:
+    """Resolve ``source`` to a local git directory, cloning or refreshing a mirror for URLs."""
+    text = os.fspath(source)
+    if isinstance(text, str) and is_url(text):
+        if mirror_dir is None:
+            raise GitMiningError(
+                f"{repo_id}: source {scrub_url(text)!r} is a URL; a mirror directory is required"
+            )
+        return sync_mirror(repo_id, text, Path(mirror_dir))
+    return open_local(repo_id, text)
+
+
+def mirror_path(mirror_dir: Path, repo_id: str) -> Path:
+    return Path(mirror_dir).resolve() / f"{repo_slug(repo_id)}.git"
+
+
+def sync_mirror(repo_id: str, url: str, mirror_dir: Path) -> LocalRepository:
+    """Clone ``url`` into a bare mirror once; later calls ``git fetch --prune --force`` it.
+
+    The clone happens in a temporary directory renamed into place, so an interrupted clone never
+    leaves a half mirror. The stored remote URL is scrubbed; the URL with credentials is only
+    passed on the command line of clone and fetch.
+    """
+    shown = scrub_url(url)
+    target = mirror_path(mirror_dir, repo_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            run_git(
+                ["clone", "--bare", "--quiet", "--no-tags", "--", url, str(staging / "repo.git")],
+                repo_id=repo_id,
+                what=f"cloning {shown!r}",
+            )
+            clone = staging / "repo.git"
+            run_git(
+                ["remote", "set-url", "origin", shown],
+                git_dir=clone,
+                repo_id=repo_id,
+                what=f"configuring mirror {clone}",
+            )
+            os.replace(clone, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return LocalRepository(repo_id, target, shown)
+    repo = open_local(repo_id, target)
+    run_git(
+        [
+            "fetch",
+            "--prune",
+            "--force",
+            "--quiet",
+            "--no-tags",
+            "--",
+            url,
+            "+refs/heads/*:refs/heads/*",
+        ],
+        git_dir=repo.git_dir,
+        repo_id=repo_id,
+        what=f"fetching {shown!r} into {target}",
+    )
+    # The remote's default branch may have changed since the clone.
+    listing = run_git(
+        ["ls-remote", "--symref", "--", url, "HEAD"],
+        git_dir=repo.git_dir,
+        repo_id=repo_id,
+        what=f"reading the default branch of {shown!r}",
+    ).decode("utf-8", "replace")
+    for line in listing.splitlines():
+        if line.startswith("ref: ") and line.endswith("\tHEAD"):
+            branch = line[len("ref: ") : -len("\tHEAD")]
+            run_git(
+                ["symbolic-ref", "HEAD", branch],
+                git_dir=repo.git_dir,
+                repo_id=repo_id,
+                what=f"pointing HEAD of {target} at {branch}",
+            )
+    return LocalRepository(repo_id, repo.git_dir, shown)
+
+
+def resolve_head(repo: LocalRepository, ref: str | None) -> tuple[str, str | None]:
+    """``(ref name, commit hash)``; the hash is ``None`` for an empty repository."""
+    if ref is None:
+        symbolic = subprocess.run(
+            ["git", f"--git-dir={repo.git_dir}", "symbolic-ref", "-q", "HEAD"],
+            capture_output=True,
+            env=git_env(),
+            check=False,
+        )
+        ref_name = symbolic.stdout.decode().strip() or "HEAD"
+        probe = subprocess.run(
+            ["git", f"--git-dir={repo.git_dir}", "rev-parse", "-q", "--verify", "HEAD^{commit}"],
+            capture_output=True,
+            env=git_env(),
+            check=False,
+        )
+        if probe.returncode == 0:
+            return ref_name, probe.stdout.decode().strip()
+        refs = run_git(
+            ["for-each-ref", "--count=1", "--format=%(refname)"],
+            git_dir=repo.git_dir,
+            repo_id=repo.repo_id,
+            what="listing refs",
+        )
+        if not refs.strip():
+            return ref_name, None  # no commits at all: an empty repository
+        raise GitMiningError(
+            f"{repo.repo_id}: the default branch {ref_name!r} of {repo.source!r} has no commit; "
+            "pass ref= explicitly"
+        )
+    if not ref or ref.startswith("-") or "\0" in ref:
+        raise GitMiningError(f"{repo.repo_id}: invalid ref {ref!r}")
+    out = run_git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+        git_dir=repo.git_dir,
+        repo_id=repo.repo_id,
+        what=f"resolving ref {ref!r} in {repo.source!r}",
+    )
+    return ref, out.decode().strip()
+
+
+def is_full_hash(value: str) -> bool:
+    return bool(_HASH.match(value))

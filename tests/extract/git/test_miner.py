@@ -1,0 +1,338 @@
+import json
+import os
+import subprocess
+from datetime import UTC, datetime
+
+import pyarrow.parquet as pq
+import pytest
+
+from extract import landing
+from extract.git import miner
+from extract.git.gitlog import iter_commits
+from extract.git.miner import GitMiningError, mine_repository
+
+WEIRD_PATHS = [
+    "dir with space/file name.txt",
+    "ünïcødé/файл.py",
+    "quote\"d'name.md",
+    "tab\there.txt",
+    "new\nline.txt",
+]
+
+
+def build_varied(repo):
+    """Renames, copies, binary files, a type change, merges (one octopus), odd messages and paths."""
+    repo.write("a.py", "".join(f"line {i}\n" for i in range(40)))
+    repo.write("bin.dat", bytes(range(256)) * 4)
+    for name in WEIRD_PATHS:
+        repo.write(name, f"content of {name}\n")
+    repo.commit("root commit\n\nwith a body\n")
+    repo.git("mv", "a.py", "b.py")
+    repo.write("b.py", "".join(f"line {i}\n" for i in range(41)))
+    repo.write("c.py", "".join(f"line {i}\n" for i in range(40)) + "extra\n")
+    repo.write("bin.dat", bytes(range(255, -1, -1)) * 4)
+    repo.commit("")  # empty message, kept raw
+    latin1 = repo.raw_commit(b"caf\xe9 latin-1 without an encoding header\n")
+    declared = repo.raw_commit(b"caf\xe9 latin-1 declared\n", encoding="ISO-8859-1")
+    os.remove(repo.path / "dir with space/file name.txt")
+    os.symlink("b.py", repo.path / "tab\there.txt.link")
+    repo.commit("  spaces kept  \n\n\n")
+    os.remove(repo.path / "tab\there.txt.link")
+    repo.write("tab\there.txt.link", "now a file\n")
+    repo.commit("type change")
+    for branch in ("x", "y", "z"):
+        repo.git("checkout", "-q", "-b", branch, "main")
+        repo.write(f"{branch}.txt", f"{branch}\n" * 3)
+        repo.commit(f"work on {branch}")
+    repo.git("checkout", "-q", "main")
+    repo.write("main.txt", "main\n")
+    repo.commit("main moves on")
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "x")
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "y", "z")  # octopus
+    return repo.head(), latin1, declared
+
+
+def landed(root, table, repo_id="acme/widgets"):
+    return landing.read_partition(root, table, repo_id).to_pylist()
+
+
+def assert_matches_git(truth, root, repo_dir, repo_id="acme/widgets"):
+    commits = {row["commit_hash"]: row for row in landed(root, "git/commits", repo_id)}
+    files: dict[str, list] = {}
+    for row in landed(root, "git/modified_files", repo_id):
+        files.setdefault(row["commit_hash"], []).append(row)
+    expected = truth.all_commits(repo_dir)
+    assert sorted(commits) == sorted(expected)
+    for commit in expected:
+        fact, row = truth.commit(repo_dir, commit), commits[commit]
+        assert row["parent_hashes"] == fact["parents"]
+        for who, prefix in (("author", "author"), ("committer", "committer")):
+            name, email, seconds, offset = fact[who]
+            assert row[f"{prefix}_name"] == name
+            assert row[f"{prefix}_email"] == email
+            stamp = row["authored_at" if who == "author" else "committed_at"]
+            assert stamp == datetime.fromtimestamp(seconds, UTC)
+            assert row[f"{prefix}_tz_offset_minutes"] == offset
+        try:
+            assert row["message"] == fact["message"].decode("utf-8")
+            assert row["message_decoding_replaced"] is False
+        except UnicodeDecodeError:
+            assert row["message"] == fact["message"].decode("utf-8", "replace")
+            assert row["message_decoding_replaced"] is True
+        got = sorted(files.get(commit, []), key=lambda r: r["file_index"])
+        assert [r["file_index"] for r in got] == list(range(len(got)))
+        assert (
+            [{k: r[k] for k in fact["files"][0]} for r in got] == fact["files"]
+            if fact["files"]
+            else got == []
+        )
+        assert row["files_modified"] == len(fact["files"])
+        assert row["insertions"] == sum(f["added_lines"] for f in fact["files"])
+        assert row["deletions"] == sum(f["deleted_lines"] for f in fact["files"])
+    return commits, files
+
+
+def test_every_field_matches_git_on_a_varied_repository(truth, make_repo, tmp_path):
+    repo = make_repo()
+    head, latin1, declared = build_varied(repo)
+    result = mine_repository("acme/widgets", repo.path, tmp_path / "landing")
+    assert (result.mode, result.mined_head, result.previous_head) == ("full", head, None)
+    assert result.ref == "refs/heads/main"
+    commits, files = assert_matches_git(truth, tmp_path / "landing", repo.path)
+    assert result.commits == len(commits) == result.new_commits
+    assert result.modified_files == sum(len(v) for v in files.values())
+    kinds = {r["change_type"] for rows in files.values() for r in rows}
+    assert kinds == {"ADD", "DELETE", "MODIFY", "RENAME", "COPY", "TYPE_CHANGE"}
+    assert any(r["is_binary"] for rows in files.values() for r in rows)
+    paths = {r["new_path"] for rows in files.values() for r in rows}
+    assert set(WEIRD_PATHS) - {"dir with space/file name.txt"} <= paths
+    octopus = [c for c in commits.values() if len(c["parent_hashes"]) == 3]
+    assert len(octopus) == 1 and octopus[0]["files_modified"] == 2  # y.txt, z.txt vs first parent
+    assert any(c["message"] == "" for c in commits.values())
+    replaced = [h for h, c in commits.items() if c["message_decoding_replaced"]]
+    assert replaced == [latin1]
+    assert commits[latin1]["message"] == "caf\ufffd latin-1 without an encoding header\n"
+    assert commits[declared]["message"] == "café latin-1 declared\n"
+    extraction = landed(tmp_path / "landing", "git/extractions")[0]
+    assert extraction["mined_head"] == head and extraction["mode"] == "full"
+    assert json.loads(extraction["tool_versions"])["git"]
+    meta = pq.read_schema(result.paths["git/commits"]).metadata[miner.METADATA_KEY.encode()]
+    assert json.loads(meta)["mined_head"] == head
+
+
+def test_a_commit_touching_5000_files(truth, make_repo, tmp_path):
+    repo = make_repo()
+    repo.write("seed", "x\n")
+    repo.commit("seed")
+    for i in range(5000):
+        repo.write(f"pkg{i % 50}/m{i}.py", f"v = {i}\n")
+    big = repo.commit("5000 files")
+    mine_repository("acme/widgets", repo.path, tmp_path / "landing")
+    commits, files = assert_matches_git(truth, tmp_path / "landing", repo.path)
+    assert commits[big]["files_modified"] == 5000 == len(files[big])
+
+
+def test_empty_repository_lands_empty_partitions(make_repo, tmp_path):
+    repo = make_repo()
+    result = mine_repository("acme/widgets", repo.path, tmp_path / "landing")
+    assert (result.mined_head, result.commits, result.modified_files) == (None, 0, 0)
+    assert landed(tmp_path / "landing", "git/commits") == []
+    assert landed(tmp_path / "landing", "git/modified_files") == []
+    assert landed(tmp_path / "landing", "git/extractions")[0]["mode"] == "full"
+
+
+def test_one_commit_repository(truth, make_repo, tmp_path):
+    repo = make_repo()
+    repo.write("README", "hello\nworld\n")
+    head = repo.commit("only")
+    result = mine_repository("acme/widgets", str(repo.path / ".git"), tmp_path / "landing")
+    commits, files = assert_matches_git(truth, tmp_path / "landing", repo.path)
+    assert list(commits) == [head] and result.commits == 1
+    assert files[head][0]["change_type"] == "ADD" and files[head][0]["added_lines"] == 2
+
+
+def test_refresh_mines_only_new_commits_and_rerunning_is_idempotent(truth, make_repo, tmp_path):
+    root = tmp_path / "landing"
+    repo = make_repo()
+    build_varied(repo)
+    first = mine_repository("acme/widgets", repo.path, root)
+    again = mine_repository("acme/widgets", repo.path, root)
+    assert (again.mode, again.new_commits, again.commits) == ("unchanged", 0, first.commits)
+    assert again.extracted_at > first.extracted_at
+    repo.write("later.py", "one\ntwo\n")
+    repo.commit("later")
+    repo.write("later.py", "one\n")
+    new_head = repo.commit("later still")
+    seen = []
+    refreshed = mine_repository("acme/widgets", repo.path, root, log=seen.append)
+    assert (refreshed.mode, refreshed.new_commits, refreshed.dropped_commits) == (
+        "incremental",
+        2,
+        0,
+    )
+    assert refreshed.previous_head == first.mined_head and refreshed.mined_head == new_head
+    assert any("2 commits to mine" in line for line in seen)
+    commits, _ = assert_matches_git(truth, root, repo.path)
+    assert refreshed.commits == first.commits + 2 == len(commits)
+    before = sorted(map(str, landed(root, "git/modified_files")), key=str)
+    full = mine_repository("acme/widgets", repo.path, root, full_refresh=True)
+    assert full.mode == "full" and full.commits == refreshed.commits
+    assert sorted(map(str, landed(root, "git/modified_files")), key=str) == before
+
+
+def test_force_push_between_refreshes_drops_vanished_commits(truth, make_repo, tmp_path):
+    root, mirrors = tmp_path / "landing", tmp_path / "mirrors"
+    remote = make_repo("remote")
+    remote.write("f.txt", "1\n")
+    remote.commit("one")
+    remote.write("f.txt", "2\n")
+    remote.commit("two")
+    remote.write("f.txt", "3\n")
+    doomed = remote.commit("three")
+    url = f"file://{remote.path}"
+    first = mine_repository("acme/widgets", url, root, mirror_dir=mirrors)
+    assert first.commits == 3 and first.source == url
+    assert (mirrors / "acme__widgets.git").is_dir()
+    remote.git("reset", "-q", "--hard", "HEAD~2")
+    remote.write("g.txt", "new\n")
+    remote.commit("rewritten")
+    second = mine_repository("acme/widgets", url, root, mirror_dir=mirrors)
+    assert (second.mode, second.dropped_commits, second.new_commits) == ("incremental", 2, 1)
+    hashes = [r["commit_hash"] for r in landed(root, "git/commits")]
+    assert doomed not in hashes and sorted(hashes) == sorted(truth.all_commits(remote.path))
+    assert {r["commit_hash"] for r in landed(root, "git/modified_files")} <= set(hashes)
+    assert_matches_git(truth, root, remote.path)
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b/c", "-rf/x", "", "owner/..", "a/b.git"])
+def test_invalid_repository_ids_are_refused_by_name(bad, make_repo, tmp_path):
+    with pytest.raises(GitMiningError, match="invalid repository id|not a string"):
+        mine_repository(bad, make_repo().path, tmp_path / "landing")
+    assert not (tmp_path / "landing").exists()
+
+
+def test_bad_sources_fail_naming_the_input_and_keep_what_was_landed(make_repo, tmp_path):
+    root = tmp_path / "landing"
+    repo = make_repo()
+    repo.write("f", "x\n")
+    repo.commit("x")
+    mine_repository("acme/widgets", repo.path, root)
+    before = landed(root, "git/commits")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    inside = repo.path / "sub"
+    inside.mkdir()
+    cases = [
+        (plain, "is not a git repository"),
+        (inside, "is not a git repository"),  # never the enclosing repository
+        (tmp_path / "absent", "is not a directory"),
+    ]
+    for source, message in cases:
+        with pytest.raises(GitMiningError, match=message) as info:
+            mine_repository("acme/widgets", source, root)
+        assert "acme/widgets" in str(info.value) and str(source) in str(info.value)
+    with pytest.raises(GitMiningError, match="cloning 'file:///nowhere/at/all'"):
+        mine_repository("acme/widgets", "file:///nowhere/at/all", root, mirror_dir=tmp_path / "m")
+    with pytest.raises(GitMiningError, match="'no-such-branch'"):
+        mine_repository("acme/widgets", repo.path, root, ref="no-such-branch")
+    with pytest.raises(GitMiningError, match="invalid ref '--output=/tmp/x'"):
+        mine_repository("acme/widgets", repo.path, root, ref="--output=/tmp/x")
+    assert landed(root, "git/commits") == before
+
+
+def test_credentials_never_reach_errors_or_the_landing(tmp_path):
+    url = "https://someone:s3cr3t-token@127.0.0.1:9/acme/widgets.git"
+    with pytest.raises(GitMiningError) as info:
+        mine_repository("acme/widgets", url, tmp_path / "landing", mirror_dir=tmp_path / "m")
+    assert "s3cr3t" not in str(info.value) and "127.0.0.1:9/acme/widgets.git" in str(info.value)
+
+
+def _drop_a_blob(repo):
+    blob = repo.git("rev-parse", "HEAD:data.txt").decode().strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    return blob
+
+
+def test_a_missing_object_fails_naming_repository_commit_and_object(make_repo, tmp_path):
+    root = tmp_path / "landing"
+    repo = make_repo()
+    repo.write("keep.txt", "k\n")
+    repo.commit("first")
+    mine_repository("acme/widgets", repo.path, root)
+    before = landed(root, "git/commits")
+    repo.write("data.txt", "lost\n")
+    broken = repo.commit("adds a blob that goes missing")
+    repo.write("keep.txt", "k2\n")
+    repo.commit("after")
+    blob = _drop_a_blob(repo)
+    with pytest.raises(GitMiningError) as info:
+        mine_repository("acme/widgets", repo.path, root, full_refresh=True)
+    assert "acme/widgets" in str(info.value) and broken in str(info.value)
+    assert blob in str(info.value)
+    assert landed(root, "git/commits") == before
+
+
+def test_missing_objects_can_be_recorded_with_unknown_line_counts(make_repo, tmp_path):
+    root = tmp_path / "landing"
+    repo = make_repo()
+    repo.write("keep.txt", "k\n")
+    repo.commit("first")
+    repo.write("data.txt", "lost\n")
+    broken = repo.commit("adds a blob that goes missing")
+    repo.write("keep.txt", "k2\n")
+    repo.commit("after")
+    _drop_a_blob(repo)
+    result = mine_repository("acme/widgets", repo.path, root, missing_objects="record")
+    assert result.undiffable_commits == [broken] and result.commits == 3
+    rows = {r["commit_hash"]: r for r in landed(root, "git/commits")}
+    assert rows[broken]["insertions"] is None
+    files = [r for r in landed(root, "git/modified_files") if r["commit_hash"] == broken]
+    assert [(f["change_type"], f["new_path"], f["added_lines"]) for f in files] == [
+        ("ADD", "data.txt", None)
+    ]
+    assert sum(r["insertions"] is not None for r in rows.values()) == 2
+
+
+def test_a_crash_while_landing_keeps_the_previous_partition_and_the_next_run_repairs(
+    truth, make_repo, tmp_path, monkeypatch
+):
+    root = tmp_path / "landing"
+    repo = make_repo()
+    build_varied(repo)
+    mine_repository("acme/widgets", repo.path, root)
+    before = landed(root, "git/commits")
+    repo.write("new.txt", "n\n")
+    repo.commit("new")
+    real = landing.write_partition
+
+    def crash_on_commits(root_, table, *args, **kwargs):
+        if table == "git/commits":
+            raise OSError("killed")
+        return real(root_, table, *args, **kwargs)
+
+    monkeypatch.setattr(landing, "write_partition", crash_on_commits)
+    with pytest.raises(OSError):
+        mine_repository("acme/widgets", repo.path, root)
+    assert landed(root, "git/commits") == before
+    monkeypatch.setattr(landing, "write_partition", real)
+    result = mine_repository("acme/widgets", repo.path, root)
+    assert result.new_commits == 1
+    assert_matches_git(truth, root, repo.path)
+
+
+def test_iter_commits_streams_typed_records_and_honours_exclusions(truth, make_repo):
+    repo = make_repo()
+    build_varied(repo)
+    commits = truth.all_commits(repo.path)
+    head, base = commits[0], commits[3]
+    got = list(iter_commits(repo.path / ".git", head, exclude=[base]))
+    expected = (
+        subprocess.run(
+            ["git", "rev-list", head, f"^{base}"], cwd=repo.path, capture_output=True, check=True
+        )
+        .stdout.decode()
+        .split()
+    )
+    assert [c.commit_hash for c in got] == expected
+    with pytest.raises(GitMiningError, match="not a full commit hash"):
+        list(iter_commits(repo.path / ".git", "--all"))
