@@ -43,7 +43,11 @@ GITHUB_SCHEMAS: dict[str, pa.Schema] = {
             ("topics", pa.list_(pa.string())),
             ("commits_count", pa.int64()),
             ("contributors_count", pa.int64()),
+            # When the status was fetched; values_fetched_at is when the values above were (they are
+            # kept from the last successful fetch when a repository later disappears).
             ("fetched_at", _TS),
+            ("values_fetched_at", _TS),
+            ("requests_made", pa.int64()),
             ("api_base_url", pa.string()),
         ]
     ),
@@ -78,6 +82,8 @@ GITHUB_SCHEMAS: dict[str, pa.Schema] = {
             ("linked_repo_id", pa.string()),
             ("linked_number", pa.int64()),
             ("link_kind", pa.string()),
+            ("commit_id", pa.string()),
+            ("actor_login", pa.string()),
             ("fetched_at", _TS),
         ]
     ),
@@ -86,6 +92,8 @@ GITHUB_SCHEMAS: dict[str, pa.Schema] = {
         [
             ("repo_id", pa.string()),
             ("api_base_url", pa.string()),
+            ("status", pa.string()),
+            ("status_detail", pa.string()),
             ("since", _TS),
             ("next_since", _TS),
             ("etag", pa.string()),

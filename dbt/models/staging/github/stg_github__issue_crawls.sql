@@ -11,6 +11,8 @@ renamed as (
     select
         repo_id,
         api_base_url,
+        status as crawl_status,
+        status_detail,
         since,
         next_since,
         etag,

@@ -15,6 +15,8 @@ renamed as (
         linked_repo_id,
         linked_number as linked_pull_request_number,
         link_kind,
+        commit_id,
+        actor_login,
         fetched_at
 
     from source

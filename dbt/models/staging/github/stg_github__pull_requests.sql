@@ -12,6 +12,7 @@ renamed as (
         repo_id || '#' || number as pull_request_key,
         repo_id,
         number as pull_request_number,
+        is_pull_request,
         title,
         body,
         author_login,

@@ -33,6 +33,8 @@ renamed as (
         commits_count as commits,
         contributors_count as contributors,
         fetched_at,
+        values_fetched_at,
+        requests_made,
         api_base_url
 
     from source
