@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    select * from {{ source('annotations', 'project_inspections') }}
+
+),
+
+renamed as (
+
+    select
+        repo_id,
+        reviewer,
+        decision as inspection_decision,
+        note as inspection_note,
+        source_file,
+        row_number as source_row_number,
+        imported_at,
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,294 @@
+"""The study's method end to end: real `dbt build` runs over generated landing data.
+
+Expected values are recomputed here in plain Python from the landed Parquet files (keyword
+matches, selection, allocation, kappa with scikit-learn), never copied from the warehouse.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import statistics
+from itertools import zip_longest
+from pathlib import Path
+
+import duckdb
+import pytest
+from scipy.stats import norm
+from sklearn.metrics import cohen_kappa_score
+
+from extract.annotations.files import taxonomy
+from extract.cli import main as mms_extract
+
+from .conftest import SMALL, dbt, make_env, query
+
+
+def _landed(landing: Path, table: str, columns: str) -> list[tuple]:
+    return duckdb.sql(
+        f"select {columns} from read_parquet('{landing}/{table}/*.parquet', union_by_name = true)"
+    ).fetchall()
+
+
+def test_selection_applies_each_criterion_and_the_inspection(study):
+    env, landing, _ = study
+    assert query(env, "select count(*) from selected_projects") == [(SMALL.selected_projects,)]
+    by_status = dict(
+        query(env, "select selection_status, count(*) from project_selection group by 1")
+    )
+    assert by_status == {
+        "selected": SMALL.selected_projects,
+        "excluded_by_inspection": SMALL.excluded_by_inspection,
+        "excluded_by_criteria": SMALL.failing_candidates,
+    }
+    # the generator breaks one criterion per failing project, in turn: each is named once
+    reasons = query(
+        env,
+        "select exclusion_reason_text from project_selection "
+        "where selection_status = 'excluded_by_criteria' order by 1",
+    )
+    assert len({r[0] for r in reasons}) == 5 and all(";" not in r[0] for r in reasons)
+
+
+def test_table1_matches_python_statistics_over_the_selected_projects(study):
+    env, landing, _ = study
+    selected = {r[0] for r in query(env, "select repo_id from selected_projects")}
+    repos = _landed(landing, "github/repositories", "repo_id, stargazers_count, forks_count")
+    stars = [s for repo, s, _ in repos if repo in selected]
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            env, "select measure, n, mean, std, min, median, max from project_statistics"
+        )
+    }
+    n, mean, std, low, median, high = rows["stars"]
+    assert n == len(stars)
+    assert mean == pytest.approx(statistics.mean(stars))
+    assert std == pytest.approx(statistics.stdev(stars))
+    assert (low, median, high) == (min(stars), statistics.median(stars), max(stars))
+    # watchers_count is GitHub's alias of stars (the study's Watchers); subscribers are the real ones
+    assert rows["watchers_count"] == rows["stars"]
+    assert rows["subscribers_count"] != rows["stars"]
+
+
+def test_keyword_matches_equal_a_python_substring_search_of_every_landed_path(study):
+    env, landing, _ = study
+    variants: dict[str, set[str]] = {}
+    with open(Path(__file__).parents[2] / "dbt/seeds/model_file_keywords.csv") as handle:
+        for row in csv.DictReader(handle):
+            variants.setdefault(row["keyword"], set()).add(row["variant"].lower())
+    files = _landed(
+        landing,
+        "git/modified_files",
+        "repo_id || '@' || commit_hash || '#' || file_index, coalesce(new_path, old_path)",
+    )
+    expected = {
+        (key, keyword)
+        for key, path in files
+        for keyword, forms in variants.items()
+        if any(form in path.lower() for form in forms)
+    }
+    actual = set(
+        query(env, "select modified_file_key, keyword from int_commits__model_file_matches")
+    )
+    assert expected and actual == expected
+
+
+def test_model_file_commits_drop_empty_messages(study):
+    env, _, counts = study
+    assert counts["empty_message_commits"] > 0
+    assert query(
+        env, "select count(*) from int_commits__model_file_commits where trim(message) = ''"
+    ) == [(0,)]
+
+
+def _allocation(sizes: dict[str, int], target: int) -> dict[str, int]:
+    """The documented rule, written independently: 1 each, then largest remainder on size - 1."""
+    n, h = sum(sizes.values()), len(sizes)
+    shared = target - h
+    quota = {s: shared * (size - 1) / (n - h) for s, size in sizes.items()}
+    alloc = {s: 1 + int(q) for s, q in quota.items()}
+    leftover = target - sum(alloc.values())
+    order = sorted(sizes, key=lambda s: (-(quota[s] - int(quota[s])), -sizes[s], s))
+    for s in order[:leftover]:
+        alloc[s] += 1
+    return alloc
+
+
+@pytest.mark.parametrize(("frame", "population"), [
+    ("commit_sampling_frame", "select repo_id, count(*) from int_commits__model_file_commits group by 1"),
+    ("issue_sampling_frame", "select i.repo_id, count(*) from stg_github__issues i join selected_projects using (repo_id) group by 1"),
+])  # fmt: skip
+def test_frames_reach_385_with_every_project_and_proportional_allocation(study, frame, population):
+    env, _, _ = study
+    sizes = dict(query(env, population))
+    assert sum(sizes.values()) > 385
+    sample = query(env, f"select repo_id, count(*) from {frame} where in_sample group by 1")
+    assert sum(count for _, count in sample) == 385
+    assert dict(sample) == _allocation(sizes, 385)
+
+
+@pytest.fixture(scope="session")
+def reviewed(study, tmp_path_factory):
+    """The study after a reviewer rejects three sampled commits and dbt rebuilds the frames."""
+    env, landing, _ = study
+    tmp = tmp_path_factory.mktemp("review")
+    before = query(
+        env, "select commit_key, repo_id, draw_rank from commit_sampling_frame where in_sample"
+    )
+    # the first-drawn commit of the three largest projects
+    firsts = query(
+        env,
+        "select commit_key from commit_sampling_frame where in_sample and draw_rank = 1 "
+        "order by stratum_size desc limit 3",
+    )
+    review = tmp / "review.csv"
+    with open(review, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["item_key", "decision", "note"])
+        for (key,) in firsts:
+            writer.writerow([key, "reject", "web front-end, not ML"])
+    argv = ["--landing-dir", str(landing), "annotations", "import-reviews", "--frame", "commits"]
+    argv += ["--reviewer", "alice", "--warehouse", env["MMS_DUCKDB_PATH"], str(review)]
+    assert mms_extract(argv) == 0
+    dbt(env, "build", "--select", "stg_annotations__sample_reviews+")
+    return before, {key for (key,) in firsts}
+
+
+def test_rejected_items_are_replaced_by_the_next_item_of_their_project(study, reviewed):
+    env, _, _ = study
+    before, rejected = reviewed
+    after = query(
+        env,
+        "select commit_key, repo_id, draw_rank, sample_status from commit_sampling_frame where in_sample",
+    )
+    assert len(after) == 385
+    kept_before = {(k, r) for k, r, _ in before if k not in rejected}
+    assert kept_before <= {(k, r) for k, r, _, _ in after}  # nothing else moved
+    replacements = [(k, r, d) for k, r, d, s in after if s == "replacement"]
+    assert len(replacements) == len(rejected)
+    rejected_projects = sorted(k.split("@")[0] for k in rejected)
+    assert sorted(r for _, r, _ in replacements) == rejected_projects
+    for _, repo, rank in replacements:
+        # the next one: one past the project's allocation in the random order
+        last = max(d for _, r, d in before if r == repo)
+        assert rank == last + 1
+    statuses = query(
+        env, "select sample_status, count(*) from commit_sampling_frame group by 1 order by 1"
+    )
+    assert statuses == [("rejected", 3), ("replacement", 3), ("sampled", 382)]
+
+
+def test_same_seed_gives_the_same_sample_and_another_seed_another(
+    study, reviewed, tmp_path_factory
+):
+    env, landing, _ = study
+    tmp = tmp_path_factory.mktemp("seeds")
+    same = make_env(tmp, landing, "same")
+    other = make_env(tmp, landing, "other")
+    only = ["--select", "+int_sampling__commit_frame", "--indirect-selection", "cautious"]
+    dbt(same, "build", *only, "--exclude", "test_type:unit")
+    dbt(other, "build", *only, "--exclude", "test_type:unit",
+        "--vars", "{sampling_seed: another-seed}")  # fmt: skip
+    sql = "select item_key, draw_rank, sample_status from int_sampling__commit_frame order by 1"
+    assert query(same, sql) == query(env, sql)
+    assert {r[0] for r in query(other, sql)} != {r[0] for r in query(env, sql)}
+
+
+def _rater_file(path: Path, items: list[str], labels: dict[str, list[str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["item_key", "labels", "note"])
+        for item in items:
+            writer.writerow([item, "; ".join(labels[item]), ""])
+
+
+def test_label_round_trip_kappa_equals_scikit_learn_and_feeds_table5(
+    study, reviewed, tmp_path_factory
+):
+    env, landing, _ = study
+    tmp = tmp_path_factory.mktemp("labels")
+    warehouse = env["MMS_DUCKDB_PATH"]
+    export = tmp / "commits.csv"
+    assert (
+        mms_extract(["annotations", "export-commits", "--warehouse", warehouse, str(export)]) == 0
+    )
+    with open(export, encoding="utf-8") as handle:
+        exported = list(csv.DictReader(handle))
+    assert len(exported) == 385 and all(row["labels"] == "" for row in exported)
+    assert all(
+        row["link"] == f"https://github.com/{row['repo_id']}/commit/{row['item_key'].split('@')[1]}"
+        for row in exported
+    )
+
+    activities = taxonomy("commits")
+    rng = random.Random(5)
+    items = [row["item_key"] for row in exported]
+    alice = {i: rng.sample(activities, rng.choice([1, 1, 1, 2])) for i in items}
+    bob = {
+        i: list(alice[i]) if rng.random() < 0.7 else rng.sample(activities, rng.choice([1, 2, 3]))
+        for i in items
+    }
+    disagreements = [i for i in items if set(alice[i]) != set(bob[i])]
+    judge = {i: [alice[i][0]] for i in disagreements}
+    for name, labels, extra in (
+        ("alice", alice, []),
+        ("bob", bob, []),
+        ("judge", judge, ["--adjudication"]),
+    ):
+        path = tmp / f"{name}.csv"
+        _rater_file(path, list(labels), labels)
+        argv = ["--landing-dir", str(landing), "annotations", "import-labels", "--frame", "commits",
+                "--rater", name, "--warehouse", warehouse, *extra, str(path)]  # fmt: skip
+        assert mms_extract(argv) == 0
+    dbt(env, "build", "--select", "stg_annotations__labels+")
+
+    # the documented pairing rule, written independently, then scikit-learn
+    a, b = [], []
+    for item in items:
+        sa, sb = set(alice[item]), set(bob[item])
+        pairs = [(x, x) for x in sorted(sa & sb)]
+        pairs += list(zip_longest(sorted(sa - sb), sorted(sb - sa), fillvalue="(none)"))
+        a += [p[0] for p in pairs]
+        b += [p[1] for p in pairs]
+    ((kappa, instances, count),) = query(
+        env,
+        "select cohen_kappa, instance_count, item_count from rater_agreement "
+        "where frame = 'commits' and rater_a = 'alice' and rater_b = 'bob'",
+    )
+    assert (instances, count) == (len(a), 385)
+    assert kappa == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
+
+    final = {i: set(judge[i]) if i in judge else set(alice[i]) for i in items}
+    expected = {act: sum(act in labels for labels in final.values()) for act in activities}
+    table5 = dict(query(env, "select activity, occurrences from activity_distribution"))
+    assert table5 == expected
+    assert query(env, "select label_status, count(*) from commit_sample group by 1") == [
+        ("labelled", 385)
+    ]
+
+
+def test_wilson_intervals_match_the_formula_with_scipy_quantile(study):
+    env, _, _ = study
+    z = norm.ppf(0.975)
+    for k, n, low, high in query(
+        env,
+        "select respondents, total_respondents, share_ci_lower, share_ci_upper from survey_background",
+    ):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+        assert (low, high) == (
+            pytest.approx(centre - half, abs=1e-9),
+            pytest.approx(centre + half, abs=1e-9),
+        )
+
+
+def test_figure1_and_table4_cover_the_issue_sample(study):
+    env, _, _ = study
+    ((n, low, median, high),) = query(
+        env, "select n, min, median, max from issue_sample_statistics where measure = 'age_days'"
+    )
+    days = [r[0] for r in query(env, "select closure_days from issue_sample")]
+    assert n == 385 and (low, high) == (min(days), max(days))
+    assert median == pytest.approx(statistics.median(days))
+    assert query(env, "select count(*) from closure_time_by_challenge") == [(13,)]
