@@ -21,6 +21,7 @@ def _cmd_mine(args: argparse.Namespace) -> int:
             full_refresh=args.full,
             log=lambda line: print(line, file=sys.stderr),
             missing_objects=args.missing_objects,
+            jobs=args.jobs,
         )
     except GitMiningError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -51,5 +52,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         choices=("fail", "record"),
         default="fail",
         help="on a commit git cannot diff: fail, or land it with unknown line counts",
+    )
+    mine.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="git processes mining the repository at once (default: one per core, at most 2)",
     )
     mine.set_defaults(func=_cmd_mine)

@@ -1,4 +1,4 @@
-"""The fast engine: one streamed ``git log`` per repository, parsed from the pipe as bytes.
+"""The fast engine: streamed ``git log`` processes (two on two cores), parsed from the pipes as bytes.
 
 Output format (``-z``): each commit starts with a header whose first field is marked with ``\\x1e``;
 fields are NUL-separated (hash, parents, author name/email/date, committer name/email/date, raw
@@ -19,6 +19,9 @@ files *and* the line counts; octopus merges too. Root commits are diffed against
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import re
 import subprocess
 import tempfile
@@ -41,6 +44,12 @@ _STATUS = {
 }
 _CHUNK = 1 << 20
 _MISSING = re.compile(rb"([0-9a-f]{40})")
+#: commits dealt to one git process at a time; git processes per repository at most
+BLOCK = 32
+MAX_JOBS = 2
+#: commits handed to one git process (it is restarted on the rest after an undiffable commit)
+WINDOW = 1000
+_PIPE_SIZE = 1 << 20
 
 #: the options that decide what the landed rows mean; the benchmark reuses them
 LOG_OPTIONS = [
@@ -225,6 +234,9 @@ def _run_log(
             stderr=stderr,
             env=git_env(),
         )
+        # Let git run ahead while another process's output is being read (Linux only).
+        with contextlib.suppress(AttributeError, OSError):
+            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
         held: CommitRecord | None = None
         last: str | None = None
         broken: Exception | None = None
@@ -287,6 +299,15 @@ def _diffable(git_dir: Path, commit: str) -> bool:
     return probe.returncode == 0
 
 
+def default_jobs() -> int:
+    """git processes per repository: one per core, at most :data:`MAX_JOBS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_JOBS, cores))
+
+
 def iter_commits(
     git_dir: Path,
     head: str | None,
@@ -296,48 +317,92 @@ def iter_commits(
     repo_id: str = "?",
     missing_objects: str = "fail",
     undiffable: list[str] | None = None,
+    jobs: int | None = None,
 ) -> Iterator[CommitRecord]:
     """Stream every commit reachable from ``head`` and not from ``exclude``, or exactly ``only``.
 
-    Revisions are full hashes resolved beforehand and reach git on stdin (``--stdin``), so no user
-    input meets git's option parser and thousands of them fit.
+    Records come in ``git rev-list`` order (or the order of ``only``). Revisions are full hashes
+    resolved beforehand and reach git on stdin (``--stdin``), so no user input meets git's option
+    parser and thousands of them fit.
+
+    The commit list is dealt round-robin, in blocks of :data:`BLOCK` commits, to ``jobs`` ``git log
+    --no-walk=unsorted`` processes (default :func:`default_jobs`) that run at the same time; their
+    outputs are read in turn, so records stay in order and memory stays flat (each pipe buffers at
+    most about a megabyte ahead).
 
     A commit git cannot diff (a snapshot without some blobs) either raises
     :class:`GitMiningError` naming the repository, the commit and the missing object
     (``missing_objects="fail"``), or (``"record"``) is landed from its ``--raw`` diff alone, with
-    line counts and binary flags ``None``, its hash appended to ``undiffable``; the walk then
-    resumes after it with ``--no-walk``.
+    line counts and binary flags ``None``, its hash appended to ``undiffable``; that process then
+    resumes after it.
     """
     if missing_objects not in ("fail", "record"):
         raise GitMiningError(f"{repo_id}: missing_objects must be 'fail' or 'record'")
-    if only is not None:
-        revs = list(only)
-        lines, extra = revs, ["--no-walk=unsorted"]
-    else:
-        revs = [head, *exclude]
-        lines, extra = [head, *(f"^{rev}" for rev in exclude)], []
+    revs = list(only) if only is not None else [head, *exclude]
     for rev in revs:
         if not isinstance(rev, str) or not is_full_hash(rev):
             raise GitMiningError(f"{repo_id}: {rev!r} is not a full commit hash")
-    if not revs:
-        return
-    done: set[str] = set()
-    while True:
+    if only is not None:
+        order = list(dict.fromkeys(revs))
+    else:
         try:
-            for record in _run_log(git_dir, lines, extra):
-                done.add(record.commit_hash)
+            order = _rev_list(git_dir, head, list(exclude))
+        except _LogFailed as exc:
+            raise GitMiningError(
+                f"{repo_id}: git cannot list the commits of {git_dir}: {scrub(exc.detail)}"
+            ) from exc
+    if not order:
+        return
+    jobs = default_jobs() if jobs is None else max(1, int(jobs))
+    jobs = min(jobs, -(-len(order) // BLOCK))
+    lists: list[list[str]] = [[] for _ in range(jobs)]
+    for start in range(0, len(order), BLOCK):
+        lists[(start // BLOCK) % jobs].extend(order[start : start + BLOCK])
+    streams = [
+        _mine_list(git_dir, commits, repo_id=repo_id, missing_objects=missing_objects)
+        for commits in lists
+    ]
+    try:
+        for start in range(0, len(order), BLOCK):
+            stream = streams[(start // BLOCK) % jobs]
+            for expected in order[start : start + BLOCK]:
+                record = next(stream, None)
+                if record is None or record.commit_hash != expected:
+                    got = record.commit_hash if record else "nothing"
+                    raise GitMiningError(
+                        f"{repo_id}: git log returned {got} where {expected} was expected"
+                    )
+                if record.insertions is None and undiffable is not None:
+                    undiffable.append(expected)
                 yield record
-            return
+    finally:
+        for stream in streams:
+            stream.close()  # stops the other git processes early if this one failed
+
+
+def _mine_list(
+    git_dir: Path, commits: list[str], *, repo_id: str, missing_objects: str
+) -> Iterator[CommitRecord]:
+    """Exactly ``commits``, in order, from one ``git log --no-walk`` process (restarted after a
+    commit it cannot diff); an undiffable commit comes from :func:`_raw_only`."""
+    start = 0
+    while start < len(commits):
+        # A bounded window per process: git parses every listed commit before printing any, and
+        # a restart after an undiffable commit would re-read the whole rest of the list.
+        batch = commits[start : start + WINDOW]
+        done = 0
+        try:
+            for record in _run_log(git_dir, batch, ["--no-walk=unsorted"]):
+                done += 1
+                yield record
+            start += len(batch)
+            continue
         except ValueError as exc:
             raise GitMiningError(f"{repo_id}: {exc}") from exc
         except _LogFailed as failure:
-            try:
-                order = revs if only is not None else _rev_list(git_dir, head, list(exclude))
-            except _LogFailed as exc:
-                raise GitMiningError(
-                    f"{repo_id}: git cannot list the commits of {git_dir}: {scrub(exc.detail)}"
-                ) from exc
-            remaining = [c for c in order if c not in done]
+            remaining = batch[done:]
+            # The failing commit is the next one, or the one after it: git may have died before
+            # printing a header, so the last complete record was held back.
             culprit = next((c for c in remaining[:2] if not _diffable(git_dir, c)), None)
             missing = _MISSING.findall(failure.detail.encode())
             if culprit is None or missing_objects == "fail":
@@ -347,15 +412,12 @@ def iter_commits(
                     f"{repo_id}: git cannot diff {where}{what} in {git_dir}; nothing was "
                     f"landed by this run: {scrub(failure.detail.strip())[-500:]}"
                 ) from None
+            if culprit != remaining[0]:  # the held-back commit is diffable: mine it alone
+                yield from _mine_list(
+                    git_dir, remaining[:1], repo_id=repo_id, missing_objects=missing_objects
+                )
             yield _raw_only(git_dir, culprit, repo_id)
-            done.add(culprit)
-            if undiffable is not None:
-                undiffable.append(culprit)
-            revs = [c for c in remaining if c not in done]
-            if not revs:
-                return
-            only = revs
-            lines, extra = revs, ["--no-walk=unsorted"]
+            start += done + remaining.index(culprit) + 1
 
 
 def _raw_only(git_dir: Path, commit: str, repo_id: str) -> CommitRecord:

@@ -50,14 +50,15 @@ class GitExtraction:
     extracted_at: datetime
     engine: str
     tool_versions: dict[str, str]
-    #: commits git could not diff (missing blobs), landed with unknown line counts
+    #: commits of the landed partition git could not diff (missing blobs), landed with unknown
+    #: (NULL) line counts; kept commits from earlier runs included, in partition order
     undiffable_commits: list[str] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)
 
     def row(self) -> dict:
         row = asdict(self)
         row["tool_versions"] = json.dumps(self.tool_versions, sort_keys=True)
-        del row["paths"], row["undiffable_commits"]
+        del row["paths"]
         return row
 
 
@@ -165,8 +166,13 @@ def mine_repository(
     full_refresh: bool = False,
     log: Callable[[str], None] | None = None,
     missing_objects: str = "fail",
+    jobs: int | None = None,
 ) -> GitExtraction:
-    """Land every commit reachable from ``ref`` (default branch) of ``source`` for ``repo_id``."""
+    """Land every commit reachable from ``ref`` (default branch) of ``source`` for ``repo_id``.
+
+    ``jobs``: git processes mining this repository at once (default: one per core, at most 2; see
+    :func:`extract.git.gitlog.iter_commits`). ``missing_objects``: ``"fail"`` or ``"record"``.
+    """
     try:
         repo_id = validate_repo_id(repo_id)
     except InvalidRepoId as exc:
@@ -189,7 +195,6 @@ def mine_repository(
         and old_files is not None
     )
     versions = tool_versions(engine)
-    undiffable: list[str] = []
 
     if reusable and head is not None and head == previous_head and head in landed:
         mode, new_commits, dropped = "unchanged", 0, 0
@@ -222,22 +227,15 @@ def mine_repository(
             records = iter_commits_pydriller(
                 repo.git_dir, head, only=None if mode == "full" else todo, repo_id=repo_id
             )
-        elif mode == "full":
-            records = iter_commits(
-                repo.git_dir,
-                head,
-                repo_id=repo_id,
-                missing_objects=missing_objects,
-                undiffable=undiffable,
-            )
         else:
+            # ``todo`` is in rev-list order (the whole history on a full run): no second walk.
             records = iter_commits(
                 repo.git_dir,
                 head,
                 only=todo,
                 repo_id=repo_id,
                 missing_objects=missing_objects,
-                undiffable=undiffable,
+                jobs=jobs,
             )
         new_c, new_f = records_to_tables(repo_id, _progress(records, len(todo), repo_id, log))
         mined = set(new_c["commit_hash"].to_pylist())
@@ -256,6 +254,10 @@ def mine_repository(
         else:
             commits_table, files_table = new_c, new_f
 
+    # Only a commit landed from its --raw diff alone has NULL insertions (git-log engine), so the
+    # partition itself says which commits are undiffable, those kept from earlier runs included.
+    unknown = commits_table.filter(pc.is_null(commits_table["insertions"]))
+    undiffable = unknown["commit_hash"].to_pylist()
     extraction = GitExtraction(
         repo_id=repo_id,
         source=repo.source,
@@ -273,15 +275,7 @@ def mine_repository(
         undiffable_commits=undiffable,
     )
     row = extraction.row()
-    metadata = {
-        METADATA_KEY: json.dumps(
-            {
-                **row,
-                "extracted_at": row["extracted_at"].isoformat(),
-                "undiffable_commits": undiffable,
-            }
-        )
-    }
+    metadata = {METADATA_KEY: json.dumps({**row, "extracted_at": row["extracted_at"].isoformat()})}
     paths = {}
     if write_data:
         # Files first, commits second: the commits partition is what the next run trusts.

@@ -53,6 +53,8 @@ GIT_SCHEMAS: dict[str, pa.Schema] = {
             ("extracted_at", _TS),
             ("engine", pa.string()),
             ("tool_versions", pa.string()),
+            # commits git could not diff (a snapshot lacking blobs): landed with NULL line counts
+            ("undiffable_commits", pa.list_(pa.string())),
         ]
     ),
 }

@@ -336,3 +336,71 @@ def test_iter_commits_streams_typed_records_and_honours_exclusions(truth, make_r
     assert [c.commit_hash for c in got] == expected
     with pytest.raises(GitMiningError, match="not a full commit hash"):
         list(iter_commits(repo.path / ".git", "--all"))
+
+
+@pytest.mark.parametrize(("jobs", "block", "window"), [(1, 32, 1000), (2, 1, 3), (3, 2, 1)])
+def test_parallel_git_processes_yield_the_same_records_in_rev_list_order(
+    truth, make_repo, tmp_path, monkeypatch, jobs, block, window
+):
+    from extract.git import gitlog
+
+    repo = make_repo()
+    build_varied(repo)
+    head = repo.head()
+    monkeypatch.setattr(gitlog, "BLOCK", block)
+    monkeypatch.setattr(gitlog, "WINDOW", window)
+    got = list(iter_commits(repo.path / ".git", head, jobs=jobs))
+    assert [c.commit_hash for c in got] == truth.all_commits(repo.path)
+    result = mine_repository("acme/widgets", repo.path, tmp_path / "landing", jobs=jobs)
+    assert result.commits == len(got)
+    assert_matches_git(truth, tmp_path / "landing", repo.path)
+
+
+def test_undiffable_commits_in_several_processes_are_recorded_and_landed(
+    truth, make_repo, tmp_path, monkeypatch
+):
+    from extract.git import gitlog
+
+    root = tmp_path / "landing"
+    repo = make_repo()
+    repo.write("keep.txt", "k\n")
+    repo.commit("first")
+    broken, blobs = [], []
+    for i in range(4):
+        repo.write(f"data{i}.txt", f"lost {i}\n")
+        broken.append(repo.commit(f"adds blob {i} that goes missing"))
+        blobs.append(repo.git("rev-parse", f"HEAD:data{i}.txt").decode().strip())
+        repo.write("keep.txt", f"k{i}\n")
+        repo.commit(f"after {i}")
+    for blob in blobs:
+        (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    monkeypatch.setattr(gitlog, "BLOCK", 1)
+    monkeypatch.setattr(gitlog, "WINDOW", 2)
+    order = truth.all_commits(repo.path)
+    seen: list[str] = []
+    got = list(
+        iter_commits(
+            repo.path / ".git", repo.head(), missing_objects="record", undiffable=seen, jobs=2
+        )
+    )
+    assert [c.commit_hash for c in got] == order
+    assert seen == [c for c in order if c in broken]
+    with pytest.raises(GitMiningError, match="missing object") as info:
+        list(iter_commits(repo.path / ".git", repo.head(), jobs=2))
+    assert broken[-1] in str(info.value)
+
+    result = mine_repository("acme/widgets", repo.path, root, missing_objects="record", jobs=2)
+    assert result.undiffable_commits == seen
+    extraction = landed(root, "git/extractions")[0]
+    assert extraction["undiffable_commits"] == seen
+    rows = {r["commit_hash"]: r for r in landed(root, "git/commits")}
+    assert {h for h, r in rows.items() if r["insertions"] is None} == set(broken)
+    # A refresh keeps the earlier undiffable commits and says so in its extraction row.
+    repo.write("keep.txt", "later\n")
+    repo.commit("later")
+    again = mine_repository("acme/widgets", repo.path, root, missing_objects="record")
+    assert (again.mode, again.new_commits) == ("incremental", 1)
+    assert sorted(landed(root, "git/extractions")[0]["undiffable_commits"]) == sorted(broken)
+    unchanged = mine_repository("acme/widgets", repo.path, root, missing_objects="record")
+    assert unchanged.mode == "unchanged"
+    assert sorted(unchanged.undiffable_commits) == sorted(broken)

@@ -21,7 +21,8 @@ renamed as (
         dropped_commits,
         extracted_at,
         engine,
-        tool_versions
+        tool_versions,
+        undiffable_commits
 
     from source
 
