@@ -1,7 +1,9 @@
-"""The dbt project as Dagster assets: every model, seed and snapshot, with dbt tests as asset checks."""
+"""The dbt project as Dagster assets: every model and seed, with dbt tests as asset checks."""
 
+import json
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -9,29 +11,51 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from dagster_project import settings
 
+# Dagster keeps its own manifest, so `dbt` runs by hand in dbt/ (with other settings) never replace it.
+DAGSTER_TARGET_PATH = Path("target/dagster")
+
+
+def _manifest_is_current(project: DbtProject) -> bool:
+    """The manifest bakes in the warehouse's database name (the DuckDB file's stem) and the landing
+    directory; a manifest parsed under other settings would point row counts at the wrong catalog."""
+    if not project.manifest_path.exists():
+        return False
+    try:
+        manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    sources = list(manifest.get("sources", {}).values())
+    landing = str(settings.landing_dir())
+    return bool(sources) and all(
+        source.get("database") == settings.duckdb_path().stem
+        and landing in (source.get("external_location") or landing)
+        for source in sources
+    )
+
 
 @cache
 def dbt_project() -> DbtProject:
     settings.resolve_all()
     project = DbtProject(
-        project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
+        project_dir=settings.DBT_PROJECT_DIR,
+        profiles_dir=settings.DBT_PROJECT_DIR,
+        target_path=DAGSTER_TARGET_PATH,
     )
     project.prepare_if_dev()
-    if not project.manifest_path.exists():
-        # Outside `dagster dev` (tests, `dagster job execute`, CI) parse once so the manifest exists.
+    if not _manifest_is_current(project):
+        # Outside `dagster dev` (tests, `dagster job execute`, CI) parse once, and again whenever
+        # MMS_DUCKDB_PATH or MMS_LANDING_DIR changed since the last parse.
         project.preparer.prepare(project)
     return project
 
 
 class StudyDbtTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt folders: staging_git, staging_github, intermediate, marts_<domain>."""
+    """Groups follow the dbt folders: staging_git, intermediate, marts_selection, ..."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        resource_type = dbt_resource_props.get("resource_type")
-        if resource_type == "seed":
+        if dbt_resource_props.get("resource_type") == "seed":
             return "study_reference"
-        folders = fqn[1:-1]
+        folders = dbt_resource_props.get("fqn", [])[1:-1]
         return "_".join(folders) if folders else "warehouse"
 
 
@@ -39,9 +63,31 @@ class StudyDbtTranslator(DagsterDbtTranslator):
     manifest=dbt_project().manifest_path,
     dagster_dbt_translator=StudyDbtTranslator(),
     project=dbt_project(),
+    # dbt is the warehouse's writer: one DuckDB writer at a time.
+    pool="duckdb",
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+    # When Dagster builds a subset (e.g. only the selection marts), run only the tests whose parents
+    # are all in it: a test that also reads an unbuilt model would fail for the wrong reason.
+    args = ["build", "--indirect-selection", "cautious"]
+    try:
+        yield from dbt.cli(args, context=context).stream().fetch_row_counts()
+    finally:
+        _release_warehouse()
+
+
+def _release_warehouse() -> None:
+    """fetch_row_counts opens the warehouse through dbt-duckdb's adapter inside this process and
+    leaves it open (dbt-duckdb's close_all_connections drops its environment without closing it).
+    Close it, so whatever runs next in the same process (in-process runs, the sample, tests) can
+    open the file with its own settings."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        environment.close()
 
 
 def dbt_resource() -> DbtCliResource:

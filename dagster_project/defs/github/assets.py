@@ -1,0 +1,212 @@
+"""GitHub extraction: the candidate list, repository metadata, closed issues, linked pull requests."""
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dagster_project import settings
+from dagster_project.defs.github.resources import GitHubResource
+from dagster_project.defs.partitions import (
+    DAILY_FRESHNESS,
+    WEEKLY_FRESHNESS,
+    repository_partitions,
+)
+from extract import landing
+from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
+
+CANDIDATES = dg.AssetKey(["github", "candidates"])
+REPOSITORY_METADATA = dg.AssetKey(["github", "repository_metadata"])
+CLOSED_ISSUES = dg.AssetKey(["github", "closed_issues"])
+ISSUE_CRAWLS = dg.AssetKey(["github", "issue_crawls"])
+ISSUE_LINKS = dg.AssetKey(["github", "issue_links"])
+
+
+class CandidatesConfig(dg.Config):
+    #: A path or URL of a CSV of owner/name (with an optional type column). Default: $MMS_CANDIDATE_LIST.
+    candidate_list: str = ""
+
+
+@dg.asset(key=CANDIDATES, group_name="selection", kinds={"csv", "parquet"})
+def candidates(context: dg.AssetExecutionContext, config: CandidatesConfig) -> dg.MaterializeResult:
+    """The candidate ML repositories (the study's 4,031), invalid rows kept with their problem."""
+    source = config.candidate_list or os.environ.get("MMS_CANDIDATE_LIST", "")
+    if not source:
+        raise dg.Failure(
+            description="no candidate list: set MMS_CANDIDATE_LIST or the asset's candidate_list config "
+            "to a CSV of owner/name (e.g. ml_projects_breadth_corpus.csv)"
+        )
+    try:
+        loaded = load_candidates(source, settings.landing_dir())
+    except (CandidateListError, OSError) as exc:
+        raise dg.Failure(description=str(exc)) from None
+    context.log.info(f"{loaded.rows} rows from {source}: {loaded.valid} valid candidates")
+    return dg.MaterializeResult(
+        metadata={
+            "list": loaded.list_name,
+            "rows": loaded.rows,
+            "valid_candidates": loaded.valid,
+            "invalid_rows": loaded.rows - loaded.valid,
+            "dagster/row_count": loaded.rows,
+        }
+    )
+
+
+class MetadataConfig(dg.Config):
+    #: Metadata fetched more recently than this is kept as is, so a crashed crawl resumes where it
+    #: stopped and a weekly refresh re-fetches everything once.
+    max_age_hours: float = 24.0
+
+
+def _fetched_at(landing_root, repo_id):
+    table = landing.read_partition(landing_root, "github/repositories", repo_id)
+    if table is None or table.num_rows == 0:
+        return None
+    return table.column("fetched_at")[0].as_py()
+
+
+@dg.asset(
+    key=REPOSITORY_METADATA,
+    deps=[CANDIDATES],
+    group_name="selection",
+    kinds={"github", "parquet"},
+    freshness_policy=WEEKLY_FRESHNESS,
+)
+def repository_metadata(
+    context: dg.AssetExecutionContext, config: MetadataConfig, github: GitHubResource
+) -> dg.MaterializeResult:
+    """GitHub metadata of every valid candidate (stars, pushes, commits, contributors, ...)."""
+    root = settings.landing_dir()
+    repo_ids = valid_candidates(root)
+    miner = github.miner()
+    cutoff = datetime.now(UTC) - timedelta(hours=config.max_age_hours)
+    statuses: dict[str, int] = {}
+    fetched = skipped = 0
+    started = time.monotonic()
+    for index, repo_id in enumerate(repo_ids, start=1):
+        previous = _fetched_at(root, repo_id)
+        if previous is not None and previous >= cutoff:
+            skipped += 1
+            continue
+        row = miner.land_repository_metadata(repo_id, root)
+        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+        fetched += 1
+        if fetched % 50 == 0 or index == len(repo_ids):
+            rate = fetched / max(time.monotonic() - started, 1e-9)
+            eta = (len(repo_ids) - index) / rate if rate else 0
+            context.log.info(
+                f"metadata {index}/{len(repo_ids)} ({skipped} fresh, kept); "
+                f"requests left {miner.client.rate_remaining}; ETA {eta:.0f}s"
+            )
+    return dg.MaterializeResult(
+        metadata={
+            "candidates": len(repo_ids),
+            "fetched": fetched,
+            "kept_fresh": skipped,
+            **{f"status_{k}": v for k, v in sorted(statuses.items())},
+            "requests": miner.client.requests_sent,
+            "dagster/row_count": len(repo_ids),
+        }
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            CLOSED_ISSUES,
+            description="Closed issues and pull requests of the repository (landing: github/issues).",
+            kinds={"github", "parquet"},
+            freshness_policy=DAILY_FRESHNESS,
+        ),
+        dg.AssetSpec(
+            ISSUE_CRAWLS,
+            description="Provenance and resumption state of the repository's issue crawl.",
+            kinds={"parquet"},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "crawl_complete",
+            asset=CLOSED_ISSUES,
+            description="The crawl reached the last page (a partial crawl resumes on the next run).",
+        )
+    ],
+    partitions_def=repository_partitions,
+    group_name="github",
+)
+def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResource):
+    repo_id = context.partition_key
+    result = github.miner().crawl_closed_issues(repo_id, settings.landing_dir())
+    context.log.info(
+        f"{repo_id}: {result.status}, {result.pages} pages, {result.requests} requests, "
+        f"{result.issues_landed} issues and {result.pull_requests_landed} pull requests landed"
+    )
+    if result.status in ("error",) and not result.is_complete and result.pages == 0:
+        raise dg.Failure(description=f"{repo_id}: issue crawl failed: {result.detail}")
+    common = {"repo_id": repo_id, "status": result.status, "requests": result.requests}
+    yield dg.MaterializeResult(
+        asset_key=CLOSED_ISSUES,
+        metadata={
+            **common,
+            "closed_issues": result.issues_landed,
+            "closed_pull_requests": result.pull_requests_landed,
+            "dagster/row_count": result.issues_landed + result.pull_requests_landed,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=ISSUE_CRAWLS,
+        metadata={
+            **common,
+            "since": str(result.since) if result.since else "cold crawl",
+            "pages": result.pages,
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name="crawl_complete",
+        asset_key=CLOSED_ISSUES,
+        passed=result.is_complete,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"status": result.status, "detail": result.detail or ""},
+    )
+
+
+@dg.asset(
+    key=ISSUE_LINKS,
+    deps=[dg.AssetKey("issue_sample")],
+    group_name="github",
+    kinds={"github", "parquet"},
+    pool="duckdb",
+)
+def issue_links(
+    context: dg.AssetExecutionContext, github: GitHubResource, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """Pull requests linked to the sampled closed issues only: one timeline request per issue, so
+    385 sampled issues cost ~385 requests instead of ~377k for the whole corpus."""
+    with duckdb.get_connection() as con:
+        rows = con.execute(
+            "select repo_id, issue_number from issue_sample order by repo_id, issue_number"
+        ).fetchall()
+    by_repo: dict[str, list[int]] = {}
+    for repo_id, number in rows:
+        by_repo.setdefault(repo_id, []).append(int(number))
+    miner = github.miner()
+    links = requests = 0
+    failed: dict[str, int] = {}
+    for repo_id, numbers in by_repo.items():
+        result = miner.fetch_issue_links(repo_id, numbers, settings.landing_dir())
+        links += result.links
+        requests += result.requests
+        if result.failed:
+            failed[repo_id] = len(result.failed)
+    context.log.info(f"{links} links for {len(rows)} sampled issues, {requests} requests")
+    return dg.MaterializeResult(
+        metadata={
+            "sampled_issues": len(rows),
+            "linked_pull_requests": links,
+            "requests": requests,
+            "issues_failed": sum(failed.values()),
+            "dagster/row_count": links,
+        }
+    )

@@ -1,0 +1,97 @@
+"""Real Dagster materializations of the git assets on repositories built by the test, then dbt."""
+
+import subprocess
+
+import dagster as dg
+import duckdb
+
+from dagster_project.defs.git.assets import git_history
+from dagster_project.defs.git.resources import GitSourceResource
+from dagster_project.defs.partitions import repository_partitions
+from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_models
+from dagster_project.sample.git_repos import SAMPLE_REPOS, build_sample_repos
+from extract import landing
+
+
+def _git_truth(git_dir):
+    out = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(git_dir),
+            "log",
+            "--format=%H",
+            "--numstat",
+            "--diff-merges=first-parent",
+            "-M",
+            "-C",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    commits, files = 0, 0
+    for line in out.splitlines():
+        if len(line) == 40 and "\t" not in line:
+            commits += 1
+        elif "\t" in line:
+            files += 1
+    return commits, files
+
+
+def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, warehouse_env):
+    repos = build_sample_repos(tmp_path / "remotes")
+    landing.ensure_landing(warehouse_env["MMS_LANDING_DIR"])
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(repository_partitions.name, list(repos))
+    resources = {
+        "git": GitSourceResource(
+            url_template=f"file://{tmp_path}/remotes/{{slug}}.git",
+            mirror_dir=str(warehouse_env["MMS_MIRROR_DIR"]),
+        ),
+        "dbt": dbt_resource(),
+    }
+    for repo_id in repos:
+        result = dg.materialize(
+            [git_history], partition_key=repo_id, instance=instance, resources=resources
+        )
+        assert result.success
+        checks = result.get_asset_check_evaluations()
+        assert [c.passed for c in checks] == [True]
+
+    # Refreshing an unchanged repository mines nothing and keeps the rows.
+    again = dg.materialize(
+        [git_history], partition_key=SAMPLE_REPOS[0].repo_id, instance=instance, resources=resources
+    )
+    [commits_event] = [
+        m
+        for m in again.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey(["git", "commits"])
+    ]
+    assert commits_event.materialization.metadata["mode"].value == "unchanged"
+
+    built = dg.materialize(
+        [warehouse_dbt_models],
+        selection=dg.AssetSelection.groups("staging_git"),
+        instance=instance,
+        resources=resources,
+    )
+    assert built.success
+    dbt_checks = built.get_asset_check_evaluations()
+    assert dbt_checks and all(c.passed for c in dbt_checks)
+
+    with duckdb.connect(str(warehouse_env["MMS_DUCKDB_PATH"]), read_only=True) as con:
+        for repo_id, git_dir in repos.items():
+            commits, files = _git_truth(git_dir)
+            landed = con.execute(
+                "select count(*), sum(files_modified) from stg_git__commits where repo_id = ?",
+                [repo_id],
+            ).fetchone()
+            assert landed == (commits, files)
+            assert con.execute(
+                "select count(*) from stg_git__modified_files where repo_id = ?", [repo_id]
+            ).fetchone() == (files,)
+        empty = con.execute(
+            "select count(*) from stg_git__commits where has_empty_message"
+        ).fetchone()[0]
+        assert empty > 0

@@ -1,0 +1,97 @@
+"""Real Dagster materializations of the GitHub assets against the local stand-in, on a sqlite-backed
+instance, with faults; afterwards no file Dagster or the pipeline wrote contains the token."""
+
+from pathlib import Path
+
+import dagster as dg
+import pyarrow.parquet as pq
+import pytest
+
+from dagster_project.defs.github.assets import candidates, closed_issue_history, repository_metadata
+from dagster_project.defs.github.resources import GitHubResource
+from dagster_project.defs.partitions import repository_partitions
+from extract import landing
+from extract.github.stand_in import Fault, GitHubStandIn
+
+TOKEN = "ghp_dagsterTEST0123456789abcdefSECRET"
+
+
+@pytest.fixture
+def stand_in():
+    with GitHubStandIn(tokens=[TOKEN]) as server:
+        for number, repo_id in enumerate(["ml/alpha", "ml/beta"], start=1):
+            repo = server.add_repository(repo_id, commits=50 * number, contributors=4 + number)
+            for issue in range(1, 151):
+                repo.add_issue(
+                    issue,
+                    created_at=1_600_000_000 + issue,
+                    closed_at=1_600_100_000 + issue,
+                    pull_request=issue % 4 == 0,
+                )
+        yield server
+
+
+def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_token(
+    tmp_path, warehouse_env, stand_in, monkeypatch, caplog
+):
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    candidate_list = tmp_path / "candidates.csv"
+    candidate_list.write_text(
+        "ProjectName,ProjectType\nml/alpha,Applied\nml/beta,Tool\nml/gone,Tool\nweb/app,NonML\na/b/c,Tool\n"
+    )
+    landing.ensure_landing(warehouse_env["MMS_LANDING_DIR"])
+    # A 502 on the first issues page and a secondary rate limit on the second are retried.
+    stand_in.add_fault(r"/repos/ml/alpha/issues\?", Fault.status_code(502))
+    stand_in.add_fault(r"/repos/ml/alpha/issues\?.*page=2", Fault.secondary_limit(retry_after=1))
+
+    (tmp_path / "dagster_home").mkdir()
+    instance = dg.DagsterInstance.local_temp(str(tmp_path / "dagster_home"))
+    resources = {"github": GitHubResource(base_url=stand_in.base_url, retry_backoff_factor=0.01)}
+    run_config = {
+        "ops": {"github__candidates": {"config": {"candidate_list": str(candidate_list)}}}
+    }
+    selection = dg.materialize(
+        [candidates, repository_metadata],
+        instance=instance,
+        resources=resources,
+        run_config=run_config,
+    )
+    assert selection.success
+    [metadata_event] = [
+        e
+        for e in selection.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["github", "repository_metadata"])
+    ]
+    values = {k: v.value for k, v in metadata_event.materialization.metadata.items()}
+    assert values["candidates"] == 3  # NonML and malformed rows are not candidates
+    assert values["status_ok"] == 2 and values["status_not_found"] == 1
+
+    instance.add_dynamic_partitions(repository_partitions.name, ["ml/alpha", "ml/beta"])
+    for repo_id in ("ml/alpha", "ml/beta"):
+        result = dg.materialize(
+            [closed_issue_history], partition_key=repo_id, instance=instance, resources=resources
+        )
+        assert result.success
+        assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
+
+    landed = pq.read_table(
+        Path(warehouse_env["MMS_LANDING_DIR"]) / "github/issues/ml__alpha.parquet"
+    )
+    assert landed.num_rows == 150
+    assert sum(landed.column("is_pull_request").to_pylist()) == 37
+
+    # A refresh with nothing new costs at most two charged requests per repository.
+    stand_in.reset_counts()
+    for repo_id in ("ml/alpha", "ml/beta"):
+        assert dg.materialize(
+            [closed_issue_history], partition_key=repo_id, instance=instance, resources=resources
+        ).success
+    assert stand_in.count("/issues", charged_only=True) <= 4
+
+    written = [p for root in (tmp_path,) for p in Path(root).rglob("*") if p.is_file()]
+    assert any("dagster_home" in str(p) for p in written)
+    for path in written:
+        if path.name == "candidates.csv":
+            continue
+        assert TOKEN.encode() not in path.read_bytes(), f"token found in {path}"
+    assert TOKEN not in caplog.text

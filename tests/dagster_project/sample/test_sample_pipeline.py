@@ -1,0 +1,151 @@
+"""The README's first command end to end: the main job on the bundled sample, twice.
+
+Runs `python -m dagster_project.sample` as a user would (fresh DuckDB file, landing zone and Dagster
+instance), checks the warehouse against the sample's own truth (git and the stand-in's data), the
+reports, that no token reached any file, and that a second run changes nothing but provenance.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from dagster_project import settings
+from dagster_project.sample.git_repos import SAMPLE_REPOS
+from dagster_project.sample.github_data import SAMPLE_TOKEN
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sample")
+    env = dict(os.environ)
+    env.update(
+        DAGSTER_HOME=str(root / "dagster_home"),
+        MMS_DUCKDB_PATH=str(root / "data" / "warehouse.duckdb"),
+        MMS_LANDING_DIR=str(root / "data" / "landing"),
+        MMS_MIRROR_DIR=str(root / "data" / "mirrors"),
+        MMS_REPORTS_DIR=str(root / "reports"),
+    )
+    (root / "dagster_home").mkdir()
+    shutil.copy(settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml", root / "dagster_home")
+
+    def run():
+        done = subprocess.run(
+            [sys.executable, "-m", "dagster_project.sample"],
+            cwd=settings.PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout + done.stderr
+
+    first = run()
+    return root, run, first
+
+
+def _git_commit_count(git_dir):
+    out = subprocess.run(
+        ["git", "-C", str(git_dir), "rev-list", "--count", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout)
+
+
+def _snapshot(con):
+    return {
+        "commits": con.execute(
+            "select count(*), count(distinct commit_key) from stg_git__commits"
+        ).fetchone(),
+        "files": con.execute("select count(*) from stg_git__modified_files").fetchone()[0],
+        "issues": con.execute(
+            "select count(*), count(distinct issue_key) from stg_github__issues"
+        ).fetchone(),
+        "prs": con.execute("select count(*) from stg_github__pull_requests").fetchone()[0],
+        "commit_sample": sorted(
+            r[0] for r in con.execute("select commit_key from commit_sample").fetchall()
+        ),
+        "issue_sample": sorted(
+            r[0] for r in con.execute("select issue_key from issue_sample").fetchall()
+        ),
+    }
+
+
+def test_sample_run_builds_the_warehouse_from_the_sample(sample_run):
+    root, _, output = sample_run
+    assert "SAMPLE DATA" in output
+    with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
+        selected = sorted(
+            r[0] for r in con.execute("select repo_id from selected_projects").fetchall()
+        )
+        assert selected == sorted(spec.repo_id for spec in SAMPLE_REPOS)
+        excluded = dict(
+            con.execute(
+                "select repo_id, selection_status from project_selection where not is_selected"
+            ).fetchall()
+        )
+        assert len(excluded) >= 5  # one per failing criterion plus the missing repository
+        for spec in SAMPLE_REPOS:
+            truth = _git_commit_count(
+                root / "data" / "sample" / "git" / f"{spec.repo_id.replace('/', '__')}.git"
+            )
+            landed = con.execute(
+                "select count(*) from stg_git__commits where repo_id = ?", [spec.repo_id]
+            ).fetchone()[0]
+            assert landed == truth
+            issues = con.execute(
+                "select count(*) from stg_github__issues where repo_id = ?", [spec.repo_id]
+            ).fetchone()[0]
+            prs = con.execute(
+                "select count(*) from stg_github__pull_requests where repo_id = ?", [spec.repo_id]
+            ).fetchone()[0]
+            assert issues + prs == spec.commits // 2  # what the sample's stand-in serves
+            assert prs == spec.commits // 2 // 3
+        kappas = [r[0] for r in con.execute("select cohen_kappa from rater_agreement").fetchall()]
+        assert kappas and all(k is not None and -1 <= k < 1 for k in kappas)
+        assert con.execute("select sum(occurrences) from challenge_distribution").fetchone()[0] > 0
+        links = con.execute(
+            "select count(*) from stg_github__issue_crawls where is_complete"
+        ).fetchone()[0]
+        assert links == len(SAMPLE_REPOS)
+
+
+def test_sample_run_writes_the_reports(sample_run):
+    root, _, _ = sample_run
+    reports = root / "reports"
+    png = (reports / "figure1_closure_times.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    for stem in ("table1_selected_projects", "table5_activities", "table6_challenges"):
+        text = (reports / f"{stem}.md").read_text()
+        assert text.count("\n|") >= 3, stem
+
+
+def test_no_file_of_the_run_contains_the_token(sample_run):
+    root, _, output = sample_run
+    assert SAMPLE_TOKEN not in output
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert SAMPLE_TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_a_second_run_changes_no_row(sample_run):
+    root, run, _ = sample_run
+    warehouse = root / "data" / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        before = _snapshot(con)
+    output = run()
+    assert "repository partitions match the selection" in output
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = _snapshot(con)
+        modes = {
+            r[0] for r in con.execute("select extraction_mode from stg_git__extractions").fetchall()
+        }
+    assert after == before
+    assert before["commits"][0] == before["commits"][1]  # no duplicate commits
+    assert modes == {"unchanged"}
