@@ -1,10 +1,15 @@
+from pathlib import Path
+
 import pyarrow.parquet as pq
 import pytest
 
 from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
 from extract.repo_id import InvalidRepoId, validate_repo_id
 
-STUDY_LIST = "/work/shared/data/ml_projects_breadth_corpus.csv"
+# The reference data sit beside the project (../shared), in CI as on a developer's machine.
+STUDY_LIST = str(
+    Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ml_projects_breadth_corpus.csv"
+)
 
 
 def _is_repo_id(value):
