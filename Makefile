@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 
-.PHONY: run test lint uv
+.PHONY: run test dev lint uv
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --user --quiet uv
@@ -14,6 +14,10 @@ run: uv
 test: uv
 	$(UV) sync --frozen
 	$(UV) run pytest
+
+dev: uv
+	$(UV) sync --frozen
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} $(UV) run dagster dev -w workspace.yaml
 
 lint: uv
 	$(UV) run ruff check . && $(UV) run ruff format --check .

@@ -17,8 +17,15 @@ EXTRACTIONS = dg.AssetKey(["git", "extractions"])
 
 
 class GitMiningConfig(dg.Config):
+    #: Re-mine the whole history instead of only the commits not landed yet.
     full_refresh: bool = False
+    #: "git-log" (one streamed git log) or "pydriller" (the study's tool, per commit; slow).
     engine: str = "git-log"
+    #: On a commit git cannot diff (a snapshot lacking blobs): "fail", or "record" it with unknown
+    #: line counts (listed in git/extractions.undiffable_commits).
+    missing_objects: str = "fail"
+    #: git processes per repository; 1 when many repositories are mined at once on few cores.
+    jobs: int | None = None
 
 
 @dg.multi_asset(
@@ -64,6 +71,8 @@ def git_history(context: dg.AssetExecutionContext, config: GitMiningConfig, git:
             mirror_dir=Path(git.mirror_dir),
             engine=config.engine,
             full_refresh=config.full_refresh,
+            missing_objects=config.missing_objects,
+            jobs=config.jobs,
             log=context.log.info,
         )
     except GitMiningError as exc:
