@@ -36,14 +36,14 @@ class Repo:
         return env
 
     def git(self, *args: str, input: bytes | None = None) -> bytes:
-        return subprocess.run(
-            ["git", *args],
-            cwd=self.path,
-            env=self.env(),
-            input=input,
-            check=True,
-            capture_output=True,
-        ).stdout
+        done = subprocess.run(
+            ["git", *args], cwd=self.path, env=self.env(), input=input, capture_output=True
+        )
+        if done.returncode != 0:
+            raise AssertionError(
+                f"git {' '.join(args)} failed ({done.returncode}): {done.stderr.decode(errors='replace')}"
+            )
+        return done.stdout
 
     def write(self, name: str | bytes, content: bytes | str) -> None:
         target = os.path.join(os.fsencode(self.path), os.fsencode(name))

@@ -395,9 +395,19 @@ def test_undiffable_commits_in_several_processes_are_recorded_and_landed(
     assert extraction["undiffable_commits"] == seen
     rows = {r["commit_hash"]: r for r in landed(root, "git/commits")}
     assert {h for h, r in rows.items() if r["insertions"] is None} == set(broken)
-    # A refresh keeps the earlier undiffable commits and says so in its extraction row.
-    repo.write("keep.txt", "later\n")
-    repo.commit("later")
+    # A refresh keeps the earlier undiffable commits and says so in its extraction row. The new
+    # commit is built with plumbing: `git commit` would refuse an index naming the deleted blobs
+    # (or, when the files look racily clean, silently re-create them), which made this test flaky.
+    later_blob = repo.git("hash-object", "-w", "--stdin", input=b"later\n").decode().strip()
+    entries = [
+        line
+        if not line.endswith(b"\tkeep.txt")
+        else b"100644 blob " + later_blob.encode() + b"\tkeep.txt"
+        for line in repo.git("ls-tree", "HEAD").splitlines()
+    ]
+    tree = repo.git("mktree", "--missing", input=b"\n".join(entries) + b"\n").decode().strip()
+    later = repo.git("commit-tree", tree, "-p", "HEAD", "-m", "later").decode().strip()
+    repo.git("update-ref", "HEAD", later)
     again = mine_repository("acme/widgets", repo.path, root, missing_objects="record")
     assert (again.mode, again.new_commits) == ("incremental", 1)
     assert sorted(landed(root, "git/extractions")[0]["undiffable_commits"]) == sorted(broken)
