@@ -512,6 +512,23 @@ class GitHubMiner:
         )
         return result
 
+    # -- reconciliation --------------------------------------------------------------------------
+    def count_closed_items(self, repo_id: str, landing_root: Path) -> int | None:
+        """GitHub's own count of the repository's closed issues and pull requests, from one search
+        request (``repo:o/n state:closed``, ``per_page=1``), to reconcile with what was landed.
+        ``None`` when the search does not answer (e.g. disabled on a GitHub Enterprise server)."""
+        repo_id = validate_repo_id(repo_id)
+        try:
+            response = self._get(
+                "/search/issues",
+                {"q": f"repo:{self._api_name(repo_id, landing_root)} state:closed", "per_page": 1},
+            )
+        except RequestFailed:
+            return None
+        if response.status != 200 or not isinstance(response.data, dict):
+            return None
+        return int(response.data.get("total_count", 0))
+
     # -- linked pull requests --------------------------------------------------------------------
     def fetch_issue_links(
         self, repo_id: str, issue_numbers: Iterable[int], landing_root: Path

@@ -419,6 +419,31 @@ class GitHubStandIn:
                 return queue.popleft()
         return None
 
+    def _search_issues(self, q: str) -> _Response:
+        """GitHub's issue search, for counts only: ``repo:o/n`` with ``state:``/``is:`` qualifiers."""
+        terms = q.split()
+        repos = [t.removeprefix("repo:").lower() for t in terms if t.startswith("repo:")]
+        if len(repos) != 1:
+            return _Response(
+                422, {"message": "Validation Failed", "documentation_url": GITHUB_DOCS}
+            )
+        repo = self.repositories.get(repos[0])
+        if repo is None:
+            return _Response(
+                422, {"message": "Validation Failed", "documentation_url": GITHUB_DOCS}
+            )
+        items = list(repo.issues.values())
+        for term in terms:
+            if term in ("state:closed", "is:closed"):
+                items = [i for i in items if i["state"] == "closed"]
+            elif term in ("state:open", "is:open"):
+                items = [i for i in items if i["state"] == "open"]
+            elif term in ("is:issue", "type:issue"):
+                items = [i for i in items if "pull_request" not in i]
+            elif term in ("is:pr", "type:pr"):
+                items = [i for i in items if "pull_request" in i]
+        return _Response(200, {"total_count": len(items), "incomplete_results": False, "items": []})
+
     def _route(self, method, path, query, headers) -> _Response:
         if method != "GET":
             return _Response(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS})
@@ -426,6 +451,8 @@ class GitHubStandIn:
             state = self._limit_state(None)
             core = {"limit": self.rate_limit, "remaining": int(state[0]), "reset": int(state[1])}
             return _Response(200, {"resources": {"core": core}, "rate": core})
+        if path == "/search/issues":
+            return self._search_issues(query.get("q", ""))
         match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)?", path)
         by_id = re.fullmatch(r"/repositories/(\d+)(/.*)?", path)
         repo = None

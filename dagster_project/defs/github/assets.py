@@ -131,14 +131,21 @@ def repository_metadata(
             "crawl_complete",
             asset=CLOSED_ISSUES,
             description="The crawl reached the last page (a partial crawl resumes on the next run).",
-        )
+        ),
+        dg.AssetCheckSpec(
+            "closed_items_match_api",
+            asset=CLOSED_ISSUES,
+            description="Closed issues + pull requests landed = GitHub's count "
+            "(search `repo:<repo> state:closed`, one request).",
+        ),
     ],
     partitions_def=repository_partitions,
     group_name="github",
 )
 def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResource):
     repo_id = context.partition_key
-    result = github.miner().crawl_closed_issues(repo_id, settings.landing_dir())
+    miner = github.miner()
+    result = miner.crawl_closed_issues(repo_id, settings.landing_dir())
     context.log.info(
         f"{repo_id}: {result.status}, {result.pages} pages, {result.requests} requests, "
         f"{result.issues_landed} issues and {result.pull_requests_landed} pull requests landed"
@@ -169,6 +176,16 @@ def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResour
         passed=result.is_complete,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"status": result.status, "detail": result.detail or ""},
+    )
+    landed = result.issues_landed + result.pull_requests_landed
+    api_count = miner.count_closed_items(repo_id, settings.landing_dir())
+    yield dg.AssetCheckResult(
+        check_name="closed_items_match_api",
+        asset_key=CLOSED_ISSUES,
+        # An issue reopened after it was landed stays in the landing zone, so counts can differ.
+        passed=api_count is not None and api_count == landed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"landed": landed, "api_count": api_count if api_count is not None else -1},
     )
 
 

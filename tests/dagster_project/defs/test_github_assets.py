@@ -72,7 +72,8 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
             [closed_issue_history], partition_key=repo_id, instance=instance, resources=resources
         )
         assert result.success
-        assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
+        checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+        assert checks == {"crawl_complete": True, "closed_items_match_api": True}
 
     landed = pq.read_table(
         Path(warehouse_env["MMS_LANDING_DIR"]) / "github/issues/ml__alpha.parquet"
@@ -80,13 +81,28 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
     assert landed.num_rows == 150
     assert sum(landed.column("is_pull_request").to_pylist()) == 37
 
-    # A refresh with nothing new costs at most two charged requests per repository.
+    # A refresh with nothing new costs at most two charged requests per repository (the list, which
+    # the ETag makes free, and the reconciliation's search).
     stand_in.reset_counts()
     for repo_id in ("ml/alpha", "ml/beta"):
         assert dg.materialize(
             [closed_issue_history], partition_key=repo_id, instance=instance, resources=resources
         ).success
-    assert stand_in.count("/issues", charged_only=True) <= 4
+    assert stand_in.count("", charged_only=True) <= 4
+
+    # An issue GitHub counts but the landing lacks (updated before the refresh's `since`, so the
+    # incremental crawl cannot see it) fails the reconciliation, as a warning naming both counts.
+    stand_in.repositories["ml/beta"].add_issue(
+        999, created_at=1_500_000_000, closed_at=1_500_000_100
+    )
+    stale = dg.materialize(
+        [closed_issue_history], partition_key="ml/beta", instance=instance, resources=resources
+    )
+    [check] = [
+        c for c in stale.get_asset_check_evaluations() if c.check_name == "closed_items_match_api"
+    ]
+    assert check.passed is False
+    assert (check.metadata["landed"].value, check.metadata["api_count"].value) == (150, 151)
 
     written = [p for root in (tmp_path,) for p in Path(root).rglob("*") if p.is_file()]
     assert any("dagster_home" in str(p) for p in written)
