@@ -8,7 +8,10 @@ from extract.repo_id import InvalidRepoId, validate_repo_id
 
 # The reference data sit beside the project (../shared), in CI as on a developer's machine.
 STUDY_LIST = str(
-    Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ml_projects_breadth_corpus.csv"
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "data"
+    / "ml_projects_breadth_corpus.csv"
 )
 
 
