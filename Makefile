@@ -21,3 +21,5 @@ dev: uv
 
 lint: uv
 	$(UV) run ruff check . && $(UV) run ruff format --check .
+	# sqlfluff's dbt templater compiles the project: give it a throwaway warehouse.
+	MMS_DUCKDB_PATH=$$(mktemp -d)/warehouse.duckdb $(UV) run sqlfluff lint dbt/models dbt/tests

@@ -4,21 +4,37 @@ with
 
 frames as (
 
-    select 'commits' as frame, stratum, in_sample, is_rejected, stratum_size
+    select
+        'commits' as frame,
+        stratum,
+        in_sample,
+        is_rejected,
+        stratum_size
     from {{ ref('int_sampling__commit_frame') }}
     union all
-    select 'issues' as frame, stratum, in_sample, is_rejected, stratum_size
+    select
+        'issues' as frame,
+        stratum,
+        in_sample,
+        is_rejected,
+        stratum_size
     from {{ ref('int_sampling__issue_frame') }}
 
 ),
 
 populations as (
 
-    select 'commits' as frame, repo_id as stratum, count(*) as stratum_size
+    select
+        'commits' as frame,
+        repo_id as stratum,
+        count(*) as stratum_size
     from {{ ref('int_commits__model_file_commits') }}
     group by repo_id
     union all
-    select 'issues' as frame, issues.repo_id as stratum, count(*) as stratum_size
+    select
+        'issues' as frame,
+        issues.repo_id as stratum,
+        count(*) as stratum_size
     from {{ ref('stg_github__issues') }} as issues
     inner join {{ ref('selected_projects') }} as selected on issues.repo_id = selected.repo_id
     group by issues.repo_id
@@ -31,7 +47,7 @@ represented as (
         frame,
         stratum,
         count(*) filter (where in_sample) as sampled,
-        count(*) filter (where is_rejected) as rejected,
+        count(*) filter (where is_rejected) as rejected
 
     from frames
     group by frame, stratum
@@ -42,5 +58,6 @@ select populations.*
 from populations
 left join represented
     on populations.frame = represented.frame and populations.stratum = represented.stratum
-where coalesce(represented.sampled, 0) = 0
+where
+    coalesce(represented.sampled, 0) = 0
     and coalesce(represented.rejected, 0) < populations.stratum_size

@@ -4,9 +4,15 @@ with
 
 frames as (
 
-    select 'commits' as frame, * from {{ ref('int_sampling__commit_frame') }}
+    select
+        'commits' as frame,
+        *
+    from {{ ref('int_sampling__commit_frame') }}
     union all
-    select 'issues' as frame, * from {{ ref('int_sampling__issue_frame') }}
+    select
+        'issues' as frame,
+        *
+    from {{ ref('int_sampling__issue_frame') }}
 
 ),
 
@@ -17,7 +23,7 @@ per_stratum as (
         stratum,
         count(*) filter (where sample_status = 'replacement') as replacements,
         count(*) filter (where is_rejected and draw_rank <= allocation) as rejected_first_draws,
-        count(*) filter (where is_rejected and in_sample) as rejected_in_sample,
+        count(*) filter (where is_rejected and in_sample) as rejected_in_sample
 
     from frames
     group by frame, stratum

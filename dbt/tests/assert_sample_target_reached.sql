@@ -4,10 +4,20 @@ with
 
 frames as (
 
-    select 'commits' as frame, stratum, allocation, in_sample, target_sample_size
+    select
+        'commits' as frame,
+        stratum,
+        allocation,
+        in_sample,
+        target_sample_size
     from {{ ref('int_sampling__commit_frame') }}
     union all
-    select 'issues' as frame, stratum, allocation, in_sample, target_sample_size
+    select
+        'issues' as frame,
+        stratum,
+        allocation,
+        in_sample,
+        target_sample_size
     from {{ ref('int_sampling__issue_frame') }}
 
 ),
@@ -19,7 +29,7 @@ per_stratum as (
         stratum,
         any_value(allocation) as allocation,
         count(*) filter (where in_sample) as sampled,
-        any_value(target_sample_size) as target_sample_size,
+        any_value(target_sample_size) as target_sample_size
 
     from frames
     group by frame, stratum
@@ -33,7 +43,7 @@ per_frame as (
         any_value(target_sample_size) as target_sample_size,
         sum(sampled) as sampled,
         sum(allocation - sampled) as shortfall,
-        sum(allocation) as allocated,
+        sum(allocation) as allocated
 
     from per_stratum
     group by frame
@@ -41,6 +51,7 @@ per_frame as (
 )
 
 select * from per_frame
-where allocated <> target_sample_size
+where
+    allocated <> target_sample_size
     or sampled + shortfall <> target_sample_size
     or shortfall < 0

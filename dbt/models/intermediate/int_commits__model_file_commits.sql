@@ -30,7 +30,7 @@ commit_matches as (
     select
         commit_key,
         count(distinct modified_file_key) as model_file_count,
-        list_sort(list(distinct keyword)) as matched_keywords,
+        list_sort(list(distinct keyword)) as matched_keywords
 
     from model_file_matches
     group by commit_key
@@ -50,7 +50,7 @@ final as (
         commits.deletions,
         commits.files_modified,
         commit_matches.model_file_count,
-        commit_matches.matched_keywords,
+        commit_matches.matched_keywords
 
     from commits
     inner join selected_projects on commits.repo_id = selected_projects.repo_id

@@ -21,7 +21,7 @@ variants as (
 
     select distinct
         keyword,
-        lower(variant) as variant,
+        lower(variant) as variant
 
     from keywords
     where variant is not null and trim(variant) <> ''
@@ -41,13 +41,13 @@ path_matches as (
     select
         paths.path_lower,
         variants.keyword,
-        list_sort(list(variants.variant)) as matched_variants,
+        list_sort(list(variants.variant)) as matched_variants
 
     from paths
     inner join variants
         -- the substring test runs first in both modes: it is cheap and rules out most pairs
         on contains(paths.path_lower, variants.variant)
-        {%- if mode == 'token' %}
+    {%- if mode == 'token' %}
         and regexp_matches(
             paths.path_lower,
             '(^|[^a-z0-9])' || regexp_escape(variants.variant) || '($|[^a-z0-9])'
@@ -65,7 +65,7 @@ final as (
         modified_files.repo_id,
         modified_files.path,
         path_matches.keyword,
-        path_matches.matched_variants,
+        path_matches.matched_variants
 
     from modified_files
     inner join path_matches on lower(modified_files.path) = path_matches.path_lower

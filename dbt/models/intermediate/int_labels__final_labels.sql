@@ -14,7 +14,7 @@ adjudicated as (
     select distinct
         frame,
         item_key,
-        label,
+        label
 
     from labels
     where is_adjudication
@@ -27,7 +27,7 @@ rater_sets as (
         frame,
         item_key,
         rater,
-        list_sort(list(distinct label)) as label_set,
+        list_sort(list(distinct label)) as label_set
 
     from labels
     where not is_adjudication
@@ -40,7 +40,7 @@ agreed_items as (
     select
         frame,
         item_key,
-        any_value(label_set) as label_set,
+        any_value(label_set) as label_set
 
     from rater_sets
     group by frame, item_key
@@ -53,7 +53,7 @@ agreed as (
     select
         agreed_items.frame,
         agreed_items.item_key,
-        unnest(agreed_items.label_set) as label,
+        unnest(agreed_items.label_set) as label
 
     from agreed_items
     where not exists (
@@ -70,7 +70,7 @@ final as (
         frame,
         item_key,
         label,
-        'adjudication' as label_source,
+        'adjudication' as label_source
 
     from adjudicated
     union all
@@ -79,7 +79,7 @@ final as (
         frame,
         item_key,
         label,
-        'agreement' as label_source,
+        'agreement' as label_source
 
     from agreed
 

@@ -18,7 +18,7 @@ item_labels as (
         frame,
         item_key,
         list_sort(list(label)) as labels,
-        min(label_source) as label_source,
+        min(label_source) as label_source
 
     from final_labels
     group by frame, item_key
@@ -30,7 +30,7 @@ item_raters as (
     select
         frame,
         item_key,
-        count(distinct rater) filter (where not is_adjudication) as rater_count,
+        count(distinct rater) filter (where not is_adjudication) as rater_count
 
     from rater_labels
     group by frame, item_key
@@ -49,12 +49,13 @@ final as (
             when item_labels.item_key is not null then 'labelled'
             when coalesce(item_raters.rater_count, 0) >= 2 then 'disagreement'
             else 'pending'
-        end as label_status,
+        end as label_status
 
     from item_raters
     full outer join item_labels
-        on item_raters.frame = item_labels.frame
-        and item_raters.item_key = item_labels.item_key
+        on
+            item_raters.frame = item_labels.frame
+            and item_raters.item_key = item_labels.item_key
 
 )
 

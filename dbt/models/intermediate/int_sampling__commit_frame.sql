@@ -16,7 +16,7 @@ population as (
 
     select
         commit_key as item_key,
-        repo_id as stratum,
+        repo_id as stratum
 
     from model_file_commits
 
@@ -26,7 +26,7 @@ reviews as (
 
     select
         item_key,
-        review_decision as decision,
+        review_decision as decision
 
     from sample_reviews
     where frame = 'commits'

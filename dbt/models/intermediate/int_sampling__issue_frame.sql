@@ -22,7 +22,7 @@ population as (
 
     select
         issues.issue_key as item_key,
-        issues.repo_id as stratum,
+        issues.repo_id as stratum
 
     from issues
     inner join projects on issues.repo_id = projects.repo_id
@@ -34,7 +34,7 @@ reviews as (
 
     select
         item_key,
-        review_decision as decision,
+        review_decision as decision
 
     from sample_reviews
     where frame = 'issues'

@@ -35,7 +35,7 @@ counts as (
         taxonomy.definition,
         taxonomy.study_share_pct,
         taxonomy.study_category_share_pct,
-        count(sample_labels.activity) as occurrences,
+        count(sample_labels.activity) as occurrences
 
     from taxonomy
     left join sample_labels on taxonomy.activity = sample_labels.activity
@@ -48,7 +48,7 @@ totals as (
     select
         *,
         sum(occurrences) over () as total_occurrences,
-        sum(occurrences) over (partition by category) as category_occurrences,
+        sum(occurrences) over (partition by category) as category_occurrences
 
     from counts
 
@@ -70,10 +70,10 @@ final as (
         {{ wilson_bound('category_occurrences', 'total_occurrences', 'lower') }} as category_share_ci_lower,
         {{ wilson_bound('category_occurrences', 'total_occurrences', 'upper') }} as category_share_ci_upper,
         study_share_pct,
-        study_category_share_pct,
+        study_category_share_pct
 
     from totals
-    order by category_occurrences desc, occurrences desc, activity
+    order by category_occurrences desc, occurrences desc, activity asc
 
 )
 

@@ -11,7 +11,7 @@ measured as (
     select
         deletions as deleted_lines,
         insertions as added_lines,
-        files_modified as files,
+        files_modified as files
 
     from commit_sample
 

@@ -35,7 +35,7 @@ final as (
         frame.stratum_count,
         frame.cochran_sample_size,
         frame.target_sample_size,
-        frame.target_raised_for_coverage,
+        frame.target_raised_for_coverage
 
     from frame
     inner join model_file_commits on frame.item_key = model_file_commits.commit_key

@@ -17,7 +17,7 @@ pair_totals as (
         rater_b,
         count(*) as instance_count,
         count(distinct item_key) as item_count,
-        avg(case when is_agreement then 1.0 else 0.0 end) as observed_agreement,
+        avg(case when is_agreement then 1.0 else 0.0 end) as observed_agreement
 
     from instances
     group by frame, rater_a, rater_b
@@ -26,7 +26,12 @@ pair_totals as (
 
 marginals_a as (
 
-    select frame, rater_a, rater_b, label_a as label, count(*) as count_a
+    select
+        frame,
+        rater_a,
+        rater_b,
+        label_a as label,
+        count(*) as count_a
     from instances
     group by all
 
@@ -34,7 +39,12 @@ marginals_a as (
 
 marginals_b as (
 
-    select frame, rater_a, rater_b, label_b as label, count(*) as count_b
+    select
+        frame,
+        rater_a,
+        rater_b,
+        label_b as label,
+        count(*) as count_b
     from instances
     group by all
 
@@ -46,14 +56,15 @@ expected as (
         marginals_a.frame,
         marginals_a.rater_a,
         marginals_a.rater_b,
-        sum(marginals_a.count_a * marginals_b.count_b)::double as chance_pairs,
+        sum(marginals_a.count_a * marginals_b.count_b)::double as chance_pairs
 
     from marginals_a
     inner join marginals_b
-        on marginals_a.frame = marginals_b.frame
-        and marginals_a.rater_a = marginals_b.rater_a
-        and marginals_a.rater_b = marginals_b.rater_b
-        and marginals_a.label = marginals_b.label
+        on
+            marginals_a.frame = marginals_b.frame
+            and marginals_a.rater_a = marginals_b.rater_a
+            and marginals_a.rater_b = marginals_b.rater_b
+            and marginals_a.label = marginals_b.label
     group by all
 
 ),
@@ -69,13 +80,14 @@ final as (
         pair_totals.observed_agreement,
         coalesce(expected.chance_pairs, 0) / power(pair_totals.instance_count, 2) as expected_agreement,
         (pair_totals.observed_agreement - coalesce(expected.chance_pairs, 0) / power(pair_totals.instance_count, 2))
-        / nullif(1 - coalesce(expected.chance_pairs, 0) / power(pair_totals.instance_count, 2), 0) as cohen_kappa,
+        / nullif(1 - coalesce(expected.chance_pairs, 0) / power(pair_totals.instance_count, 2), 0) as cohen_kappa
 
     from pair_totals
     left join expected
-        on pair_totals.frame = expected.frame
-        and pair_totals.rater_a = expected.rater_a
-        and pair_totals.rater_b = expected.rater_b
+        on
+            pair_totals.frame = expected.frame
+            and pair_totals.rater_a = expected.rater_a
+            and pair_totals.rater_b = expected.rater_b
 
 )
 

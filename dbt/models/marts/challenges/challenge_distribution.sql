@@ -34,7 +34,7 @@ counts as (
         taxonomy.definition,
         taxonomy.survey_question,
         taxonomy.study_share_pct,
-        count(sample_labels.challenge) as occurrences,
+        count(sample_labels.challenge) as occurrences
 
     from taxonomy
     left join sample_labels on taxonomy.challenge = sample_labels.challenge
@@ -46,7 +46,7 @@ totals as (
 
     select
         *,
-        sum(occurrences) over () as total_occurrences,
+        sum(occurrences) over () as total_occurrences
 
     from counts
 
@@ -63,10 +63,10 @@ final as (
         {{ wilson_bound('occurrences', 'total_occurrences', 'lower') }} as share_ci_lower,
         {{ wilson_bound('occurrences', 'total_occurrences', 'upper') }} as share_ci_upper,
         study_share_pct,
-        survey_question,
+        survey_question
 
     from totals
-    order by occurrences desc, challenge
+    order by occurrences desc, challenge asc
 
 )
 

@@ -23,7 +23,7 @@ labelled_issues as (
     -- an issue with two challenges appears in both boxes, as in Figure 1
     select
         final_labels.label as challenge,
-        issue_sample.closure_days,
+        issue_sample.closure_days
 
     from final_labels
     inner join issue_sample on final_labels.item_key = issue_sample.issue_key
@@ -41,12 +41,12 @@ final as (
         median(labelled_issues.closure_days) as median_days,
         quantile_cont(labelled_issues.closure_days, 0.75) as q3_days,
         max(labelled_issues.closure_days) as max_days,
-        avg(labelled_issues.closure_days) as mean_days,
+        avg(labelled_issues.closure_days) as mean_days
 
     from taxonomy
     left join labelled_issues on taxonomy.challenge = labelled_issues.challenge
     group by taxonomy.challenge
-    order by median_days desc nulls last, taxonomy.challenge
+    order by median_days desc nulls last, taxonomy.challenge asc
 
 )
 

@@ -16,11 +16,11 @@ item_status as (
 final as (
 
     select
-        sampling_frame.* exclude (is_rejected, in_sample),
+        sampling_frame.* exclude (is_rejected, in_sample),  -- noqa: RF02
         coalesce(item_status.rater_count, 0) as rater_count,
         item_status.labels,
         item_status.label_source,
-        coalesce(item_status.label_status, 'pending') as label_status,
+        coalesce(item_status.label_status, 'pending') as label_status
 
     from sampling_frame
     left join item_status on sampling_frame.issue_key = item_status.item_key

@@ -12,7 +12,7 @@ measured as (
         comments_count as comments,
         assignee_count as assignees,
         label_count as labels,
-        closure_days as age_days,
+        closure_days as age_days
 
     from issue_sample
 

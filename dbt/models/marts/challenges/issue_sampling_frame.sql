@@ -37,7 +37,7 @@ final as (
         frame.stratum_count,
         frame.cochran_sample_size,
         frame.target_sample_size,
-        frame.target_raised_for_coverage,
+        frame.target_raised_for_coverage
 
     from frame
     inner join issues on frame.item_key = issues.issue_key

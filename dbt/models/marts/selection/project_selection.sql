@@ -36,7 +36,7 @@ final as (
         inspection_count,
         inspection_notes,
         selection_status,
-        selection_status = 'selected' as is_selected,
+        selection_status = 'selected' as is_selected
 
     from projects
 

@@ -18,7 +18,7 @@ selected as (
         watchers_count,
         subscribers_count,
         size_kb,
-        age_months,
+        age_months
 
     from projects
     where selection_status = 'selected'

@@ -16,7 +16,7 @@ final as (
         commits,
         stars,
         contributors,
-        inspection_notes,
+        inspection_notes
 
     from projects
     where selection_status = 'selected'

@@ -18,7 +18,7 @@ final as (
         respondents / total_respondents::double as share,
         {{ wilson_bound('respondents', 'total_respondents', 'lower') }} as share_ci_lower,
         {{ wilson_bound('respondents', 'total_respondents', 'upper') }} as share_ci_upper,
-        study_share_pct,
+        study_share_pct
 
     from solutions
 

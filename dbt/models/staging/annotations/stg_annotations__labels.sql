@@ -18,7 +18,7 @@ renamed as (
         label_position,
         source_file,
         row_number as source_row_number,
-        imported_at,
+        imported_at
 
     from source
 

@@ -15,7 +15,7 @@ renamed as (
         note as inspection_note,
         source_file,
         row_number as source_row_number,
-        imported_at,
+        imported_at
 
     from source
 

@@ -16,7 +16,7 @@ renamed as (
         note as review_note,
         source_file,
         row_number as source_row_number,
-        imported_at,
+        imported_at
 
     from source
 
