@@ -78,14 +78,14 @@ def test_sensor_skips_while_another_process_writes_the_warehouse(tmp_path):
         writer.kill()
 
 
-def test_daily_refresh_requests_one_run_per_repository_partition():
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=datetime(2026, 11, 26, 3, tzinfo=UTC)
-        )
-        assert isinstance(daily_repository_refresh(context), dg.SkipReason)
-        instance.add_dynamic_partitions(repository_partitions.name, ["a/b", "c/d"])
-        requests = daily_repository_refresh(context)
+def test_daily_refresh_requests_one_run_per_repository_partition(tmp_path):
+    instance = dg.DagsterInstance.local_temp(str(tmp_path))
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=datetime(2026, 11, 26, 3, tzinfo=UTC)
+    )
+    assert isinstance(daily_repository_refresh(context), dg.SkipReason)
+    instance.add_dynamic_partitions(repository_partitions.name, ["a/b", "c/d"])
+    requests = daily_repository_refresh(context)
     assert sorted((r.partition_key, r.run_key) for r in requests) == [
         ("a/b", "2026-11-26:a/b"),
         ("c/d", "2026-11-26:c/d"),
