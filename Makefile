@@ -9,7 +9,7 @@ uv:
 
 run: uv
 	$(UV) sync --frozen
-	$(UV) run python -m dagster_project.sample
+	$(UV) run python -m demo
 
 test: uv
 	$(UV) sync --frozen

@@ -23,9 +23,8 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from benchmarks.generate_study_data import Scale, generate  # noqa: E402
+from demo.study_data import Scale, generate  # noqa: E402
 
 DBT = str(Path(sys.executable).parent / "dbt")
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from github import Auth, Github
 
+from demo.github_stand_in import GitHubStandIn
 from extract.github.miner import GitHubMiner
-from extract.github.stand_in import GitHubStandIn
 
 TOKEN = "bench-token"
 

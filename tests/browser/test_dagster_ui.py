@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 
 from dagster_project import settings
-from dagster_project.sample.git_repos import build_sample_repos
+from demo.git_repos import build_sample_repos
 from extract import landing
 from extract.git.miner import mine_repository
 

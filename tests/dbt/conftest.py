@@ -10,11 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from demo.study_data import Scale, generate
+
 ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = ROOT / "dbt"
-sys.path.insert(0, str(ROOT))
-
-from benchmarks.generate_study_data import Scale, generate  # noqa: E402
 
 #: Small enough for seconds, large enough that both populations exceed the 385-item target.
 SMALL = Scale(

@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets: every model and seed, with dbt tests as asset checks."""
 
 import json
+import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -90,5 +91,12 @@ def _release_warehouse() -> None:
         environment.close()
 
 
+def dbt_executable() -> str:
+    """dbt from the interpreter's own environment: `.venv/bin/dagster dev` started without an
+    activated venv has no dbt on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project())
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())

@@ -9,7 +9,7 @@ from dagster_project.defs.git.assets import git_history
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_models
-from dagster_project.sample.git_repos import SAMPLE_REPOS, build_sample_repos
+from demo.git_repos import SAMPLE_REPOS, build_sample_repos
 from extract import landing
 
 

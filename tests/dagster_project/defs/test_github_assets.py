@@ -10,8 +10,8 @@ import pytest
 from dagster_project.defs.github.assets import candidates, closed_issue_history, repository_metadata
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import repository_partitions
+from demo.github_stand_in import Fault, GitHubStandIn
 from extract import landing
-from extract.github.stand_in import Fault, GitHubStandIn
 
 TOKEN = "ghp_dagsterTEST0123456789abcdefSECRET"
 

@@ -1,6 +1,6 @@
 """The README's first command end to end: the main job on the bundled sample, twice.
 
-Runs `python -m dagster_project.sample` as a user would (fresh DuckDB file, landing zone and Dagster
+Runs `python -m demo` as a user would (fresh DuckDB file, landing zone and Dagster
 instance), checks the warehouse against the sample's own truth (git and the stand-in's data), the
 reports, that no token reached any file, and that a second run changes nothing but provenance.
 """
@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from dagster_project import settings
-from dagster_project.sample.git_repos import SAMPLE_REPOS
-from dagster_project.sample.github_data import SAMPLE_TOKEN
+from demo.git_repos import SAMPLE_REPOS
+from demo.github_data import SAMPLE_TOKEN
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def sample_run(tmp_path_factory):
 
     def run():
         done = subprocess.run(
-            [sys.executable, "-m", "dagster_project.sample"],
+            [sys.executable, "-m", "demo"],
             cwd=settings.PROJECT_ROOT,
             env=env,
             capture_output=True,

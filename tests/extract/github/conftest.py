@@ -2,8 +2,8 @@ import time
 
 import pytest
 
+from demo.github_stand_in import GitHubStandIn
 from extract.github.miner import GitHubMiner
-from extract.github.stand_in import GitHubStandIn
 
 TOKEN = "ghp_standin0123456789abcdefSECRET"
 BASE_TIME = 1_600_000_000

@@ -1,5 +1,7 @@
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 
@@ -8,7 +10,9 @@ from extract.github.candidates import load_candidates
 
 from .conftest import BASE_TIME, add_issues
 
-DBT_DIR = "/work/main/dbt"
+DBT_DIR = str(Path(__file__).resolve().parents[3] / "dbt")
+#: dbt of the interpreter running the tests: `uv` itself may not be on PATH on a fresh machine
+DBT = str(Path(sys.executable).parent / "dbt")
 
 
 def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_miner, tmp_path):
@@ -37,9 +41,7 @@ def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_min
     env = {**os.environ, "MMS_DUCKDB_PATH": str(warehouse), "MMS_LANDING_DIR": str(root)}
     run = subprocess.run(
         [
-            "uv",
-            "run",
-            "dbt",
+            DBT,
             "build",
             "--project-dir",
             DBT_DIR,

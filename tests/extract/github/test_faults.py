@@ -1,9 +1,9 @@
 import pytest
 
+from demo.github_stand_in import Fault, GitHubStandIn
 from extract import landing
 from extract.github.client import GitHubAuthError, tokens_from_env
 from extract.github.miner import GitHubMiner
-from extract.github.stand_in import Fault, GitHubStandIn
 
 from .conftest import TOKEN, add_issues
 

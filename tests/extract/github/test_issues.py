@@ -1,7 +1,7 @@
 import pyarrow.parquet as pq
 
+from demo.github_stand_in import Fault
 from extract import landing
-from extract.github.stand_in import Fault
 
 from .conftest import BASE_TIME, add_issues
 

@@ -1,5 +1,5 @@
+from demo.github_stand_in import Fault
 from extract import landing
-from extract.github.stand_in import Fault
 
 from .conftest import TOKEN  # noqa: F401  (the stand-in only accepts it)
 

@@ -3,9 +3,9 @@ import logging
 import pyarrow.parquet as pq
 import pytest
 
+from demo.github_stand_in import Fault, GitHubStandIn
 from extract.github.client import GitHubAuthError
 from extract.github.miner import GitHubMiner
-from extract.github.stand_in import Fault, GitHubStandIn
 
 from .conftest import add_issues
 

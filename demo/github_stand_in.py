@@ -10,7 +10,7 @@ queue each): any status, primary and secondary rate limits, a connection reset i
 body. Every request served is recorded, with whether GitHub would have charged it to the rate limit.
 
 Tests use it, the benchmark uses it, and the offline sample run serves its bundled data from it:
-``uv run python -m extract.github.stand_in --metadata-csv ../shared/data/ml_universe_repo_metadata.csv``.
+``uv run python -m demo.github_stand_in --metadata-csv ../shared/data/ml_universe_repo_metadata.csv``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m dagster_project.sample``: run the main job on the bundled sample, offline.
+"""``python -m demo``: run the main job on the bundled sample, offline.
 
 Builds the sample (generated git repositories, GitHub data served by the local stand-in), points the
 pipeline at it, and materializes every asset through Dagster on the local instance (DAGSTER_HOME,
@@ -8,6 +8,6 @@ default ``dagster_home/``) and the embedded DuckDB file (MMS_DUCKDB_PATH, defaul
 
 import sys
 
-from dagster_project.sample.pipeline import run_sample
+from demo.pipeline import run_sample
 
 sys.exit(run_sample())

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from dagster_project import settings
-from dagster_project.sample.git_repos import build_sample_repos
-from dagster_project.sample.github_data import (
+from demo.git_repos import build_sample_repos
+from demo.github_data import (
     SAMPLE_TOKEN,
     build_stand_in,
     write_candidate_list,
@@ -57,7 +57,7 @@ def _run(sample_dir: Path, started: float) -> int:
     from dagster_project.definitions import defs
     from dagster_project.defs.partitions import repository_partitions
     from dagster_project.defs.refresh.sensors import repository_partitions_from_selection
-    from dagster_project.sample.labels import label_samples
+    from demo.labels import label_samples
     from extract.annotations.files import import_inspections
 
     instance = dg.DagsterInstance.get()

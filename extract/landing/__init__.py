@@ -20,15 +20,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extract.annotations.schema import ANNOTATION_SCHEMAS
-from extract.git.schema import GIT_SCHEMAS
-from extract.github.schema import GITHUB_SCHEMAS
+from extract.landing.schemas import SCHEMAS
 from extract.repo_id import repo_slug
 
 SCHEMA_FILE = "_schema.parquet"
-#: table name (a path under the landing root) -> Arrow schema. Each domain owns its tables; column
-#: docs live in docs/landing-contract.md and the dbt source YAML files.
-SCHEMAS: dict[str, pa.Schema] = {**GIT_SCHEMAS, **GITHUB_SCHEMAS, **ANNOTATION_SCHEMAS}
 
 
 class LandingError(RuntimeError):

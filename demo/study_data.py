@@ -6,8 +6,8 @@ way GitHub is (a Zipf-like law: a few projects hold most commits and issues); ab
 file in eight has a path containing a Table 2 keyword, and about 0.1% of commits have an empty
 message, as in the study.
 
-    uv run python benchmarks/generate_study_data.py --landing-dir /tmp/landing            # study scale
-    uv run python benchmarks/generate_study_data.py --landing-dir /tmp/l --scale 0.01       # 1%
+    uv run python -m demo.study_data --landing-dir /tmp/landing            # study scale
+    uv run python -m demo.study_data --landing-dir /tmp/l --scale 0.01       # 1%
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dagster_project.sample.git_repos import SAMPLE_OWNER, SAMPLE_REPOS
-from extract.github.stand_in import GitHubStandIn
+from demo.git_repos import SAMPLE_OWNER, SAMPLE_REPOS
+from demo.github_stand_in import GitHubStandIn
 
 #: The study's snapshot (dbt var snapshot_date): the sample's metadata is as of this day.
 SNAPSHOT = datetime(2023, 9, 30, tzinfo=UTC)

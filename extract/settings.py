@@ -1,0 +1,103 @@
+"""Settings shared by extract/, the warehouse build and Dagster: one environment variable each.
+
+Every reader calls these functions at the moment it needs a value (never at import time), so a
+setting changed in the environment is seen by the next command or run. Relative paths are resolved
+against the project directory: ``$MMS_PROJECT_DIR`` when set, else the checkout this package lives
+in (it holds ``dbt/dbt_project.yml``), else the current directory (an installed package).
+Nothing here writes to ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+#: variable -> default (relative paths are under the project directory)
+PATH_DEFAULTS: dict[str, str] = {
+    "MMS_DUCKDB_PATH": "data/warehouse.duckdb",
+    "MMS_LANDING_DIR": "data/landing",
+    "MMS_MIRROR_DIR": "data/mirrors",
+    "MMS_REPORTS_DIR": "reports",
+}
+GITHUB_API_URL_DEFAULT = "https://api.github.com"
+GIT_URL_TEMPLATE_DEFAULT = "https://github.com/{repo_id}.git"
+#: longest wait for a rate-limit reset before a request is given up (GitHub resets hourly)
+GITHUB_MAX_WAIT_DEFAULT = 3700.0
+
+
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
+def project_dir(env: Mapping[str, str] | None = None) -> Path:
+    configured = _env(env).get("MMS_PROJECT_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "dbt" / "dbt_project.yml").is_file():
+        return checkout
+    return Path.cwd()
+
+
+def dbt_project_dir(env: Mapping[str, str] | None = None) -> Path:
+    return project_dir(env) / "dbt"
+
+
+def path_setting(name: str, env: Mapping[str, str] | None = None) -> Path:
+    """The absolute path a ``MMS_*`` path variable names (its default when unset or empty)."""
+    value = _env(env).get(name) or PATH_DEFAULTS[name]
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else project_dir(env) / path
+
+
+def duckdb_path(env: Mapping[str, str] | None = None) -> Path:
+    """The published warehouse analysts open (``MMS_DUCKDB_PATH``)."""
+    return path_setting("MMS_DUCKDB_PATH", env)
+
+
+def landing_dir(env: Mapping[str, str] | None = None) -> Path:
+    return path_setting("MMS_LANDING_DIR", env)
+
+
+def mirror_dir(env: Mapping[str, str] | None = None) -> Path:
+    return path_setting("MMS_MIRROR_DIR", env)
+
+
+def reports_dir(env: Mapping[str, str] | None = None) -> Path:
+    return path_setting("MMS_REPORTS_DIR", env)
+
+
+def github_api_url(env: Mapping[str, str] | None = None) -> str:
+    return _env(env).get("GITHUB_API_URL") or GITHUB_API_URL_DEFAULT
+
+
+def github_max_wait(env: Mapping[str, str] | None = None) -> float:
+    """Seconds a crawl may wait for a rate-limit reset (``MMS_GITHUB_MAX_WAIT``)."""
+    raw = _env(env).get("MMS_GITHUB_MAX_WAIT")
+    if not raw:
+        return GITHUB_MAX_WAIT_DEFAULT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"MMS_GITHUB_MAX_WAIT={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise ValueError(f"MMS_GITHUB_MAX_WAIT={raw!r} must not be negative")
+    return value
+
+
+def git_url_template(env: Mapping[str, str] | None = None) -> str:
+    return _env(env).get("MMS_GIT_URL_TEMPLATE") or GIT_URL_TEMPLATE_DEFAULT
+
+
+def candidate_list(env: Mapping[str, str] | None = None) -> str:
+    return _env(env).get("MMS_CANDIDATE_LIST", "")
+
+
+def subprocess_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process (dbt): every path setting made absolute, so the child
+    reads the same files whatever its working directory."""
+    base = dict(_env(env))
+    for name in PATH_DEFAULTS:
+        base[name] = str(path_setting(name, env))
+    return base
