@@ -29,7 +29,7 @@ def configure_sample_environment() -> tuple[Path, dict[str, Path]]:
     repos = build_sample_repos(sample_dir / "git")
     # The sample's "remote" is a folder of bare repositories; cloning them exercises the mirror path.
     os.environ["MMS_GIT_URL_TEMPLATE"] = f"file://{sample_dir}/git/{{slug}}.git"
-    os.environ["MMS_CANDIDATE_LIST"] = str(write_candidate_list(sample_dir / "candidates.csv"))
+    os.environ["MMS_CANDIDATE_LIST"] = str(write_candidate_list(sample_dir / "sample-data.csv"))
     # Never send a real token to the stand-in.
     os.environ["GITHUB_TOKEN"] = SAMPLE_TOKEN
     landing.ensure_landing(settings.landing_dir())

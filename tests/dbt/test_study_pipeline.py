@@ -7,20 +7,23 @@ matches, selection, allocation, kappa with scikit-learn), never copied from the 
 from __future__ import annotations
 
 import csv
+import json
 import random
+import re
 import statistics
 from itertools import zip_longest
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from scipy.stats import norm
 from sklearn.metrics import cohen_kappa_score
 
 from extract.annotations.files import taxonomy
 from extract.cli import main as mms_extract
 
-from .conftest import SMALL, dbt, make_env, query
+from .conftest import DBT_DIR, SMALL, dbt, make_env, query
 
 
 def _landed(landing: Path, table: str, columns: str) -> list[tuple]:
@@ -292,3 +295,61 @@ def test_figure1_and_table4_cover_the_issue_sample(study):
     assert n == 385 and (low, high) == (min(days), max(days))
     assert median == pytest.approx(statistics.median(days))
     assert query(env, "select count(*) from closure_time_by_challenge") == [(13,)]
+
+
+#: every documented study parameter, each set away from its default (docs/method.md, "Parameters")
+OVERRIDDEN_VARS = {
+    "snapshot_date": "2023-10-15",
+    "min_age_years": 2,
+    "min_commits": 20,
+    "max_days_since_last_push": 150,
+    "min_stars": 120,
+    "contributors_more_than": 2,
+    "keyword_match_mode": "token",
+    "sample_confidence": 0.9,
+    "sample_margin": 0.06,
+    "sample_proportion": 0.4,
+    "apply_finite_population_correction": True,
+    "sample_z_score": None,
+    "sampling_seed": "other-seed",
+    "interval_confidence": 0.9,
+}
+
+
+def test_every_documented_var_is_stamped_on_the_marts():
+    """The macro that stamps the marts names exactly the vars dbt_project.yml documents."""
+    project = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())
+    macro = (DBT_DIR / "macros" / "build_stamp.sql").read_text()
+    listed = re.search(r"return\(\[(.*?)\]\)", macro, re.S).group(1)
+    assert sorted(re.findall(r"'(\w+)'", listed)) == sorted(project["vars"])
+    assert sorted(OVERRIDDEN_VARS) == sorted(project["vars"])
+
+
+def test_overriding_every_var_builds_green_and_the_marts_say_so(study, tmp_path):
+    """Unit tests pin their own vars, so another value of any var builds (and tests) green; every
+    mart then carries the parameters and the build it was computed with."""
+    env, landing, _ = study
+    other = make_env(tmp_path, landing, "overridden")
+    dbt(other, "build", "--vars", json.dumps(OVERRIDDEN_VARS))
+    info = query(other, "select build_id, study_parameters from build_info")
+    assert len(info) == 1
+    build_id, parameters = info[0]
+    assert json.loads(parameters) == OVERRIDDEN_VARS
+    marts = [
+        r[0]
+        for r in query(
+            other,
+            "select table_name from information_schema.columns where column_name = 'build_id' "
+            "and table_name <> 'build_info'",
+        )
+    ]
+    assert {"activity_distribution", "commit_sample", "issue_sample", "project_selection"} <= set(
+        marts
+    )
+    for mart in marts:
+        stamps = query(other, f"select distinct build_id, study_parameters::varchar from {mart}")
+        assert all(stamp == (build_id, parameters) for stamp in stamps), mart
+    # The finite-population correction and the other margin change the sample size.
+    default_n = query(env, "select distinct target_sample_size from commit_sampling_frame")
+    other_n = query(other, "select distinct target_sample_size from commit_sampling_frame")
+    assert default_n != other_n

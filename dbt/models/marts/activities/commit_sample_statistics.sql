@@ -30,4 +30,8 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ build_stamp() }}
+
+from final

@@ -91,4 +91,8 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ build_stamp() }}
+
+from final

@@ -70,4 +70,8 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ build_stamp() }}
+
+from final

@@ -50,4 +50,8 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ build_stamp() }}
+
+from final

@@ -31,4 +31,8 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ build_stamp() }}
+
+from final
