@@ -286,8 +286,21 @@ def generate(root: Path, scale: Scale = Scale(), seed: int = 2023) -> dict[str, 
     for repo_id, c_part, f_part in zip(
         selected, _slices(commits, commit_counts), _slices(modified_files, file_counts), strict=True
     ):
-        landing.write_partition(root, "git/commits", repo_id, c_part)
-        landing.write_partition(root, "git/modified_files", repo_id, f_part)
+        landing.commit_repository(
+            root,
+            "git/extractions",
+            repo_id,
+            {
+                "repo_id": repo_id,
+                "source": "generated",
+                "mode": "full",
+                "commits": c_part.num_rows,
+                "modified_files": f_part.num_rows,
+                "engine": "generated",
+                "extracted_at": dt.datetime.now(dt.UTC),
+            },
+            {"git/commits": c_part, "git/modified_files": f_part},
+        )
 
     # Closed issues and pull requests of the selected projects.
     n_prs = round(scale.issues * scale.pull_request_ratio)
@@ -333,7 +346,20 @@ def generate(root: Path, scale: Scale = Scale(), seed: int = 2023) -> dict[str, 
     )
     issues = _conform(issues, "github/issues")
     for repo_id, part in zip(selected, _slices(issues, issue_counts), strict=True):
-        landing.write_partition(root, "github/issues", repo_id, part)
+        landing.commit_repository(
+            root,
+            "github/issue_crawls",
+            repo_id,
+            {
+                "repo_id": repo_id,
+                "api_base_url": "generated",
+                "status": "complete",
+                "is_complete": True,
+                "issues_landed": part.num_rows,
+                "extracted_at": dt.datetime.now(dt.UTC),
+            },
+            {"github/issues": part},
+        )
 
     return {
         "candidates": len(raw),

@@ -38,13 +38,30 @@ def validate_repo_id(value: object) -> str:
     return f"{owner}/{name}"
 
 
+def repo_key(repo_id: str) -> str:
+    """The form repository ids are compared in: GitHub's names are case-insensitive, so
+    ``Sample-ML/Vision`` and ``sample-ml/vision`` are one repository."""
+    owner, name = parse_repo_id(repo_id)
+    return f"{owner}/{name}".lower()
+
+
+def unique_repo_ids(repo_ids) -> list[str]:
+    """``repo_ids`` validated, in order, each repository once whatever its case (the first
+    spelling wins)."""
+    seen: dict[str, str] = {}
+    for repo_id in repo_ids:
+        seen.setdefault(repo_key(repo_id), validate_repo_id(repo_id))
+    return list(seen.values())
+
+
 def repo_slug(repo_id: str) -> str:
-    """File-system and partition-safe form: ``owner__name``.
+    """File-system and partition-safe form: ``owner__name``, lower-cased (one file per repository
+    whatever the case it is named in).
 
     Unambiguous because owners never contain '_' and the first '__' is the separator.
     """
     owner, name = parse_repo_id(repo_id)
-    return f"{owner}__{name}"
+    return f"{owner}__{name}".lower()
 
 
 def repo_id_from_slug(slug: str) -> str:

@@ -1,13 +1,25 @@
-{#- The landing zone is written by extract/ (see docs/landing-contract.md). Each table directory holds
-    one Parquet file per repository and a zero-row _schema.parquet, so an empty table still reads.
-    A dbt source reads a landing table when its source carries `meta: {landing_domain: <dir>}`. -#}
+{#- The landing zone is written by extract/ (docs/landing-contract.md). Each table directory holds a
+    zero-row _schema.parquet, so an empty table still reads. Single-file tables (one file per
+    repository or key) are read with a glob through their dbt source. The tables a repository's
+    extraction lands together (git commits and modified files, GitHub issues) are immutable
+    generation files named by the repository's row in a commit table (git/extractions,
+    github/issue_crawls): they are read only through the files that row lists, so a build sees each
+    repository as one extraction left it, never a mix, and never a file of a commit in progress. -#}
+
+{% macro landing_dir() -%}
+    {{- env_var('MMS_LANDING_DIR', '../data/landing') -}}
+{%- endmacro %}
+
+{% macro sql_string(value) -%}
+    '{{ value | replace("'", "''") }}'
+{%- endmacro %}
 
 {% macro assert_landing_initialised() %}
     {%- if execute -%}
         {%- for source in graph.sources.values() if source.source_meta.get('landing_domain') -%}
             {%- set table = source.source_meta['landing_domain'] ~ '/' ~ source.name -%}
-            {%- set pattern = env_var('MMS_LANDING_DIR', '../data/landing') ~ '/' ~ table ~ '/_schema.parquet' -%}
-            {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
+            {%- set pattern = landing_dir() ~ '/' ~ table ~ '/_schema.parquet' -%}
+            {%- set found = run_query("select count(*) from glob(" ~ sql_string(pattern) ~ ")").columns[0].values()[0] -%}
             {%- if found == 0 -%}
                 {{ exceptions.raise_compiler_error(
                     "landing table '" ~ table ~ "' is not initialised: no " ~ pattern
@@ -18,3 +30,82 @@
     {%- endif -%}
     select 1
 {% endmacro %}
+
+{#- Columns a commit table's staging model adds: whether every file the repository's commit row
+    lists is on disk (a file moved to _quarantine/ by the warehouse build, or deleted by hand, takes
+    the whole repository out of the build instead of leaving half of it). `source_relation` is the
+    commit table's landed rows; `domain` is 'git' or 'github'. -#}
+{% macro landed_files_on_disk(source_relation, domain) -%}
+    landed as (
+
+        select
+            repo_id,
+            unnest(coalesce(landed_files, [])) as landed_file
+
+        from {{ source_relation }}
+
+    ),
+
+    on_disk as (
+
+        select file from glob({{ sql_string(landing_dir() ~ '/' ~ domain ~ '/*/*@*.parquet') }})
+
+    ),
+
+    missing_files as (
+
+        select
+            landed.repo_id,
+            count(*) as missing_file_count
+
+        from landed
+        left join on_disk on {{ sql_string(landing_dir() ~ '/') }} || landed.landed_file = on_disk.file
+        where on_disk.file is null
+        group by landed.repo_id
+
+    )
+{%- endmacro %}
+
+{#- read_parquet over exactly the current, readable files of a data table, as listed by its
+    commit table's staging model. In an incremental run only repositories whose generation is not
+    in the target yet are read. Always includes the schema file, so an empty list still reads. -#}
+{% macro landing_current_files(table, commit_model, incremental=false) -%}
+    {%- set root = landing_dir() -%}
+    {%- set files = [root ~ '/' ~ table ~ '/_schema.parquet'] -%}
+    {%- if execute -%}
+        {%- set query -%}
+            select landed_file
+            from (select generation, unnest(landed_files) as landed_file from {{ commit_model }} where is_readable)
+            where landed_file like {{ sql_string(table ~ '/%') }}
+            {%- if incremental %}
+                and generation not in (select distinct landing_generation from {{ this }})
+            {%- endif %}
+            order by landed_file
+        {%- endset -%}
+        {%- for landed_file in run_query(query).columns[0].values() -%}
+            {%- do files.append(root ~ '/' ~ landed_file) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    read_parquet([
+        {%- for file in files %}{{ sql_string(file) }}{{ ', ' if not loop.last }}{% endfor -%}
+    ], union_by_name = true, filename = true)
+{%- endmacro %}
+
+{#- The generation a data file belongs to, from its name (<owner>__<name>@<generation>.parquet). -#}
+{% macro landing_generation(filename_column='filename') -%}
+    nullif(regexp_extract({{ filename_column }}, '@([^/@]+)\.parquet$', 1), '')
+{%- endmacro %}
+
+{#- After an incremental load: drop rows of repositories whose generation is no longer current
+    (re-mined with no rows, quarantined, or removed from the landing zone). -#}
+{% macro delete_superseded_generations(commit_model) -%}
+    delete from {{ this }} as loaded
+    where not exists (
+        select 1
+        from {{ commit_model }} as current_commits
+        where
+            current_commits.is_readable
+            and current_commits.repo_id = loaded.repo_id
+            and current_commits.generation = loaded.landing_generation
+    )
+{%- endmacro %}

@@ -2,10 +2,10 @@
 
 ``mine_repository`` resolves the source (local path, or a URL cloned into a bare mirror and
 refreshed with ``git fetch``), decides between a full, incremental or unchanged run from the
-previous extraction, streams the commits not landed yet, and rewrites the three partitions
-(``git/modified_files``, then ``git/commits``, then ``git/extractions``) atomically. The commits
-partition is the commit point: a crash after the files were written is repaired by the next run,
-which keeps only modified files whose commit is landed and reachable.
+previous extraction, streams the commits not landed yet, and lands ``git/commits`` and
+``git/modified_files`` as one commit of the repository (``extract.landing.commit_repository``): the
+``git/extractions`` row written last names the new files, so a crash at any point leaves the previous
+state whole and a reader never sees commits of one run beside files of another.
 """
 
 from __future__ import annotations
@@ -143,15 +143,27 @@ def _progress(records: Iterator[CommitRecord], total: int, repo_id: str, log) ->
     log(f"{repo_id}: mined {done} commits in {elapsed:.1f}s")
 
 
-def _read_previous(root: Path, repo_id: str):
+def _read_previous(root: Path, repo_id: str, *, full_refresh: bool):
+    """The previous extraction row and the landed commits and files it names.
+
+    A full refresh reads none of the landed data, so an unreadable partition never blocks the
+    re-mining that repairs it."""
     try:
         rows = landing.read_partition(root, EXTRACTIONS, repo_id)
         previous = rows.to_pylist()[0] if rows is not None and rows.num_rows else None
+    except landing.LandingError:
+        if not full_refresh:
+            raise
+        previous = None
+    if full_refresh:
+        return previous, None, None
+    try:
         commits = landing.read_partition(root, COMMITS, repo_id)
         files = landing.read_partition(root, FILES, repo_id)
     except landing.LandingError as exc:
         raise GitMiningError(
-            f"{repo_id}: the landed partition is unreadable ({exc}); re-mine with full_refresh=True"
+            f"{repo_id}: the landed partition is unreadable ({exc}); re-mine with full_refresh=True "
+            "(`mms-extract git mine --full`)"
         ) from exc
     return previous, commits, files
 
@@ -184,7 +196,7 @@ def mine_repository(
     root = Path(landing_root)
     repo = gitcmd.open_source(repo_id, source, mirror_dir)
     ref_name, head = gitcmd.resolve_head(repo, ref)
-    previous, old_commits, old_files = _read_previous(root, repo_id)
+    previous, old_commits, old_files = _read_previous(root, repo_id, full_refresh=full_refresh)
     previous_head = previous["mined_head"] if previous else None
     landed = set(old_commits["commit_hash"].to_pylist()) if old_commits is not None else set()
     reusable = (
@@ -276,17 +288,17 @@ def mine_repository(
     )
     row = extraction.row()
     metadata = {METADATA_KEY: json.dumps({**row, "extracted_at": row["extracted_at"].isoformat()})}
-    paths = {}
-    if write_data:
-        # Files first, commits second: the commits partition is what the next run trusts.
-        paths[FILES] = landing.write_partition(root, FILES, repo_id, files_table, metadata)
-        paths[COMMITS] = landing.write_partition(root, COMMITS, repo_id, commits_table, metadata)
-    else:
-        paths[FILES] = landing.partition_path(root, FILES, repo_id)
-        paths[COMMITS] = landing.partition_path(root, COMMITS, repo_id)
-    paths[EXTRACTIONS] = landing.write_partition(
-        root, EXTRACTIONS, repo_id, pa.Table.from_pylist([row]), metadata
+    # Commits and modified files land together with the extraction row, which commits them: a
+    # reader never sees files of one run beside commits of another.
+    commit = landing.commit_repository(
+        root,
+        EXTRACTIONS,
+        repo_id,
+        row,
+        {COMMITS: commits_table, FILES: files_table} if write_data else None,
+        metadata,
     )
+    paths = commit.paths
     extraction.paths = paths
     if log:
         log(

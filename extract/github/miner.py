@@ -467,14 +467,6 @@ class GitHubMiner:
             "since": "" if result.since is None else _iso(result.since),
             "extracted_at": _iso(extracted_at),
         }
-        if ordered and result.status not in ("unchanged", "not_found", "blocked"):
-            landing.write_partition(
-                landing_root,
-                "github/issues",
-                repo_id,
-                pa.Table.from_pylist(ordered, schema=landing.SCHEMAS["github/issues"]),
-                metadata=provenance,
-            )
         state = {
             "repo_id": repo_id,
             "api_base_url": self.base_url,
@@ -494,11 +486,21 @@ class GitHubMiner:
             # The repository answered 404/451/410 before any page: keep the resumption point of the
             # previous crawl so nothing is re-fetched if it comes back.
             state["is_complete"] = False
-        landing.write_partition(
+        # The issues and the crawl state land as one commit: a reader never sees the rows of one
+        # checkpoint beside the resumption state of another.
+        keeps_rows = result.status in ("unchanged", "not_found", "blocked") or not ordered
+        landing.commit_repository(
             landing_root,
             "github/issue_crawls",
             repo_id,
-            pa.Table.from_pylist([state], schema=landing.SCHEMAS["github/issue_crawls"]),
+            state,
+            None
+            if keeps_rows
+            else {
+                "github/issues": pa.Table.from_pylist(
+                    ordered, schema=landing.SCHEMAS["github/issues"]
+                )
+            },
             metadata=provenance,
         )
         log.info(

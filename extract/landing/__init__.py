@@ -1,20 +1,39 @@
-"""The landing zone: the written contract between extraction and dbt.
+"""The landing zone: the written contract between extraction and dbt (docs/landing-contract.md).
 
-Every table is a directory of Parquet files, one file per repository (``<owner>__<name>.parquet``)
-plus a zero-row ``_schema.parquet`` that pins the schema so dbt can read an empty table. Files are
-written to a temporary name in the same directory and renamed, so a reader (dbt, DuckDB, another
-process) sees either the old partition or the new one, never half of one, and a crash leaves the
-previous partition intact. Re-landing a repository replaces its file: nothing is duplicated.
+Every table is a directory of Parquet files plus a zero-row ``_schema.parquet`` that pins the schema,
+so dbt can read an empty table. Two kinds of table:
 
-One writer per partition is the caller's job (Dagster runs one partition of an asset at a time);
-different repositories land in parallel without locks because they never share a file.
+- **Single-file tables** (``github/repositories``, ``github/issue_links``, candidate lists,
+  annotation imports): one file per key (``<owner>__<name>.parquet``, a list name or a person),
+  written to a temporary file and renamed over the old one.
+- **Repository commits** (:data:`COMMIT_TABLES`): the tables one extraction of a repository writes
+  together, e.g. ``git/commits`` and ``git/modified_files``, change together. Their data files are
+  immutable and carry a *generation* in their name (``<owner>__<name>@<generation>.parquet``); the
+  repository's row in the domain's commit table (``git/extractions``, ``github/issue_crawls``) names
+  the generation and lists the files (``landed_files``). Replacing that one row atomically is the
+  commit: a reader that resolves files through it sees the previous state of the repository or the
+  new one, never a mix, and a crash before it leaves the previous state whole. Superseded
+  generations are kept for a while (:data:`GENERATION_GRACE_SECONDS`) so a reader that resolved
+  them just before a commit can still read them.
+
+Repository keys are case-insensitive, as GitHub's names are: ``A/B`` and ``a/b`` share one file.
+Files are created readable by group and others as the umask allows (a dbt or Dagster service
+account may run as another user). Temporary files a crashed writer left behind are removed by the
+next write of the same key; one writer per key is the caller's job (Dagster runs one partition of an
+asset at a time), different keys never share a file, so they land in parallel without locks.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,6 +43,18 @@ from extract.landing.schemas import SCHEMAS
 from extract.repo_id import repo_slug
 
 SCHEMA_FILE = "_schema.parquet"
+QUARANTINE_DIR = "_quarantine"
+#: commit table -> the data tables one commit of a repository replaces together
+COMMIT_TABLES: dict[str, tuple[str, ...]] = {
+    "git/extractions": ("git/commits", "git/modified_files"),
+    "github/issue_crawls": ("github/issues",),
+}
+#: data table -> its commit table
+DATA_TABLES: dict[str, str] = {
+    data: commit for commit, tables in COMMIT_TABLES.items() for data in tables
+}
+#: superseded generations younger than this are kept for readers that resolved them just before
+GENERATION_GRACE_SECONDS = 15 * 60
 
 
 class LandingError(RuntimeError):
@@ -31,7 +62,9 @@ class LandingError(RuntimeError):
 
 
 def landing_root() -> Path:
-    return Path(os.environ.get("MMS_LANDING_DIR", "data/landing")).resolve()
+    from extract import settings
+
+    return settings.landing_dir()
 
 
 def table_dir(root: Path, table: str) -> Path:
@@ -41,6 +74,9 @@ def table_dir(root: Path, table: str) -> Path:
 
 
 def partition_path(root: Path, table: str, repo_id: str) -> Path:
+    """The file of a single-file table (or a commit table) for one repository."""
+    if table in DATA_TABLES:
+        raise KeyError(f"{table} is written in generations; resolve it with current_path()")
     return table_dir(root, table) / f"{repo_slug(repo_id)}.parquet"
 
 
@@ -60,22 +96,68 @@ def ensure_landing(root: Path, tables: Iterable[str] | None = None) -> None:
         write_atomic(schema_path, schema.empty_table())
 
 
+@cache
+def _file_mode() -> int:
+    """0666 minus the process umask: what ``open()`` would have created (mkstemp makes 0600)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # not Linux: read the umask by setting it back at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _io_error(path: Path, exc: OSError) -> LandingError:
+    reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return LandingError(f"cannot write {path}: {reason}")
+
+
 def write_atomic(path: Path, table: pa.Table, metadata: Mapping[str, str] | None = None) -> None:
     """Write ``table`` to ``path`` through a temporary file and an atomic rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _io_error(path, exc) from exc
     if metadata:
         merged = dict(table.schema.metadata or {})
         merged.update({k.encode(): v.encode() for k, v in metadata.items()})
         table = table.replace_schema_metadata(merged)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _io_error(path, exc) from exc
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _io_error(path, exc) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _fit(table: str, rows: pa.Table, key: str) -> pa.Table:
+    schema = SCHEMAS[table]
+    try:
+        return rows.select(schema.names).cast(schema)
+    except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise LandingError(
+            f"rows for {table} of {key} do not fit the landing schema: {exc}"
+        ) from exc
+
+
+def _remove_stale_temporaries(directory: Path, stem: str) -> None:
+    """Temporary files of this key that a killed writer left (the caller is the key's only writer)."""
+    for pattern in (f".{stem}.parquet.*.tmp", f".{stem}@*.tmp"):
+        for leftover in directory.glob(pattern):
+            leftover.unlink(missing_ok=True)
 
 
 def write_partition(
@@ -85,33 +167,173 @@ def write_partition(
     rows: pa.Table,
     metadata: Mapping[str, str] | None = None,
 ) -> Path:
-    """Replace the repository's partition of ``table`` with ``rows`` (cast to the contract schema)."""
+    """Replace the repository's file of a single-file table with ``rows``."""
     ensure_landing(root, [table])
-    schema = SCHEMAS[table]
-    try:
-        rows = rows.select(schema.names).cast(schema)
-    except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise LandingError(
-            f"rows for {table} of {repo_id} do not fit the landing schema: {exc}"
-        ) from exc
     path = partition_path(root, table, repo_id)
-    write_atomic(path, rows, metadata)
+    _remove_stale_temporaries(path.parent, path.stem)
+    write_atomic(path, _fit(table, rows, repo_id), metadata)
     return path
 
 
+def write_keyed(root: Path, table: str, stem: str, rows: pa.Table) -> Path:
+    """Replace the file ``<stem>.parquet`` of a table keyed by something else than a repository
+    (a candidate list, a person's annotation import)."""
+    ensure_landing(root, [table])
+    path = table_dir(root, table) / f"{stem}.parquet"
+    _remove_stale_temporaries(path.parent, stem)
+    write_atomic(path, _fit(table, rows, stem))
+    return path
+
+
+def new_generation() -> str:
+    """Sortable and unique: the UTC time of the commit and a random suffix."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What :func:`commit_repository` landed."""
+
+    generation: str | None
+    #: table -> file, the commit table's row included
+    paths: dict[str, Path]
+
+
+def _commit_row(root: Path, commit_table: str, repo_id: str) -> dict | None:
+    table = read_partition(root, commit_table, repo_id)
+    if table is None or table.num_rows == 0:
+        return None
+    return table.to_pylist()[0]
+
+
+def commit_repository(
+    root: Path,
+    commit_table: str,
+    repo_id: str,
+    commit_row: Mapping,
+    data: Mapping[str, pa.Table] | None,
+    metadata: Mapping[str, str] | None = None,
+) -> Commit:
+    """Land one repository's tables of a domain together.
+
+    ``data`` holds a table for every data table of ``commit_table`` (a new generation), or is
+    ``None`` to keep the current generation and only replace the commit row (e.g. provenance of a
+    run that found nothing new). The data files are written first, the commit row last: the commit.
+    """
+    tables = COMMIT_TABLES[commit_table]
+    ensure_landing(root, [commit_table, *tables])
+    slug = repo_slug(repo_id)
+    for table in (commit_table, *tables):
+        _remove_stale_temporaries(table_dir(root, table), slug)
+    previous = _commit_row(root, commit_table, repo_id)
+    previous_generation = previous.get("generation") if previous else None
+    paths: dict[str, Path] = {}
+    row = dict(commit_row)
+    if data is None:
+        # Keep what is landed (if anything): only the commit row's provenance changes.
+        row["generation"] = previous_generation
+        row["landed_files"] = (previous or {}).get("landed_files") or []
+    else:
+        missing = sorted(set(tables) - set(data))
+        if missing or set(data) - set(tables):
+            raise LandingError(
+                f"{repo_id}: a commit of {commit_table} lands exactly {list(tables)}; got {sorted(data)}"
+            )
+        generation = new_generation()
+        files = []
+        for table in tables:
+            path = table_dir(root, table) / f"{slug}@{generation}.parquet"
+            write_atomic(path, _fit(table, data[table], repo_id), metadata)
+            paths[table] = path
+            files.append(f"{table}/{path.name}")
+        row["generation"] = generation
+        row["landed_files"] = files
+    commit_path = partition_path(root, commit_table, repo_id)
+    try:
+        commit_rows = pa.Table.from_pylist([row], schema=SCHEMAS[commit_table])
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise LandingError(f"row for {commit_table} of {repo_id} does not fit: {exc}") from exc
+    write_atomic(commit_path, commit_rows, metadata)
+    paths[commit_table] = commit_path
+    if data is not None:
+        _collect_old_generations(root, tables, slug, keep={row["generation"], previous_generation})
+    else:
+        for table in tables:
+            paths[table] = current_path(root, table, repo_id)
+    return Commit(row["generation"], paths)
+
+
+def _collect_old_generations(
+    root: Path, tables: Iterable[str], slug: str, keep: set[str | None]
+) -> None:
+    """Delete superseded generations (and files of commits that never happened) once they are
+    older than the grace period; the current and the previous generation always stay."""
+    cutoff = time.time() - GENERATION_GRACE_SECONDS
+    for table in tables:
+        directory = table_dir(root, table)
+        legacy = directory / f"{slug}.parquet"  # written before generations existed
+        if legacy.exists():
+            legacy.unlink(missing_ok=True)
+        for path in directory.glob(f"{slug}@*.parquet"):
+            generation = path.stem.partition("@")[2]
+            if generation in keep:
+                continue
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass
+
+
+def current_path(root: Path, table: str, repo_id: str) -> Path | None:
+    """The file holding the repository's current rows of ``table`` (``None``: nothing landed)."""
+    if table not in DATA_TABLES:
+        path = partition_path(root, table, repo_id)
+        return path if path.exists() else None
+    row = _commit_row(root, DATA_TABLES[table], repo_id)
+    if row is None:
+        return None
+    for name in row.get("landed_files") or []:
+        if name.startswith(f"{table}/"):
+            return Path(root) / name
+    return None
+
+
 def read_partition(root: Path, table: str, repo_id: str) -> pa.Table | None:
-    """The repository's landed partition, or ``None`` if it has none yet."""
-    path = partition_path(root, table, repo_id)
-    if not path.exists():
+    """The repository's current rows of ``table``, or ``None`` if it has none yet."""
+    path = current_path(root, table, repo_id)
+    if path is None:
         return None
     try:
         return pq.read_table(path, schema=SCHEMAS[table])
+    except FileNotFoundError as exc:
+        raise LandingError(
+            f"landed file {path} of {repo_id} is missing (moved to {QUARANTINE_DIR}/?)"
+        ) from exc
     except (OSError, pa.ArrowInvalid) as exc:
         raise LandingError(f"cannot read landed partition {path}: {exc}") from exc
 
 
+def current_files(root: Path, table: str) -> list[Path]:
+    """Every current file of ``table`` (one per repository or key), for readers outside dbt."""
+    directory = table_dir(root, table)
+    if table not in DATA_TABLES:
+        return sorted(p for p in directory.glob("*.parquet") if p.name != SCHEMA_FILE)
+    files = []
+    for commit_file in sorted(table_dir(root, DATA_TABLES[table]).glob("*.parquet")):
+        if commit_file.name == SCHEMA_FILE:
+            continue
+        for name in (
+            pq.read_table(commit_file, columns=["landed_files"])["landed_files"][0].as_py() or []
+        ):
+            if name.startswith(f"{table}/"):
+                files.append(Path(root) / name)
+    return files
+
+
 def delete_partition(root: Path, table: str, repo_id: str) -> bool:
-    path = partition_path(root, table, repo_id)
-    existed = path.exists()
+    path = current_path(root, table, repo_id)
+    if path is None:
+        return False
     path.unlink(missing_ok=True)
-    return existed
+    return True

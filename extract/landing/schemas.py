@@ -60,6 +60,9 @@ GIT_SCHEMAS: dict[str, pa.Schema] = {
             ("tool_versions", pa.string()),
             # commits git could not diff (a snapshot lacking blobs): landed with NULL line counts
             ("undiffable_commits", pa.list_(pa.string())),
+            # the commit of the repository's data files (extract/landing: generations)
+            ("generation", pa.string()),
+            ("landed_files", pa.list_(pa.string())),
         ]
     ),
 }
@@ -163,6 +166,9 @@ GITHUB_SCHEMAS: dict[str, pa.Schema] = {
             ("issues_landed", pa.int64()),
             ("pull_requests_landed", pa.int64()),
             ("extracted_at", _TS),
+            # the commit of the repository's data files (extract/landing: generations)
+            ("generation", pa.string()),
+            ("landed_files", pa.list_(pa.string())),
         ]
     ),
 }

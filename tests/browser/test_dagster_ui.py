@@ -156,13 +156,15 @@ def test_asset_checks_are_listed(dagster_ui, page):
 
 def test_materializing_the_sample_from_the_ui_succeeds(dagster_ui, page):
     base, root = dagster_ui
-    _open(page, f"{base}/assets/stg_git__commits")
-    page.get_by_role("button", name=re.compile(r"Materialize$")).first.click()
-    # The git partitions were landed by extract/ directly, so Dagster asks to confirm.
-    with contextlib.suppress(sync_api.TimeoutError):
-        page.get_by_role("button", name="Confirm").click(timeout=5_000)
-    _open(page, f"{base}/runs")
-    sync_api.expect(page.get_by_text("Success").first).to_be_visible(timeout=180_000)
+    # The commit table's staging (which repository generations are current) first, then commits.
+    for model, runs in (("stg_git__extractions", 1), ("stg_git__commits", 2)):
+        _open(page, f"{base}/assets/{model}")
+        page.get_by_role("button", name=re.compile(r"Materialize$")).first.click()
+        # The git partitions were landed by extract/ directly, so Dagster asks to confirm.
+        with contextlib.suppress(sync_api.TimeoutError):
+            page.get_by_role("button", name="Confirm").click(timeout=5_000)
+        _open(page, f"{base}/runs")
+        sync_api.expect(page.get_by_text("Success")).to_have_count(runs, timeout=180_000)
     import duckdb
 
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:

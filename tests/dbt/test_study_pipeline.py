@@ -20,6 +20,7 @@ import yaml
 from scipy.stats import norm
 from sklearn.metrics import cohen_kappa_score
 
+from extract import landing as extract_landing
 from extract.annotations.files import taxonomy
 from extract.cli import main as mms_extract
 
@@ -27,8 +28,9 @@ from .conftest import DBT_DIR, SMALL, dbt, make_env, query
 
 
 def _landed(landing: Path, table: str, columns: str) -> list[tuple]:
+    files = [str(path) for path in extract_landing.current_files(landing, table)]
     return duckdb.sql(
-        f"select {columns} from read_parquet('{landing}/{table}/*.parquet', union_by_name = true)"
+        f"select {columns} from read_parquet({files}, union_by_name = true)"
     ).fetchall()
 
 

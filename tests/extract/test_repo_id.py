@@ -1,6 +1,13 @@
 import pytest
 
-from extract.repo_id import InvalidRepoId, parse_repo_id, repo_id_from_slug, repo_slug
+from extract.repo_id import (
+    InvalidRepoId,
+    parse_repo_id,
+    repo_id_from_slug,
+    repo_key,
+    repo_slug,
+    unique_repo_ids,
+)
 
 
 @pytest.mark.parametrize(
@@ -15,8 +22,13 @@ from extract.repo_id import InvalidRepoId, parse_repo_id, repo_id_from_slug, rep
         "see--/keras-centernet",
     ],
 )
-def test_valid_ids_round_trip_through_their_slug(value):
-    assert repo_id_from_slug(repo_slug(value)) == value
+def test_valid_ids_round_trip_through_their_slug_case_insensitively(value):
+    assert repo_id_from_slug(repo_slug(value)) == value.lower() == repo_key(value)
+
+
+def test_one_repository_whatever_its_case():
+    assert repo_slug("Sample-ML/Vision_X") == repo_slug("sample-ml/vision_x")
+    assert unique_repo_ids(["A/B", "c/d", "a/b", "C/D"]) == ["A/B", "c/d"]
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,24 @@ from dagster_project import settings
 DAGSTER_TARGET_PATH = Path("target/dagster")
 
 
+def dbt_executable() -> str:
+    """dbt from the interpreter's own environment: `.venv/bin/dagster dev` started without an
+    activated venv has no dbt on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
 def _manifest_is_current(project: DbtProject) -> bool:
     """The manifest bakes in the warehouse's database name (the DuckDB file's stem) and the landing
     directory; a manifest parsed under other settings would point row counts at the wrong catalog."""
     if not project.manifest_path.exists():
         return False
+    parsed_at = project.manifest_path.stat().st_mtime
+    sources = [project.project_dir / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += (project.project_dir / folder).rglob("*")
+    if any(path.is_file() and path.stat().st_mtime > parsed_at for path in sources):
+        return False  # the project changed since the last parse
     try:
         manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -42,11 +55,12 @@ def dbt_project() -> DbtProject:
         profiles_dir=settings.DBT_PROJECT_DIR,
         target_path=DAGSTER_TARGET_PATH,
     )
-    project.prepare_if_dev()
     if not _manifest_is_current(project):
-        # Outside `dagster dev` (tests, `dagster job execute`, CI) parse once, and again whenever
-        # MMS_DUCKDB_PATH or MMS_LANDING_DIR changed since the last parse.
-        project.preparer.prepare(project)
+        # Parse once, and again whenever the project or MMS_DUCKDB_PATH / MMS_LANDING_DIR changed
+        # since the last parse; with the environment's own dbt (dagster-dbt's preparer looks on PATH).
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path
+        ).wait()
     return project
 
 
@@ -89,13 +103,6 @@ def _release_warehouse() -> None:
         DuckDBConnectionManager._ENV = None
     if environment is not None:
         environment.close()
-
-
-def dbt_executable() -> str:
-    """dbt from the interpreter's own environment: `.venv/bin/dagster dev` started without an
-    activated venv has no dbt on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
 
 
 def dbt_resource() -> DbtCliResource:

@@ -4,7 +4,6 @@ instance, with faults; afterwards no file Dagster or the pipeline wrote contains
 from pathlib import Path
 
 import dagster as dg
-import pyarrow.parquet as pq
 import pytest
 
 from dagster_project.defs.github.assets import candidates, closed_issue_history, repository_metadata
@@ -75,8 +74,8 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
         checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
         assert checks == {"crawl_complete": True, "closed_items_match_api": True}
 
-    landed = pq.read_table(
-        Path(warehouse_env["MMS_LANDING_DIR"]) / "github/issues/ml__alpha.parquet"
+    landed = landing.read_partition(
+        Path(warehouse_env["MMS_LANDING_DIR"]), "github/issues", "ml/alpha"
     )
     assert landed.num_rows == 150
     assert sum(landed.column("is_pull_request").to_pylist()) == 37

@@ -1,6 +1,8 @@
 import json
 import os
+import signal
 import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
@@ -293,28 +295,44 @@ def test_missing_objects_can_be_recorded_with_unknown_line_counts(make_repo, tmp
     assert sum(r["insertions"] is not None for r in rows.values()) == 2
 
 
-def test_a_crash_while_landing_keeps_the_previous_partition_and_the_next_run_repairs(
-    truth, make_repo, tmp_path, monkeypatch
+_KILLED_AT_THE_COMMIT_ROW = """
+import os, signal, sys
+from pathlib import Path
+from extract import landing
+from extract.git.miner import mine_repository
+real = landing.write_atomic
+def write_atomic(path, *args, **kwargs):
+    if Path(path).parent.name == "extractions":
+        os.kill(os.getpid(), signal.SIGKILL)  # kill -9 after the data files, before the commit
+    return real(path, *args, **kwargs)
+landing.write_atomic = write_atomic
+mine_repository("acme/widgets", sys.argv[1], Path(sys.argv[2]), full_refresh=sys.argv[3] == "full")
+"""
+
+
+@pytest.mark.parametrize("mode", ["incremental", "full"])
+def test_kill_9_between_landing_writes_leaves_no_orphan_rows_and_the_next_run_repairs(
+    truth, make_repo, tmp_path, mode
 ):
+    """Killed after git/modified_files and git/commits are written and before the extraction row:
+    every reader (the miner, dbt, a check) resolves files through that row, so it sees the previous
+    commits with their own modified files, never a mix."""
     root = tmp_path / "landing"
     repo = make_repo()
     build_varied(repo)
     mine_repository("acme/widgets", repo.path, root)
-    before = landed(root, "git/commits")
+    before_commits = landed(root, "git/commits")
+    before_files = landed(root, "git/modified_files")
     repo.write("new.txt", "n\n")
     repo.commit("new")
-    real = landing.write_partition
-
-    def crash_on_commits(root_, table, *args, **kwargs):
-        if table == "git/commits":
-            raise OSError("killed")
-        return real(root_, table, *args, **kwargs)
-
-    monkeypatch.setattr(landing, "write_partition", crash_on_commits)
-    with pytest.raises(OSError):
-        mine_repository("acme/widgets", repo.path, root)
-    assert landed(root, "git/commits") == before
-    monkeypatch.setattr(landing, "write_partition", real)
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_THE_COMMIT_ROW, str(repo.path), str(root), mode],
+        capture_output=True,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    assert len(list((root / "git/commits").glob("*@*.parquet"))) == 2  # the dead run's file
+    assert landed(root, "git/commits") == before_commits
+    assert landed(root, "git/modified_files") == before_files
     result = mine_repository("acme/widgets", repo.path, root)
     assert result.new_commits == 1
     assert_matches_git(truth, root, repo.path)

@@ -56,7 +56,7 @@ def test_cold_crawl_lands_every_closed_item_with_prs_separated(stand_in, make_mi
     state = _state(tmp_path)
     assert state["since"] is None and state["is_complete"] and state["pages_fetched"] == 3
     assert state["next_since"].timestamp() == BASE_TIME + 600
-    meta = pq.read_metadata(landing.partition_path(tmp_path, "github/issues", "o/r")).metadata
+    meta = pq.read_metadata(landing.current_path(tmp_path, "github/issues", "o/r")).metadata
     assert meta[b"api_base_url"] == stand_in.base_url.encode() and meta[b"since"] == b""
 
 
@@ -122,15 +122,16 @@ def test_checkpoints_land_rows_during_a_long_crawl(stand_in, make_miner, tmp_pat
     repo = stand_in.add_repository("o/r")
     add_issues(repo, range(1, 501))
     writes = []
-    real = landing.write_partition
+    real = landing.commit_repository
 
-    def spy(root, table, repo_id, rows, metadata=None):
-        writes.append((table, rows.num_rows))
-        return real(root, table, repo_id, rows, metadata)
+    def spy(root, commit_table, repo_id, row, data, metadata=None):
+        writes.append((row["is_complete"], data["github/issues"].num_rows))
+        return real(root, commit_table, repo_id, row, data, metadata)
 
-    monkeypatch.setattr(landing, "write_partition", spy)
+    monkeypatch.setattr(landing, "commit_repository", spy)
     make_miner(checkpoint_pages=2).crawl_closed_issues("o/r", tmp_path)
-    assert [n for t, n in writes if t == "github/issues"] == [200, 400, 500]
+    # Each checkpoint commits the rows so far with a resumable (incomplete) state.
+    assert writes == [(False, 200), (False, 400), (True, 500)]
 
 
 def test_an_item_updated_during_the_crawl_triggers_a_second_pass(stand_in, make_miner, tmp_path):

@@ -9,10 +9,10 @@ source as (
 renamed as (
 
     select
-        frame || '|' || item_key || '|' || rater || '|' || label as label_key,
+        frame || '|' || lower(item_key) || '|' || lower(rater) || '|' || label as label_key,
         frame,
-        item_key,
-        rater,
+        lower(item_key) as item_key,
+        lower(rater) as rater,
         is_adjudication,
         label,
         label_position,

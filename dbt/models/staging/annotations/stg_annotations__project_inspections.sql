@@ -9,8 +9,8 @@ source as (
 renamed as (
 
     select
-        repo_id,
-        reviewer,
+        lower(repo_id) as repo_id,
+        lower(reviewer) as reviewer,
         decision as inspection_decision,
         note as inspection_note,
         source_file,

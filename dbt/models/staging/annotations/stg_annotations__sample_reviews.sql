@@ -10,8 +10,8 @@ renamed as (
 
     select
         frame,
-        item_key,
-        reviewer,
+        lower(item_key) as item_key,
+        lower(reviewer) as reviewer,
         decision as review_decision,
         note as review_note,
         source_file,

@@ -1,16 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='repo_id',
+        post_hook="{{ delete_superseded_generations(ref('stg_git__extractions')) }}",
+    )
+}}
+
+-- depends_on: {{ source('git', 'commits') }}
+
 with
 
 source as (
 
-    select * from {{ source('git', 'commits') }}
+    select * from {{ landing_current_files('git/commits', ref('stg_git__extractions'), incremental=is_incremental()) }}
 
 ),
 
 renamed as (
 
     select
-        repo_id || '@' || commit_hash as commit_key,
-        repo_id,
+        lower(repo_id) || '@' || commit_hash as commit_key,
+        lower(repo_id) as repo_id,
         commit_hash,
         parent_hashes,
         len(parent_hashes) as parent_count,
@@ -28,7 +39,8 @@ renamed as (
         message_decoding_replaced,
         insertions,
         deletions,
-        files_modified
+        files_modified,
+        {{ landing_generation() }} as landing_generation
 
     from source
 

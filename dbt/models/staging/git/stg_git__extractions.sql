@@ -6,25 +6,32 @@ source as (
 
 ),
 
+{{ landed_files_on_disk('source', 'git') }},
+
 renamed as (
 
     select
-        repo_id,
-        source as git_source,
-        ref,
-        mined_head,
-        previous_head,
-        mode as extraction_mode,
-        commits as commits_landed,
-        modified_files as modified_files_landed,
-        new_commits,
-        dropped_commits,
-        extracted_at,
-        engine,
-        tool_versions,
-        undiffable_commits
+        lower(source.repo_id) as repo_id,
+        source.source as git_source,
+        source.ref,
+        source.mined_head,
+        source.previous_head,
+        source.mode as extraction_mode,
+        source.commits as commits_landed,
+        source.modified_files as modified_files_landed,
+        source.new_commits,
+        source.dropped_commits,
+        source.extracted_at,
+        source.engine,
+        source.tool_versions,
+        source.undiffable_commits,
+        source.generation,
+        source.landed_files,
+        coalesce(missing_files.missing_file_count, 0) as missing_file_count,
+        coalesce(missing_files.missing_file_count, 0) = 0 as is_readable
 
     from source
+    left join missing_files on source.repo_id = missing_files.repo_id
 
 )
 

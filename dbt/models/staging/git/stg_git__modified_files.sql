@@ -1,17 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='repo_id',
+        post_hook="{{ delete_superseded_generations(ref('stg_git__extractions')) }}",
+    )
+}}
+
+-- depends_on: {{ source('git', 'modified_files') }}
+
 with
 
 source as (
 
-    select * from {{ source('git', 'modified_files') }}
+    select * from {{ landing_current_files('git/modified_files', ref('stg_git__extractions'), incremental=is_incremental()) }}
 
 ),
 
 renamed as (
 
     select
-        repo_id || '@' || commit_hash || '#' || file_index as modified_file_key,
-        repo_id || '@' || commit_hash as commit_key,
-        repo_id,
+        lower(repo_id) || '@' || commit_hash || '#' || file_index as modified_file_key,
+        lower(repo_id) || '@' || commit_hash as commit_key,
+        lower(repo_id) as repo_id,
         commit_hash,
         file_index,
         lower(change_type) as change_type,
@@ -20,7 +31,8 @@ renamed as (
         coalesce(new_path, old_path) as path,
         added_lines,
         deleted_lines,
-        is_binary
+        is_binary,
+        {{ landing_generation() }} as landing_generation
 
     from source
 

@@ -6,24 +6,31 @@ source as (
 
 ),
 
+{{ landed_files_on_disk('source', 'github') }},
+
 renamed as (
 
     select
-        repo_id,
-        api_base_url,
-        status as crawl_status,
-        status_detail,
-        since,
-        next_since,
-        etag,
-        is_complete,
-        pages_fetched,
-        requests_made,
-        issues_landed,
-        pull_requests_landed,
-        extracted_at
+        lower(source.repo_id) as repo_id,
+        source.api_base_url,
+        source.status as crawl_status,
+        source.status_detail,
+        source.since,
+        source.next_since,
+        source.etag,
+        source.is_complete,
+        source.pages_fetched,
+        source.requests_made,
+        source.issues_landed,
+        source.pull_requests_landed,
+        source.extracted_at,
+        source.generation,
+        source.landed_files,
+        coalesce(missing_files.missing_file_count, 0) as missing_file_count,
+        coalesce(missing_files.missing_file_count, 0) = 0 as is_readable
 
     from source
+    left join missing_files on source.repo_id = missing_files.repo_id
 
 )
 

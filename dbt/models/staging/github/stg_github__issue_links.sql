@@ -9,10 +9,10 @@ source as (
 renamed as (
 
     select
-        repo_id || '#' || issue_number as issue_key,
-        repo_id,
+        lower(repo_id) || '#' || issue_number as issue_key,
+        lower(repo_id) as repo_id,
         issue_number,
-        linked_repo_id,
+        lower(linked_repo_id) as linked_repo_id,
         linked_number as linked_pull_request_number,
         link_kind,
         commit_id,

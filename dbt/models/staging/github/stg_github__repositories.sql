@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        repo_id,
+        lower(repo_id) as repo_id,
         status as metadata_status,
         status_detail,
         github_id,
