@@ -25,7 +25,7 @@ def label_samples(
         export_frame(warehouse, frame, exported)
         with exported.open(newline="", encoding="utf-8") as handle:
             items = [row["item_key"] for row in csv.DictReader(handle)]
-        names = taxonomy(frame)
+        names = taxonomy(frame, warehouse)
         rng = random.Random(f"{seed}:{frame}")
         first = {item: rng.sample(names, k=1 if rng.random() < 0.85 else 2) for item in items}
         for rater in RATERS:

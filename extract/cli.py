@@ -41,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.landing_dir is None:
         args.landing_dir = landing.landing_root()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except landing.LandingError as exc:
+        # A landing file that cannot be written or read (a full disk, say) is one line naming it.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

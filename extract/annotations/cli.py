@@ -12,15 +12,15 @@ The warehouse is $MMS_DUCKDB_PATH (or --warehouse); run `dbt build` after each i
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from extract import settings
 from extract.annotations import files
 
 
 def _warehouse(args: argparse.Namespace) -> Path:
-    return Path(args.warehouse or os.environ.get("MMS_DUCKDB_PATH", "data/warehouse.duckdb"))
+    return Path(args.warehouse) if args.warehouse else settings.duckdb_path()
 
 
 def _run(action) -> int:

@@ -13,25 +13,29 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from extract import landing
-from extract.repo_id import InvalidRepoId, validate_repo_id
+from extract.repo_id import InvalidRepoId, repo_key, validate_repo_id
 
 FRAMES = ("commits", "issues")
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
-#: The taxonomy each frame is labelled with (dbt seeds, the one place they are defined).
-TAXONOMY_SEEDS = {
-    "commits": ("activity_taxonomy.csv", "activity"),
-    "issues": ("challenge_taxonomy.csv", "challenge"),
+#: The taxonomy each frame is labelled with: a dbt seed (the one place it is defined), read from the
+#: warehouse the labels are checked against, so files and warehouse always agree.
+TAXONOMIES = {
+    "commits": ("activity_taxonomy", "activity"),
+    "issues": ("challenge_taxonomy", "challenge"),
 }
 #: Separator of several labels in one cell (multi-label items).
 LABEL_SEPARATOR = ";"
 _PERSON = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+#: A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A notes cell may be long; the csv module's default limit (128 KiB) is not a limit of the format.
+csv.field_size_limit(1 << 30)
 
 
 class AnnotationFileError(ValueError):
@@ -39,20 +43,39 @@ class AnnotationFileError(ValueError):
 
 
 def validate_person(name: str, role: str = "rater") -> str:
+    """The person's canonical name: ``Alice`` and ``alice`` are one rater (and one landing file)."""
     if not isinstance(name, str) or not _PERSON.fullmatch(name):
         raise AnnotationFileError(
             f"invalid {role} name {name!r}: use 1-64 letters, digits or '-' (it names a landing file)"
         )
-    return name
+    return name.lower()
 
 
-def taxonomy(frame: str, seeds_dir: Path = SEEDS_DIR) -> list[str]:
-    """The label names allowed for ``frame``, read from its taxonomy seed."""
+def _check_frame(frame: str) -> None:
     if frame not in FRAMES:
         raise AnnotationFileError(f"unknown frame {frame!r}; expected one of {FRAMES}")
-    file_name, column = TAXONOMY_SEEDS[frame]
-    with open(Path(seeds_dir) / file_name, newline="", encoding="utf-8") as handle:
-        return [row[column] for row in csv.DictReader(handle)]
+
+
+def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(warehouse).exists():
+        raise AnnotationFileError(f"warehouse {warehouse} does not exist; run `dbt build` first")
+    try:
+        return duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        raise AnnotationFileError(f"cannot open warehouse {warehouse}: {exc}") from exc
+
+
+def taxonomy(frame: str, warehouse: Path) -> list[str]:
+    """The label names allowed for ``frame``: its taxonomy seed, as built into the warehouse."""
+    _check_frame(frame)
+    seed, column = TAXONOMIES[frame]
+    with _connect(warehouse) as con:
+        try:
+            return [r[0] for r in con.execute(f"select {column} from {seed} order by 1").fetchall()]
+        except duckdb.CatalogException as exc:
+            raise AnnotationFileError(
+                f"warehouse {warehouse} has no {seed}; run `dbt build` first"
+            ) from exc
 
 
 def _read_rows(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
@@ -79,28 +102,43 @@ def _read_rows(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str,
         )
     reader.fieldnames = header
     rows = []
-    for row in reader:
-        if None in row:
-            raise AnnotationFileError(
-                f"{path}, row {reader.line_num}: more values than columns: {row[None]!r}"
-            )
-        values = {key: (value or "").strip() for key, value in row.items()}
-        if any(values.values()):
-            rows.append((reader.line_num, values))
+    try:
+        for row in reader:
+            if None in row:
+                raise AnnotationFileError(
+                    f"{path}, row {reader.line_num}: more values than columns: {row[None]!r}"
+                )
+            values = {key: (value or "").strip() for key, value in row.items()}
+            if any(values.values()):
+                rows.append((reader.line_num, values))
+    except csv.Error as exc:
+        raise AnnotationFileError(f"{path}, row {reader.line_num}: not valid CSV: {exc}") from exc
     return rows
 
 
-def _check_unique(path: Path, rows: list[tuple[int, dict[str, str]]], column: str) -> None:
-    seen: dict[str, int] = {}
+def _check_unique(
+    path: Path,
+    rows: list[tuple[int, dict[str, str]]],
+    column: str,
+    same: Callable[[str], str] = str.lower,
+) -> None:
+    """No key twice, compared as ``same`` says: item keys and repository ids are case-insensitive
+    (GitHub's names are), so ``A/B`` and ``a/b`` on two rows are one item given twice."""
+    seen: dict[str, tuple[int, str]] = {}
     for line, row in rows:
         key = row[column]
         if not key:
             raise AnnotationFileError(f"{path}, row {line}: empty {column}")
-        if key in seen:
+        try:
+            folded = same(key)
+        except InvalidRepoId as exc:
+            raise AnnotationFileError(f"{path}, row {line}: {exc}") from exc
+        if folded in seen:
+            first, spelled = seen[folded]
             raise AnnotationFileError(
-                f"{path}, row {line}: duplicate {column} {key!r} (first on row {seen[key]})"
+                f"{path}, row {line}: duplicate {column} {key!r} (first on row {first} as {spelled!r})"
             )
-        seen[key] = line
+        seen[folded] = (line, key)
 
 
 def _now() -> dt.datetime:
@@ -108,18 +146,17 @@ def _now() -> dt.datetime:
 
 
 def _land(root: Path, table: str, stem: str, columns: dict[str, list]) -> Path:
-    landing.ensure_landing(root, [table])
-    rows = pa.table(columns).cast(landing.SCHEMAS[table])
-    path = landing.table_dir(root, table) / f"{stem}.parquet"
-    landing.write_atomic(path, rows)
-    return path
+    try:
+        return landing.write_keyed(root, table, stem, pa.table(columns))
+    except landing.LandingError as exc:
+        raise AnnotationFileError(str(exc)) from exc
 
 
 def import_inspections(root: Path, path: Path, reviewer: str) -> Path:
     """Land a reviewer's manual inspection of projects: columns repo_id, decision (include/exclude), note."""
-    validate_person(reviewer, "reviewer")
+    reviewer = validate_person(reviewer, "reviewer")
     rows = _read_rows(path, ["repo_id", "decision"])
-    _check_unique(path, rows, "repo_id")
+    _check_unique(path, rows, "repo_id", same=repo_key)
     for line, row in rows:
         try:
             row["repo_id"] = validate_repo_id(row["repo_id"])
@@ -148,8 +185,8 @@ def import_inspections(root: Path, path: Path, reviewer: str) -> Path:
 
 
 def _frame_items(warehouse: Path, frame: str, in_sample_only: bool) -> set[str]:
-    if frame not in FRAMES:
-        raise AnnotationFileError(f"unknown frame {frame!r}; expected one of {FRAMES}")
+    """The frame's item keys, lower-cased (keys compare case-insensitively)."""
+    _check_frame(frame)
     model, key = (
         ("commit_sampling_frame", "commit_key")
         if frame == "commits"
@@ -158,12 +195,11 @@ def _frame_items(warehouse: Path, frame: str, in_sample_only: bool) -> set[str]:
             "issue_key",
         )
     )
-    if not Path(warehouse).exists():
-        raise AnnotationFileError(f"warehouse {warehouse} does not exist; run `dbt build` first")
     where = "where in_sample" if in_sample_only else ""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with _connect(warehouse) as con:
         try:
-            return {r[0] for r in con.execute(f"select {key} from {model} {where}").fetchall()}
+            rows = con.execute(f"select lower({key}) from {model} {where}").fetchall()
+            return {r[0] for r in rows}
         except duckdb.CatalogException as exc:
             raise AnnotationFileError(
                 f"warehouse {warehouse} has no {model}; run `dbt build` first"
@@ -174,12 +210,12 @@ def import_sample_reviews(
     root: Path, path: Path, frame: str, reviewer: str, warehouse: Path
 ) -> Path:
     """Land a relevance review of a frame's drawn items: columns item_key, decision (keep/reject), note."""
-    validate_person(reviewer, "reviewer")
+    reviewer = validate_person(reviewer, "reviewer")
     drawn = _frame_items(warehouse, frame, in_sample_only=False)
     rows = _read_rows(path, ["item_key", "decision"])
     _check_unique(path, rows, "item_key")
     for line, row in rows:
-        if row["item_key"] not in drawn:
+        if row["item_key"].lower() not in drawn:
             raise AnnotationFileError(
                 f"{path}, row {line}: item_key {row['item_key']!r} is not in the {frame} sampling frame"
             )
@@ -213,7 +249,6 @@ def import_labels(
     rater: str,
     warehouse: Path,
     adjudication: bool = False,
-    seeds_dir: Path = SEEDS_DIR,
 ) -> Path:
     """Land a rater's labels of a frame's sample: columns item_key and labels ('a; b' for several).
 
@@ -221,8 +256,8 @@ def import_labels(
     (case and surrounding spaces are forgiven; the stored name is the taxonomy's). An adjudication
     file may cover only the items it resolves.
     """
-    validate_person(rater, "rater")
-    allowed = {name.lower(): name for name in taxonomy(frame, seeds_dir)}
+    rater = validate_person(rater, "rater")
+    allowed = {name.lower(): name for name in taxonomy(frame, warehouse)}
     sample = _frame_items(warehouse, frame, in_sample_only=True)
     rows = _read_rows(path, ["item_key", "labels"])
     _check_unique(path, rows, "item_key")
@@ -230,7 +265,7 @@ def import_labels(
     now = _now()
     for line, row in rows:
         item = row["item_key"]
-        if item not in sample:
+        if item.lower() not in sample:
             raise AnnotationFileError(
                 f"{path}, row {line}: item_key {item!r} is not in the {frame} sample"
             )
@@ -264,7 +299,7 @@ def import_labels(
             ):
                 out[name].append(value)
     if not adjudication:
-        missing = sorted(sample - {row["item_key"] for _, row in rows})
+        missing = sorted(sample - {row["item_key"].lower() for _, row in rows})
         if missing:
             raise AnnotationFileError(
                 f"{path}: rater {rater} is missing {len(missing)} item(s) of the {frame} sample, "
@@ -273,10 +308,26 @@ def import_labels(
     return _land(root, "annotations/labels", f"{frame}__{rater}", out)
 
 
+def neutralise(value: object) -> tuple[str, bool]:
+    """A cell a spreadsheet shows as text: text from public repositories starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return would run as a formula (CSV injection), so it gets a
+    leading ``'``. Returns the cell and whether it was changed."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text, True
+    return text, False
+
+
+#: The export's last column: which cells of the row were neutralised.
+ESCAPED_COLUMN = "neutralised_cells"
+
+
 def export_frame(warehouse: Path, frame: str, out: Path) -> int:
-    """Write the frame's sample as a CSV for raters: the item's text, its link and an empty labels column."""
-    if frame not in FRAMES:
-        raise AnnotationFileError(f"unknown frame {frame!r}; expected one of {FRAMES}")
+    """Write the frame's sample as a CSV for raters: the item's text, its link and an empty labels
+    column. Cells a spreadsheet would run as formulas are neutralised (see :func:`neutralise`) and
+    named in the row's ``neutralised_cells`` column; the importer reads only item_key, labels and
+    note, so the file goes back in unchanged."""
+    _check_frame(frame)
     if frame == "commits":
         query = """
             select commit_key as item_key, repo_id, commit_url as link, message as text,
@@ -290,18 +341,28 @@ def export_frame(warehouse: Path, frame: str, out: Path) -> int:
                    '' as labels, '' as note
             from issue_sample order by repo_id, draw_rank
         """
-    if not Path(warehouse).exists():
-        raise AnnotationFileError(f"warehouse {warehouse} does not exist; run `dbt build` first")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with _connect(warehouse) as con:
         result = con.execute(query)
         header = [d[0] for d in result.description]
         rows = result.fetchall()
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
-    os.replace(tmp, out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([*header, ESCAPED_COLUMN])
+            for row in rows:
+                cells, escaped = [], []
+                for name, value in zip(header, row, strict=True):
+                    cell, changed = neutralise(value)
+                    cells.append(cell)
+                    if changed:
+                        escaped.append(name)
+                writer.writerow([*cells, "; ".join(escaped)])
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        reason = "the disk is full" if exc.errno == 28 else (exc.strerror or str(exc))
+        raise AnnotationFileError(f"cannot write {out}: {reason}") from exc
     return len(rows)

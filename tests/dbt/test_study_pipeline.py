@@ -225,7 +225,7 @@ def test_label_round_trip_kappa_equals_scikit_learn_and_feeds_table5(
         for row in exported
     )
 
-    activities = taxonomy("commits")
+    activities = taxonomy("commits", warehouse)
     rng = random.Random(5)
     items = [row["item_key"] for row in exported]
     alice = {i: rng.sample(activities, rng.choice([1, 1, 1, 2])) for i in items}

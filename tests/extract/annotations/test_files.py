@@ -4,6 +4,8 @@ value named, and whatever was imported before stays as it was."""
 from __future__ import annotations
 
 import csv
+import errno
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
@@ -15,6 +17,7 @@ from extract.annotations.files import AnnotationFileError
 from extract.cli import main as mms_extract
 
 ITEMS = ["o/r@" + c * 40 for c in "abc"]
+SEEDS = Path(__file__).resolve().parents[3] / "dbt" / "seeds"
 
 
 @pytest.fixture
@@ -33,6 +36,9 @@ def warehouse(tmp_path):
             "'fix model' as message, ['model'] as matched_keywords, row_number() over () as draw_rank "
             "from commit_sampling_frame where in_sample"
         )
+        # The taxonomies as dbt seeds them into the warehouse.
+        for seed in ("activity_taxonomy", "challenge_taxonomy"):
+            con.execute(f"create table {seed} as select * from read_csv('{SEEDS / seed}.csv')")
     return path
 
 
@@ -43,6 +49,7 @@ def _write(path, rows, encoding="utf-8"):
 
 
 def _labels(root, rater="alice"):
+    rater = rater.lower()
     path = landing.table_dir(root, "annotations/labels") / f"commits__{rater}.parquet"
     return pq.read_table(path).to_pylist() if path.exists() else None
 
@@ -77,7 +84,7 @@ def test_import_lands_one_row_per_label_with_the_taxonomy_spelling(tmp_path, war
          "utf-8", r"row 3: unknown label 'Model Tuning'"),
         ([["item_key", "label"], [ITEMS[0], "Refactoring"]], "utf-8", r"row 1: missing column\(s\) \['labels'\]"),
         ([["item_key", "labels"], [ITEMS[0], "Refactoring"], [ITEMS[1], "Testing"], [ITEMS[0], "Testing"], [ITEMS[2], "Testing"]],
-         "utf-8", r"row 4: duplicate item_key '.*' \(first on row 2\)"),
+         "utf-8", r"row 4: duplicate item_key '.*' \(first on row 2 as"),
         ([["item_key", "labels"], [ITEMS[0], "Refactoring"], [ITEMS[1], "Testing"]], "utf-8", r"missing 1 item\(s\)"),
         ([["item_key", "labels"], [ITEMS[0], "Refactoring"], [ITEMS[1], ""], [ITEMS[2], "Testing"]], "utf-8", r"row 3: item .* has no label"),
         ([["item_key", "labels"], [ITEMS[0], "Testing; testing"], [ITEMS[1], "Testing"], [ITEMS[2], "Testing"]],
@@ -187,3 +194,89 @@ def test_cli_export_writes_text_link_and_empty_labels_and_reports_errors(
             "--rater", "alice", "--warehouse", str(warehouse), str(bad)]  # fmt: skip
     assert mms_extract(argv) == 2
     assert "missing column(s) ['labels']" in capsys.readouterr().err
+
+
+def test_rater_names_are_case_insensitive(tmp_path, warehouse):
+    """`Alice` and `alice` are one person: the second import replaces the first."""
+    root = tmp_path / "landing"
+    files.import_labels(root, _good(tmp_path), "commits", "Alice", warehouse)
+    files.import_labels(root, _good(tmp_path), "commits", "alice", warehouse)
+    assert [p.name for p in landing.current_files(root, "annotations/labels")] == [
+        "commits__alice.parquet"
+    ]
+    assert {r["rater"] for r in _labels(root)} == {"alice"}
+
+
+def test_an_inspection_naming_one_repository_in_two_cases_is_refused(tmp_path):
+    path = _write(
+        tmp_path / "i.csv",
+        [
+            ["repo_id", "decision"],
+            ["sample-ml/vision-classifier", "include"],
+            ["Sample-ML/Vision-Classifier", "exclude"],
+        ],
+    )
+    with pytest.raises(AnnotationFileError) as error:
+        files.import_inspections(tmp_path / "landing", path, "alice")
+    assert str(error.value) == (
+        f"{path}, row 3: duplicate repo_id 'Sample-ML/Vision-Classifier' "
+        "(first on row 2 as 'sample-ml/vision-classifier')"
+    )
+
+
+def test_item_keys_compare_case_insensitively(tmp_path, warehouse):
+    rows = [["item_key", "labels"], [ITEMS[0].upper().replace("@", "@"), "Testing"]]
+    rows += [[ITEMS[1], "Testing"], [ITEMS[2], "Testing"]]
+    files.import_labels(
+        tmp_path / "landing", _write(tmp_path / "u.csv", rows), "commits", "al", warehouse
+    )
+    assert len(_labels(tmp_path / "landing", "al")) == 3
+
+
+def test_a_50_mb_label_file_with_long_notes_imports(tmp_path, warehouse):
+    note = "x" * (17 * 1024 * 1024)  # far above csv's default 128 KiB field limit
+    rows = [["item_key", "labels", "note"]] + [[item, "Testing", note] for item in ITEMS]
+    big = _write(tmp_path / "big.csv", rows)
+    assert big.stat().st_size > 50_000_000
+    files.import_labels(tmp_path / "landing", big, "commits", "alice", warehouse)
+    assert len(_labels(tmp_path / "landing")) == 3
+
+
+def test_a_full_disk_is_one_line_naming_the_file(tmp_path, warehouse, monkeypatch, capsys):
+    landing.ensure_landing(tmp_path / "l")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(landing.pq, "write_table", disk_full)
+    argv = ["--landing-dir", str(tmp_path / "l"), "annotations", "import-labels", "--frame",
+            "commits", "--rater", "alice", "--warehouse", str(warehouse), str(_good(tmp_path))]  # fmt: skip
+    assert mms_extract(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: cannot write {tmp_path}/l/annotations/labels/commits__alice.parquet: "
+        "the disk is full\n"
+    )
+
+
+def test_export_neutralises_cells_a_spreadsheet_would_run_and_says_so(tmp_path, warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update commit_sample set message = case commit_key "
+            f"when '{ITEMS[0]}' then '=HYPERLINK(\"http://x\")' "
+            f"when '{ITEMS[1]}' then '-1+2' else '@SUM(A1)' end"
+        )
+    out = tmp_path / "out.csv"
+    files.export_frame(warehouse, "commits", out)
+    with open(out, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["text"] for r in rows] == ['\'=HYPERLINK("http://x")', "'-1+2", "'@SUM(A1)"]
+    assert [r["neutralised_cells"] for r in rows] == ["text"] * 3
+    # The file goes back in as exported once labelled.
+    for row in rows:
+        row["labels"] = "Testing"
+    with open(out, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    files.import_labels(tmp_path / "landing", out, "commits", "alice", warehouse)

@@ -432,3 +432,29 @@ def test_undiffable_commits_in_several_processes_are_recorded_and_landed(
     unchanged = mine_repository("acme/widgets", repo.path, root, missing_objects="record")
     assert unchanged.mode == "unchanged"
     assert sorted(unchanged.undiffable_commits) == sorted(broken)
+
+
+def test_a_full_disk_during_git_mine_is_one_line_naming_the_file(
+    make_repo, tmp_path, monkeypatch, capsys
+):
+    import errno
+
+    from extract.cli import main as mms_extract
+
+    repo = make_repo()
+    build_varied(repo)
+    root = tmp_path / "landing"
+    landing.ensure_landing(root)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(landing.pq, "write_table", disk_full)
+    code = mms_extract(
+        ["--landing-dir", str(root), "git", "mine", "acme/widgets", "--source", str(repo.path)]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"error: cannot write {root}/git/commits/acme__widgets@")
+    assert err[-1].endswith(".parquet: the disk is full")
+    assert not any("Traceback" in line for line in err)
