@@ -22,7 +22,7 @@
 {#- Three columns appended to a mart's final select: the dbt invocation that built it, when, and the
     study parameters it was computed with (JSON). -#}
 {% macro build_stamp() -%}
-    '{{ invocation_id }}' as build_id,
+    '{{ env_var("MMS_BUILD_ID", invocation_id) }}' as build_id,
     cast('{{ run_started_at.isoformat() }}' as timestamptz) as built_at,
     cast('{{ study_parameters_json() | replace("'", "''") }}' as json) as study_parameters
 {%- endmacro %}

@@ -337,3 +337,68 @@ def delete_partition(root: Path, table: str, repo_id: str) -> bool:
         return False
     path.unlink(missing_ok=True)
     return True
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A landing file the warehouse build could not read, moved aside with its reason."""
+
+    table: str
+    key: str
+    reason: str
+    moved_to: Path
+
+
+def _unreadable(path: Path) -> str | None:
+    try:
+        pq.read_metadata(path)
+    except FileNotFoundError:
+        return None  # already moved aside (or deleted): staging reports it as missing
+    except (OSError, pa.ArrowException) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _move_aside(root: Path, stamp: str, path: Path, reason: str) -> Path:
+    target = Path(root) / QUARANTINE_DIR / stamp / path.relative_to(root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
+    target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+def quarantine_unreadable(root: Path) -> list[Quarantined]:
+    """Move every current landing file that cannot be read into ``_quarantine/<time>/``.
+
+    One bad file must cost only its repository, never the whole warehouse: for a repository commit,
+    all of that commit's data files go (its commit row stays, so staging reports the repository as
+    unreadable instead of building half of it); a bad single file goes alone. The next extraction of
+    the repository re-lands it. Only footers are read, so this is quick at study scale.
+    """
+    root = Path(root)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    moved: list[Quarantined] = []
+    for table in SCHEMAS:
+        if table in DATA_TABLES or not table_dir(root, table).is_dir():
+            continue
+        for path in sorted(table_dir(root, table).glob("*.parquet")):
+            if path.name == SCHEMA_FILE:
+                continue
+            reason = _unreadable(path)
+            if reason is not None:
+                target = _move_aside(root, stamp, path, reason)
+                moved.append(Quarantined(table, path.stem, reason, target))
+                continue
+            if table not in COMMIT_TABLES:
+                continue
+            listed = pq.read_table(path, columns=["landed_files"])["landed_files"][0].as_py()
+            files = [root / name for name in listed or []]
+            reason = next((f"{f.name}: {r}" for f in files if (r := _unreadable(f))), None)
+            if reason is None:
+                continue
+            for file in files:
+                if file.exists():
+                    target = _move_aside(root, stamp, file, reason)
+                    data_table = str(file.parent.relative_to(root))
+                    moved.append(Quarantined(data_table, path.stem, reason, target))
+    return moved

@@ -51,7 +51,8 @@ def dbt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 def make_env(tmp: Path, landing: Path, name: str) -> dict[str, str]:
     env = dict(os.environ)
     env["MMS_LANDING_DIR"] = str(landing)
-    env["MMS_DUCKDB_PATH"] = str(tmp / f"{name}.duckdb")
+    # dbt writes the build file; these tests read it directly, as the published warehouse.
+    env["MMS_DUCKDB_PATH"] = env["MMS_DBT_BUILD_PATH"] = str(tmp / f"{name}.duckdb")
     # A target dir per warehouse, so parallel runs never share dbt's manifest files.
     env["MMS_DBT_TARGET"] = str(tmp / f"target-{name}")
     return env

@@ -38,7 +38,12 @@ def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_min
         miner.crawl_closed_issues(repo_id, root)
     miner.fetch_issue_links("o/r", [2], root)
     warehouse = tmp_path / "warehouse.duckdb"
-    env = {**os.environ, "MMS_DUCKDB_PATH": str(warehouse), "MMS_LANDING_DIR": str(root)}
+    env = {
+        **os.environ,
+        "MMS_DUCKDB_PATH": str(warehouse),
+        "MMS_DBT_BUILD_PATH": str(warehouse),
+        "MMS_LANDING_DIR": str(root),
+    }
     run = subprocess.run(
         [
             DBT,

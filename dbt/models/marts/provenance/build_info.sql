@@ -11,6 +11,8 @@ final as (
 
     select
         '{{ env_var("MMS_CODE_VERSION", "unknown") }}' as code_version,
+        -- Which dbt project built this: a build reuses the published tables only when it matches.
+        '{{ env_var("MMS_DBT_PROJECT_FINGERPRINT", "unknown") }}' as project_fingerprint,
         '{{ dbt_version }}' as dbt_version,
         -- The bundled sample lands its candidate list under this name (demo/github_data.py); the
         -- environment flag marks other generated data (tests, benchmarks).

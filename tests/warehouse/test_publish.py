@@ -1,0 +1,244 @@
+"""Build, then publish, tried as analysts and operators meet it: real `mms-warehouse build` processes
+over a generated landing zone, readers in other threads, kill -9 at the dangerous moments."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from demo.study_data import Scale, generate
+from extract import landing
+from warehouse import WarehouseFiles, publication_status
+
+TINY = Scale(
+    selected_projects=3, excluded_by_inspection=1, failing_candidates=2, commits=400, issues=150
+)
+README_QUERY = (
+    "select activity, category, occurrences, round(100 * share, 1) as pct from "
+    "activity_distribution order by occurrences desc"
+)
+
+
+def _env(tmp: Path, **extra) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        MMS_LANDING_DIR=str(tmp / "landing"),
+        MMS_DUCKDB_PATH=str(tmp / "warehouse.duckdb"),
+        MMS_WAREHOUSE_SNAPSHOTS="1",
+        **extra,
+    )
+    return env
+
+
+def _mms_warehouse(env, *args, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "mms-warehouse"), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kwargs,
+    )
+
+
+def _build(env, *args) -> tuple[int, str]:
+    process = _mms_warehouse(env, "build", *args)
+    output, _ = process.communicate(timeout=600)
+    return process.returncode, output
+
+
+def _build_id(path: Path) -> str:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("select build_id from build_info").fetchone()[0]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A landing zone and a first published build."""
+    tmp = tmp_path_factory.mktemp("warehouse")
+    generate(tmp / "landing", TINY, seed=3)
+    env = _env(tmp)
+    code, output = _build(env)
+    assert code == 0, output
+    return tmp, env
+
+
+def test_readers_never_see_a_lock_error_and_never_block_the_build(published):
+    """One analyst keeps a connection open across the build; another reconnects every 50 ms and
+    runs the README's query. The build succeeds, neither reader ever errors, the held connection
+    keeps its snapshot, and new connections see the new build."""
+    tmp, env = published
+    path = tmp / "warehouse.duckdb"
+    before = _build_id(path)
+    held = duckdb.connect(str(path), read_only=True)
+    errors: list[str] = []
+    queries = 0
+    stop = threading.Event()
+
+    def reconnecting_reader():
+        nonlocal queries
+        while not stop.is_set():
+            try:
+                with duckdb.connect(str(path), read_only=True) as con:
+                    assert con.execute(README_QUERY).fetchall()
+                queries += 1
+            except Exception as exc:  # every failure counts, whatever its type
+                errors.append(repr(exc))
+            time.sleep(0.05)
+
+    reader = threading.Thread(target=reconnecting_reader)
+    reader.start()
+    copies_during_build: list[int] = []
+    process = _mms_warehouse(env, "build")
+    while process.poll() is None:
+        copies_during_build.append(len(list(tmp.rglob("*.duckdb"))) - 1)  # snapshots are links
+        time.sleep(0.2)
+    output = process.stdout.read()
+    stop.set()
+    reader.join()
+    assert process.returncode == 0, output
+    assert errors == [] and queries > 20
+    assert held.execute("select build_id from build_info").fetchone()[0] == before
+    assert held.execute(README_QUERY).fetchall()
+    held.close()
+    after = _build_id(path)
+    assert after != before
+    assert publication_status(WarehouseFiles(path)).published_build_id == after
+    # Published + the build being written, never more (snapshots are hard links of published).
+    assert max(copies_during_build) <= 2
+
+
+def test_a_failing_build_publishes_nothing_and_says_why(published):
+    tmp, env = published
+    path = tmp / "warehouse.duckdb"
+    digest, build_id = _digest(path), _build_id(path)
+    # A margin of 0 makes Cochran's sample size infinite: the sampling models fail.
+    code, output = _build(env, "--vars", "{sample_margin: 0}")
+    assert code == 1, output
+    assert "not published: dbt exited 1" in output
+    assert _digest(path) == digest and _build_id(path) == build_id
+    status = publication_status(WarehouseFiles(path))
+    assert status.published_build_id == build_id
+    assert status.last_failed is not None and status.last_failed.reason == "dbt exited 1"
+    assert not [p for p in (tmp / "warehouse.duckdb.builds").iterdir() if p.is_dir()]
+
+
+def test_a_second_writer_fails_fast_naming_the_first(published):
+    tmp, env = published
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from warehouse import WarehouseFiles, writer_lock\n"
+            "with writer_lock(WarehouseFiles(Path(sys.argv[1])), 'Dagster run 1234abcd (build_warehouse)'):\n"
+            "    print('locked', flush=True); time.sleep(60)\n",
+            str(tmp / "warehouse.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        code, output = _build(env)
+        assert code == 3
+        assert time.monotonic() - started < 20
+        assert "being written by Dagster run 1234abcd (build_warehouse) (pid" in output
+        holder.kill()  # kill -9 of the holder frees the lock by itself
+        holder.wait()
+        code, output = _build(env, "--select", "build_info")
+        assert code == 0, output
+    finally:
+        holder.kill()
+
+
+_KILL_AT = """
+import os, signal, sys
+import warehouse.publish as publish
+point = sys.argv[1]
+real_replace, real_append = os.replace, publish.append_record
+def kill(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+if point == "rename":
+    def replace(src, dst):
+        if str(dst).endswith("warehouse.duckdb"):
+            kill()
+        return real_replace(src, dst)
+    publish.os.replace = replace
+elif point == "record":
+    publish.append_record = kill
+from warehouse.cli import main
+sys.exit(main(["build", "--select", "build_info"]))
+"""
+
+
+@pytest.mark.parametrize("point", ["dbt", "rename", "record"])
+def test_kill_9_anywhere_leaves_a_warehouse_that_opens_and_the_next_build_needs_no_one(
+    published, point
+):
+    tmp, env = published
+    path = tmp / "warehouse.duckdb"
+    before = _build_id(path)
+    if point == "dbt":
+        process = _mms_warehouse(env, "build", start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not list((tmp / "warehouse.duckdb.builds").glob("*/warehouse.duckdb")):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        time.sleep(2)  # dbt is writing the build file
+        os.killpg(process.pid, signal.SIGKILL)  # the build and its dbt, as a dying host would
+        process.wait()
+    else:
+        killed = subprocess.run([sys.executable, "-c", _KILL_AT, point], env=env)
+        assert killed.returncode == -signal.SIGKILL
+    survivor = _build_id(path)  # it opens
+    if point == "record":
+        assert survivor != before  # the rename had happened: the new build is published
+    else:
+        assert survivor == before
+    code, output = _build(env, "--select", "build_info")
+    assert code == 0, output
+    leftovers = [p for p in (tmp / "warehouse.duckdb.builds").iterdir() if p.is_dir()]
+    assert leftovers == []
+    assert not list(tmp.glob(".warehouse.duckdb.*.tmp"))
+
+
+def test_one_unreadable_repository_is_quarantined_and_the_others_build(published):
+    tmp, env = published
+    root = tmp / "landing"
+    with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as con:
+        repos = sorted(
+            r[0] for r in con.sql("select distinct repo_id from stg_git__commits").fetchall()
+        )
+    victim = repos[0]
+    bad = landing.current_path(root, "git/modified_files", victim)
+    bad.write_bytes(bad.read_bytes()[:100])  # truncated
+    code, output = _build(env)
+    assert code == 0, output
+    assert f"quarantined git/modified_files of {victim.replace('/', '__')}" in output
+    with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as con:
+        staged = dict(
+            con.execute("select repo_id, count(*) from stg_git__commits group by 1").fetchall()
+        )
+        unreadable = con.execute(
+            "select repo_id from stg_git__extractions where not is_readable"
+        ).fetchall()
+    assert victim not in staged and set(staged) == set(repos) - {victim}
+    assert unreadable == [(victim,)]
+    moved = list((root / landing.QUARANTINE_DIR).rglob("*.parquet"))
+    assert {p.parent.name for p in moved} == {"commits", "modified_files"}

@@ -1,0 +1,111 @@
+"""``mms-warehouse``: build and publish the warehouse by hand, see what is published, query it.
+
+mms-warehouse build [dbt args...]   dbt build on a private copy, published when it passes
+mms-warehouse status                the published build, and the newest build that failed
+mms-warehouse sql [-c QUERY]        a read-only SQL prompt on the published warehouse
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from extract import settings
+from warehouse.files import WarehouseFiles
+from warehouse.lock import WarehouseBusy
+from warehouse.publish import build_session, publication_status, run_dbt
+
+
+def _build(args: argparse.Namespace) -> int:
+    files = WarehouseFiles.from_settings()
+    holder = f"mms-warehouse build by {getpass.getuser()}"
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    try:
+        with build_session(
+            files,
+            holder=holder,
+            landing_root=settings.landing_dir(),
+            wait_seconds=args.wait,
+            on_wait=say,
+            log=say,
+        ) as session:
+            dbt_args = session.dbt_args(["build", *args.dbt_args])
+            say(f"build {session.build_id}: dbt {' '.join(dbt_args)} into {session.build_path}")
+            code = run_dbt(dbt_args, session.env)
+            session.finish(passed=code == 0, reason=None if code == 0 else f"dbt exited {code}")
+    except WarehouseBusy as exc:
+        say(f"error: {exc}")
+        return 3
+    return 0 if session.passed else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    files = WarehouseFiles.from_settings()
+    status = publication_status(files)
+    if status.published_build_id is None:
+        print(f"nothing published at {files.published} yet")
+    else:
+        print(
+            f"published: build {status.published_build_id} ({status.published_at}) at {files.published}"
+        )
+    if status.last_failed is not None:
+        failed = status.last_failed
+        print(
+            f"newer build {failed.build_id} ({failed.started_at}) was not published: {failed.reason}"
+        )
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from warehouse.prompt import run_prompt
+
+    return run_prompt(WarehouseFiles.from_settings().published, command=args.command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mms-warehouse",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command_name", required=True)
+    build = commands.add_parser(
+        "build", help="dbt build on a private copy; publish it if it passes"
+    )
+    build.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="seconds to wait for another writer (default: fail at once)",
+    )
+    build.add_argument(
+        "dbt_args",
+        nargs=argparse.REMAINDER,
+        help="passed to dbt build (e.g. --vars '{sampling_seed: x}')",
+    )
+    build.set_defaults(func=_build)
+    status = commands.add_parser("status", help="which build is published")
+    status.set_defaults(func=_status)
+    sql = commands.add_parser("sql", help="read-only SQL prompt on the published warehouse")
+    sql.add_argument("-c", "--command", default=None, help="run one query and exit")
+    sql.set_defaults(func=_sql)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    # Whatever `build` does not know goes to dbt (`build --vars '{...}' --select x`).
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.func is not _build:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.func is _build:
+        args.dbt_args = [*unknown, *args.dbt_args]
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

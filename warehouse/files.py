@@ -1,0 +1,49 @@
+"""Where the published warehouse, its snapshots, builds and lock live (all beside the published
+file, so one setting, ``MMS_DUCKDB_PATH``, places them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from extract import settings
+
+
+@dataclass(frozen=True)
+class WarehouseFiles:
+    #: the file analysts open: a hard link to the newest published snapshot
+    published: Path
+
+    @classmethod
+    def from_settings(cls) -> WarehouseFiles:
+        return cls(settings.duckdb_path())
+
+    @property
+    def lock(self) -> Path:
+        return self.published.with_name(self.published.name + ".lock")
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.published.with_name(self.published.name + ".builds")
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.published.with_name(self.published.name + ".snapshots")
+
+    @property
+    def log(self) -> Path:
+        """One JSON line per build: published, or failed and why."""
+        return self.builds_dir / "builds.jsonl"
+
+    def build_path(self, build_id: str) -> Path:
+        # Same file name as the published warehouse: DuckDB names the catalog after the file's
+        # stem, and dbt and Dagster refer to relations as <stem>.main.<model>.
+        return self.builds_dir / build_id / self.published.name
+
+    @property
+    def dev_build_path(self) -> Path:
+        """Where `dbt build` run by hand writes (never published): see dbt/profiles.yml."""
+        return self.build_path("dev")
+
+    def snapshot_path(self, build_id: str) -> Path:
+        return self.snapshots_dir / f"{build_id}.duckdb"
