@@ -9,7 +9,7 @@ uv:
 
 run: uv
 	$(UV) sync --frozen
-	$(UV) run python -m demo
+	$(UV) run python -m demo $(if $(VERBOSE),--verbose)
 
 test: uv
 	$(UV) sync --frozen
@@ -17,7 +17,7 @@ test: uv
 
 dev: uv
 	$(UV) sync --frozen
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} $(UV) run dagster dev -w workspace.yaml
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} $(UV) run dg dev
 
 lint: uv
 	$(UV) run ruff check . && $(UV) run ruff format --check .

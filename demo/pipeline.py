@@ -1,12 +1,25 @@
-"""The sample run: the same assets, jobs and sensor as a real crawl, pointed at bundled sample data."""
+"""The sample run: the same assets, jobs and sensor as a real crawl, pointed at bundled sample data.
+
+It prints one line per step (what ran, its counts, its time) and where the results are; Dagster's
+full event log stays in the instance (``DAGSTER_HOME``, browse it with ``make dev``) and ``--verbose``
+also prints it. Two sample runs on one data directory never overlap: the second fails at once,
+naming the first. Runs a killed sample left behind as STARTED are failed on the next start, so
+nothing waits on them.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import fcntl
+import json
 import os
+import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from dagster_project import settings
 from demo.git_repos import build_sample_repos
 from demo.github_data import (
     SAMPLE_TOKEN,
@@ -14,17 +27,77 @@ from demo.github_data import (
     write_candidate_list,
     write_inspection_decisions,
 )
-from extract import landing
+from extract import landing, settings
+
+#: run tags that let the next sample run tell a dead run from a live one
+PID_TAG, HOST_TAG = "mms/pid", "mms/host"
+
+
+class SampleBusy(RuntimeError):
+    pass
 
 
 def _say(message: str) -> None:
     print(f"[sample] {message}", flush=True)
 
 
+@contextmanager
+def exclusive_run(data_dir: Path) -> Iterator[None]:
+    """One sample run per data directory (flock: freed by the kernel if the run is killed)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / ".sample-run.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = path.read_text(encoding="utf-8") or "another sample run"
+            raise SampleBusy(
+                f"another `make run` is using {data_dir} ({holder}); wait for it to finish"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": time.ctime()}).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def fail_dead_runs(instance) -> list[str]:
+    """Runs of earlier sample runs still marked STARTED whose process is gone (killed with -9, say):
+    mark them failed and free what they held, so nothing ever waits on them."""
+    import dagster as dg
+
+    failed = []
+    records = instance.get_run_records(
+        dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
+    for record in records:
+        run = record.dagster_run
+        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+        if pid is None or host != socket.gethostname() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"the sample run (pid {pid}) died without finishing it")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        failed.append(run.run_id)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def configure_sample_environment() -> tuple[Path, dict[str, Path]]:
     """Point the settings at the sample; returns the sample folder and its git repositories."""
-    settings.resolve_all()
-    os.environ.setdefault("DAGSTER_HOME", str(settings.PROJECT_ROOT / "dagster_home"))
+    for name, value in settings.subprocess_env().items():
+        if name.startswith("MMS_"):
+            os.environ[name] = value
+    os.environ.setdefault("DAGSTER_HOME", str(settings.project_dir() / "dagster_home"))
     sample_dir = settings.landing_dir().parent / "sample"
     repos = build_sample_repos(sample_dir / "git")
     # The sample's "remote" is a folder of bare repositories; cloning them exercises the mirror path.
@@ -36,34 +109,82 @@ def configure_sample_environment() -> tuple[Path, dict[str, Path]]:
     return sample_dir, repos
 
 
-def run_sample() -> int:
+def run_sample(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
+    parser.add_argument("--verbose", action="store_true", help="print Dagster's event log too")
+    args = parser.parse_args(argv)
     started = time.monotonic()
-    sample_dir, repos = configure_sample_environment()
-    stand_in = build_stand_in(repos).start()
-    os.environ["GITHUB_API_URL"] = stand_in.base_url
-    _say(
-        f"SAMPLE DATA: {len(repos)} generated repositories, GitHub stand-in at {stand_in.base_url}"
-    )
     try:
-        return _run(sample_dir, started)
-    finally:
-        stand_in.stop()
+        with exclusive_run(settings.landing_dir().parent):
+            sample_dir, repos = configure_sample_environment()
+            stand_in = build_stand_in(repos).start()
+            os.environ["GITHUB_API_URL"] = stand_in.base_url
+            _say(f"SAMPLE DATA: {len(repos)} generated repositories, GitHub stand-in at "
+                 f"{stand_in.base_url}")  # fmt: skip
+            try:
+                return _run(sample_dir, started, verbose=args.verbose)
+            finally:
+                stand_in.stop()
+    except SampleBusy as exc:
+        _say(f"error: {exc}")
+        return 3
 
 
-def _run(sample_dir: Path, started: float) -> int:
+def _summary(result) -> str:
+    """Counts of a run, from its materializations' row-count metadata."""
+    rows = 0
+    assets = 0
+    for event in result.get_asset_materialization_events():
+        assets += 1
+        value = event.materialization.metadata.get("dagster/row_count")
+        rows += int(value.value) if value is not None else 0
+    checks = result.get_asset_check_evaluations()
+    failed = [c.check_name for c in checks if not c.passed]
+    text = f"{assets} assets, {rows:,} rows, {len(checks)} checks"
+    return text + (f" ({len(failed)} failed: {', '.join(failed[:3])})" if failed else "")
+
+
+def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
     # Imported late: resources read the environment configured above.
     import dagster as dg
 
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import defs as load_definitions
     from dagster_project.defs.partitions import repository_partitions
     from dagster_project.defs.refresh.sensors import repository_partitions_from_selection
     from demo.labels import label_samples
     from extract.annotations.files import import_inspections
 
     instance = dg.DagsterInstance.get()
+    for run_id in fail_dead_runs(instance):
+        _say(f"marked run {run_id[:8]} failed: its sample run died before finishing it")
+    defs = load_definitions()
+    level = "DEBUG" if verbose else "CRITICAL"
+    run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
-    def run(job_name: str, **kwargs) -> bool:
-        result = defs.resolve_job_def(job_name).execute_in_process(instance=instance, **kwargs)
+    log_path = Path(os.environ["DAGSTER_HOME"]) / "sample-run.log"
+
+    def run(step: str, job_name: str, **kwargs) -> bool:
+        began = time.monotonic()
+        # dbt's own output goes to the log file unless --verbose; Dagster's events are in the
+        # instance either way.
+        with (
+            open(log_path, "a", encoding="utf-8") as log,
+            contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log),
+        ):
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance, run_config=run_config, tags=tags, raise_on_error=False, **kwargs
+            )
+        status = "ok" if result.success else "FAILED"
+        _say(f"{step} {job_name}: {status}, {_summary(result)}, {time.monotonic() - began:.1f}s")
+        if not result.success:
+            for event in result.all_events:
+                if event.is_step_failure:
+                    error = event.step_failure_data.error
+                    _say(
+                        f"   {event.step_key}: {error.message.strip() if error else event.message}"
+                    )
+            _say(f"   full log: run {result.run_id} in {os.environ['DAGSTER_HOME']} (`make dev`)")
         return result.success
 
     _say("1/6 manual inspection decisions (reviewer file) ...")
@@ -72,17 +193,15 @@ def _run(sample_dir: Path, started: float) -> int:
         write_inspection_decisions(sample_dir / "inspections.csv"),
         "sample-reviewer",
     )
-    _say("2/6 refresh_selection: candidate list, GitHub metadata, selection marts ...")
-    if not run("refresh_selection"):
+    if not run("2/6", "refresh_selection"):
         return 1
 
-    _say("3/6 the selection sensor turns selected projects into repository partitions ...")
     sensor_result = repository_partitions_from_selection(
         dg.build_sensor_context(instance=instance, resources={"duckdb": defs.resources["duckdb"]})
     )
     if isinstance(sensor_result, dg.SkipReason):
         # A second sample run: the partitions already match the selection, refresh them all.
-        _say(f"   {sensor_result.skip_message}")
+        _say(f"3/6 selection sensor: {sensor_result.skip_message}")
     else:
         for request in sensor_result.dynamic_partitions_requests:
             if isinstance(request, dg.AddDynamicPartitionsRequest):
@@ -96,29 +215,26 @@ def _run(sample_dir: Path, started: float) -> int:
     if not keys:
         _say("no project was selected: see the project_selection mart for the reasons")
         return 1
-    _say(f"   repository partitions: {', '.join(keys)}")
+    _say(f"3/6 selection sensor: repository partitions {', '.join(keys)}")
 
     for done, repo_id in enumerate(keys, start=1):
-        ok = run("refresh_repository", partition_key=repo_id)
-        elapsed = time.monotonic() - started
-        _say(
-            f"4/6 refresh_repository {done}/{len(keys)} {repo_id}: ok={ok} (elapsed {elapsed:.0f}s)"
-        )
-        if not ok:
+        if not run(
+            f"4/6 [{done}/{len(keys)}] {repo_id}", "refresh_repository", partition_key=repo_id
+        ):
             return 1
 
-    _say("5/6 build_warehouse: dbt build (every test an asset check) and the reports ...")
-    if not run("build_warehouse"):
+    if not run("5/6", "build_warehouse"):
         return 1
 
-    _say("6/6 two SAMPLE raters label the samples (export/import round trip), links, rebuild ...")
     counts = label_samples(settings.duckdb_path(), settings.landing_dir(), sample_dir)
-    _say(f"   labelled {counts['commits']} commits and {counts['issues']} issues")
-    if not (run("link_sampled_issues") and run("build_warehouse")):
+    _say(
+        f"6/6 two SAMPLE raters labelled {counts['commits']} commits and {counts['issues']} issues"
+    )
+    if not (run("6/6", "link_sampled_issues") and run("6/6", "build_warehouse")):
         return 1
 
     _say(f"done in {time.monotonic() - started:.0f}s")
-    _say(f"warehouse (DuckDB): {settings.duckdb_path()}")
+    _say(f"warehouse (DuckDB, published): {settings.duckdb_path()}  (`uv run mms-warehouse sql`)")
     _say(f"reports (Tables 1, 3-6, Figure 1): {settings.reports_dir()}")
     _say(f"landing files (Parquet): {settings.landing_dir()}")
     _say(f"Dagster runs: {os.environ['DAGSTER_HOME']} (browse them with `make dev`)")

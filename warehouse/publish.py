@@ -51,6 +51,7 @@ class BuildRecord:
     reason: str | None = None
     full_refresh: bool = False
     code_version: str = "unknown"
+    project_fingerprint: str | None = None
     seconds: float | None = None
     quarantined: list[str] = field(default_factory=list)
 
@@ -239,14 +240,17 @@ class BuildSession:
 
 
 def _prepare(files: WarehouseFiles, build_id: str, fingerprint: str) -> tuple[Path, bool]:
+    """The build starts from a copy of the published warehouse (a subset build replaces only its
+    models); its incremental models continue from the published tables only when the published
+    build came from the same dbt project, otherwise they are rebuilt whole (--full-refresh)."""
     build_path = files.build_path(build_id)
     build_path.parent.mkdir(parents=True, exist_ok=True)
-    published = published_build_info(files.published)
-    reusable = published is not None and published.get("project_fingerprint") == fingerprint
-    if reusable:
-        # Incremental models continue from the published tables; the copy is the build's alone.
-        shutil.copyfile(files.published, build_path)
-    return build_path, not reusable
+    if not files.published.exists():
+        return build_path, True
+    shutil.copyfile(files.published, build_path)
+    published = [r for r in read_records(files) if r.status == "published"]
+    same_project = bool(published) and published[-1].project_fingerprint == fingerprint
+    return build_path, not same_project
 
 
 @contextlib.contextmanager
@@ -268,7 +272,9 @@ def build_session(
         _clean_stale(files)
         build_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
         fingerprint = project_fingerprint()
-        record = BuildRecord(build_id, holder, _now(), code_version=code_version())
+        record = BuildRecord(
+            build_id, holder, _now(), code_version=code_version(), project_fingerprint=fingerprint
+        )
         quarantined = landing.quarantine_unreadable(landing_root)
         for item in quarantined:
             log(f"quarantined {item.table} of {item.key}: {item.reason} (moved to {item.moved_to})")

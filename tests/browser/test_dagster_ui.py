@@ -18,9 +18,8 @@ import urllib.request
 
 import pytest
 
-from dagster_project import settings
 from demo.git_repos import build_sample_repos
-from extract import landing
+from extract import landing, settings
 from extract.git.miner import mine_repository
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -76,7 +75,7 @@ def dagster_ui(tmp_path_factory):
     )
     env.pop("DAGSTER_IS_DEV_CLI", None)
     (root / "dagster_home").mkdir()
-    shutil.copy(settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml", root / "dagster_home")
+    shutil.copy(settings.project_dir() / "dagster_home" / "dagster.yaml", root / "dagster_home")
     landing.ensure_landing(root / "landing")
     for repo_id, git_dir in build_sample_repos(root / "remotes").items():
         mine_repository(repo_id, git_dir, root / "landing")
@@ -95,7 +94,7 @@ def dagster_ui(tmp_path_factory):
             "-w",
             "workspace.yaml",
         ],
-        cwd=settings.PROJECT_ROOT,
+        cwd=settings.project_dir(),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

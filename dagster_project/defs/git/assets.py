@@ -5,9 +5,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project import settings
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.partitions import DAILY_FRESHNESS, repository_partitions
+from extract import settings
 from extract.git import gitcmd
 from extract.git.miner import GitMiningError, mine_repository
 

@@ -4,7 +4,7 @@ import os
 
 import dagster as dg
 
-from dagster_project import settings
+from extract import settings
 from extract.repo_id import parse_repo_id, repo_slug
 
 

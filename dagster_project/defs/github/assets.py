@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dagster_project import settings
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import (
     DAILY_FRESHNESS,
     WEEKLY_FRESHNESS,
     repository_partitions,
 )
-from extract import landing
+from dagster_project.defs.warehouse.dbt import model_key
+from extract import landing, settings
 from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
 
 CANDIDATES = dg.AssetKey(["github", "candidates"])
@@ -189,41 +189,52 @@ def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResour
     )
 
 
-@dg.asset(
-    key=ISSUE_LINKS,
-    deps=[dg.AssetKey("issue_sample")],
-    group_name="github",
-    kinds={"github", "parquet"},
-    pool="duckdb",
-)
-def issue_links(
-    context: dg.AssetExecutionContext, github: GitHubResource, duckdb: DuckDBResource
-) -> dg.MaterializeResult:
-    """Pull requests linked to the sampled closed issues only: one timeline request per issue, so
-    385 sampled issues cost ~385 requests instead of ~377k for the whole corpus."""
-    with duckdb.get_connection() as con:
-        rows = con.execute(
-            "select repo_id, issue_number from issue_sample order by repo_id, issue_number"
-        ).fetchall()
-    by_repo: dict[str, list[int]] = {}
-    for repo_id, number in rows:
-        by_repo.setdefault(repo_id, []).append(int(number))
-    miner = github.miner()
-    links = requests = 0
-    failed: dict[str, int] = {}
-    for repo_id, numbers in by_repo.items():
-        result = miner.fetch_issue_links(repo_id, numbers, settings.landing_dir())
-        links += result.links
-        requests += result.requests
-        if result.failed:
-            failed[repo_id] = len(result.failed)
-    context.log.info(f"{links} links for {len(rows)} sampled issues, {requests} requests")
-    return dg.MaterializeResult(
-        metadata={
-            "sampled_issues": len(rows),
-            "linked_pull_requests": links,
-            "requests": requests,
-            "issues_failed": sum(failed.values()),
-            "dagster/row_count": links,
-        }
+def issue_links_asset() -> dg.AssetsDefinition:
+    """Built when the definitions load: its input's key comes from the dbt manifest."""
+
+    @dg.asset(
+        key=ISSUE_LINKS,
+        deps=[model_key("issue_sample")],
+        group_name="github",
+        kinds={"github", "parquet"},
+    )
+    def issue_links(
+        context: dg.AssetExecutionContext, github: GitHubResource, duckdb: DuckDBResource
+    ) -> dg.MaterializeResult:
+        """Pull requests linked to the sampled closed issues only: one timeline request per issue, so
+        385 sampled issues cost ~385 requests instead of ~377k for the whole corpus."""
+        with duckdb.get_connection() as con:
+            rows = con.execute(
+                "select repo_id, issue_number from issue_sample order by repo_id, issue_number"
+            ).fetchall()
+        by_repo: dict[str, list[int]] = {}
+        for repo_id, number in rows:
+            by_repo.setdefault(repo_id, []).append(int(number))
+        miner = github.miner()
+        links = requests = 0
+        failed: dict[str, int] = {}
+        for repo_id, numbers in by_repo.items():
+            result = miner.fetch_issue_links(repo_id, numbers, settings.landing_dir())
+            links += result.links
+            requests += result.requests
+            if result.failed:
+                failed[repo_id] = len(result.failed)
+        context.log.info(f"{links} links for {len(rows)} sampled issues, {requests} requests")
+        return dg.MaterializeResult(
+            metadata={
+                "sampled_issues": len(rows),
+                "linked_pull_requests": links,
+                "requests": requests,
+                "issues_failed": sum(failed.values()),
+                "dagster/row_count": links,
+            }
+        )
+
+    return issue_links
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[candidates, repository_metadata, closed_issue_history, issue_links_asset()]
     )

@@ -1,5 +1,6 @@
 """Schedules of the refresh cycle. Refreshes are incremental: an unchanged repository costs one
-`git fetch` and two conditional GitHub requests, and nothing is re-mined."""
+`git fetch` and two conditional GitHub requests, and nothing is re-mined. The warehouse has no
+schedule: it builds when its inputs are fresh (declarative automation, defs/warehouse/dbt.py)."""
 
 import dagster as dg
 
@@ -28,10 +29,10 @@ weekly_selection_refresh = dg.ScheduleDefinition(
     description="Weekly (Monday 01:00 UTC): candidate list, GitHub metadata and the selection.",
 )
 
-daily_warehouse_build = dg.ScheduleDefinition(
-    name="daily_warehouse_build",
-    cron_schedule="0 6 * * *",
-    job_name="build_warehouse",
-    execution_timezone="UTC",
-    description="Daily 06:00 UTC, after the repository refresh: dbt build of every model and test.",
+warehouse_automation = dg.AutomationConditionSensorDefinition(
+    "warehouse_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Builds the warehouse (and what reads it) once its inputs are fresh: after the "
+    "daily tick, when a repository's data is new and no refresh is still running.",
 )

@@ -1,19 +1,33 @@
-"""The dbt project as Dagster assets: every model and seed, with dbt tests as asset checks."""
+"""The dbt project as Dagster assets: every model and seed, dbt tests as asset checks, and each build
+published to analysts only when it passes (warehouse.publish).
 
+Nothing here runs at import: the project is parsed and the assets are built by cached factories that
+the definitions function calls, so importing a module never starts dbt.
+"""
+
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import get_asset_key_for_model as _key_for_model
+from pydantic import Field
 
-from dagster_project import settings
+from extract import settings
+from warehouse import WarehouseFiles
+from warehouse.publish import build_session
 
 # Dagster keeps its own manifest, so `dbt` runs by hand in dbt/ (with other settings) never replace it.
 DAGSTER_TARGET_PATH = Path("target/dagster")
+#: the warehouse builds daily once the repositories' refresh (03:00 UTC) is no longer running
+DAILY_BUILD_CRON = "0 4 * * *"
 
 
 def dbt_executable() -> str:
@@ -23,9 +37,28 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
+@contextlib.contextmanager
+def environment(env: Mapping[str, str]) -> Iterator[None]:
+    """dagster-dbt hands dbt a copy of os.environ; this is how a build's paths reach it."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _parse_environment() -> dict[str, str]:
+    env = settings.subprocess_env()
+    # Any file named like the published warehouse: the manifest bakes in its stem as the catalog.
+    env.setdefault("MMS_DBT_BUILD_PATH", str(WarehouseFiles.from_settings().dev_build_path))
+    return env
+
+
 def _manifest_is_current(project: DbtProject) -> bool:
-    """The manifest bakes in the warehouse's database name (the DuckDB file's stem) and the landing
-    directory; a manifest parsed under other settings would point row counts at the wrong catalog."""
+    """The manifest bakes in the warehouse's catalog (the DuckDB file's stem) and the landing
+    directory, and must describe the project as it is now."""
     if not project.manifest_path.exists():
         return False
     parsed_at = project.manifest_path.stat().st_mtime
@@ -33,39 +66,37 @@ def _manifest_is_current(project: DbtProject) -> bool:
     for folder in ("models", "macros", "seeds", "tests"):
         sources += (project.project_dir / folder).rglob("*")
     if any(path.is_file() and path.stat().st_mtime > parsed_at for path in sources):
-        return False  # the project changed since the last parse
+        return False
     try:
         manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    sources = list(manifest.get("sources", {}).values())
     landing = str(settings.landing_dir())
-    return bool(sources) and all(
+    return all(
         source.get("database") == settings.duckdb_path().stem
         and landing in (source.get("external_location") or landing)
-        for source in sources
+        for source in manifest.get("sources", {}).values()
     )
 
 
 @cache
 def dbt_project() -> DbtProject:
-    settings.resolve_all()
     project = DbtProject(
-        project_dir=settings.DBT_PROJECT_DIR,
-        profiles_dir=settings.DBT_PROJECT_DIR,
+        project_dir=settings.dbt_project_dir(),
+        profiles_dir=settings.dbt_project_dir(),
         target_path=DAGSTER_TARGET_PATH,
     )
     if not _manifest_is_current(project):
-        # Parse once, and again whenever the project or MMS_DUCKDB_PATH / MMS_LANDING_DIR changed
-        # since the last parse; with the environment's own dbt (dagster-dbt's preparer looks on PATH).
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
+        with environment(_parse_environment()):
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                ["parse", "--quiet"], target_path=project.target_path
+            ).wait()
     return project
 
 
 class StudyDbtTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt folders: staging_git, intermediate, marts_selection, ..."""
+    """Groups follow the dbt folders (staging_git, intermediate, marts_selection, ...); the
+    warehouse builds when its inputs are fresh, not at a guessed time."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props.get("resource_type") == "seed":
@@ -73,37 +104,127 @@ class StudyDbtTranslator(DagsterDbtTranslator):
         folders = dbt_resource_props.get("fqn", [])[1:-1]
         return "_".join(folders) if folders else "warehouse"
 
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
+        return warehouse_automation_condition()
 
-@dbt_assets(
-    manifest=dbt_project().manifest_path,
-    dagster_dbt_translator=StudyDbtTranslator(),
-    project=dbt_project(),
-    # dbt is the warehouse's writer: one DuckDB writer at a time.
-    pool="duckdb",
-)
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    # When Dagster builds a subset (e.g. only the selection marts), run only the tests whose parents
-    # are all in it: a test that also reads an unbuilt model would fail for the wrong reason.
-    args = ["build", "--indirect-selection", "cautious"]
+
+def warehouse_automation_condition() -> dg.AutomationCondition:
+    """After the daily tick, once something it reads is new and nothing it reads is still being
+    refreshed: the repositories' runs finish first, and a repository that failed its refresh does
+    not hold the others' new data back. Downstream models join the same run."""
+    tick = dg.AutomationCondition.cron_tick_passed(DAILY_BUILD_CRON, "UTC")
+    has_new_input = dg.AutomationCondition.any_deps_match(
+        dg.AutomationCondition.newly_updated().since(tick)
+        | dg.AutomationCondition.will_be_requested()
+    )
+    return (
+        dg.AutomationCondition.in_latest_time_window()
+        & tick.since(
+            dg.AutomationCondition.newly_requested() | dg.AutomationCondition.newly_updated()
+        )
+        & has_new_input
+        & ~dg.AutomationCondition.any_deps_in_progress()
+    ).with_label(f"inputs refreshed since {DAILY_BUILD_CRON} UTC")
+
+
+class WarehouseBuildConfig(dg.Config):
+    wait_for_writer_seconds: float = Field(
+        default=1800.0,
+        description="How long to wait when another build holds the warehouse's writer lock "
+        "(a dead build's lock is freed by the kernel at once).",
+    )
+
+
+def _row_counts(path: Path, output_names: set[str]) -> dict[str, int]:
+    """Rows of each built table, by output name (dagster-dbt names a model's output after the
+    model, i.e. the table)."""
+    counts: dict[str, int] = {}
+    if not path.exists():
+        return counts
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
+        for name in output_names:
+            matches = [t for t in tables if name == t or name.endswith(f"_{t}")]
+            if matches:
+                table = max(matches, key=len)
+                counts[name] = con.execute(f'select count(*) from "{table}"').fetchone()[0]
+    return counts
+
+
+def _failures(invocation) -> str:
     try:
-        yield from dbt.cli(args, context=context).stream().fetch_row_counts()
-    finally:
-        _release_warehouse()
+        results = invocation.get_artifact("run_results.json").get("results", [])
+    except Exception:  # no artefact when dbt could not start
+        return "dbt failed before running any node"
+    failed = [
+        r["unique_id"].split(".")[-1] for r in results if r.get("status") in ("error", "fail")
+    ]
+    shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+    return f"{len(failed)} dbt node(s) failed: {shown}" if failed else "dbt exited with an error"
 
 
-def _release_warehouse() -> None:
-    """fetch_row_counts opens the warehouse through dbt-duckdb's adapter inside this process and
-    leaves it open (dbt-duckdb's close_all_connections drops its environment without closing it).
-    Close it, so whatever runs next in the same process (in-process runs, the sample, tests) can
-    open the file with its own settings."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+@cache
+def warehouse_dbt_assets() -> dg.AssetsDefinition:
+    project = dbt_project()
 
-    with DuckDBConnectionManager._LOCK:
-        environment = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-    if environment is not None:
-        environment.close()
+    @dbt_assets(
+        manifest=project.manifest_path,
+        dagster_dbt_translator=StudyDbtTranslator(),
+        project=project,
+        name="warehouse_dbt_models",
+    )
+    def warehouse_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseBuildConfig
+    ):
+        files = WarehouseFiles.from_settings()
+        holder = f"Dagster run {context.run_id[:8]} ({context.job_name})"
+        with build_session(
+            files,
+            holder=holder,
+            landing_root=settings.landing_dir(),
+            wait_seconds=config.wait_for_writer_seconds,
+            on_wait=context.log.info,
+            log=context.log.info,
+        ) as session:
+            # When Dagster builds a subset, run only the tests whose parents are all in it.
+            args = session.dbt_args(["build", "--indirect-selection", "cautious"])
+            with environment(session.env):
+                invocation = dbt.cli(args, context=context, raise_on_error=False)
+                events = list(invocation.stream())
+            passed = invocation.is_successful()
+            session.finish(passed=passed, reason=None if passed else _failures(invocation))
+        checks = [e for e in events if isinstance(e, dg.AssetCheckResult)]
+        if not passed:
+            yield from checks
+            raise dg.Failure(
+                description=f"build {session.build_id} was not published: {session.reason}; "
+                f"{files.published} still holds the previous build",
+                metadata={"build_id": session.build_id, "reason": session.reason},
+            )
+        outputs = [e for e in events if isinstance(e, dg.Output)]
+        counts = _row_counts(files.published, {o.output_name for o in outputs})
+        common = {"build_id": session.build_id, "full_refresh": session.full_refresh}
+        if session.quarantined:
+            common["quarantined"] = ", ".join(f"{q.table}:{q.key}" for q in session.quarantined)
+        for output in outputs:
+            extra = dict(common)
+            if output.output_name in counts:
+                extra["dagster/row_count"] = counts[output.output_name]
+            yield output.with_metadata({**output.metadata, **extra})
+        yield from checks
+
+    return warehouse_dbt_models
+
+
+def model_key(model_name: str) -> dg.AssetKey:
+    """The asset key of a dbt model, checked against the manifest: a renamed model fails loudly."""
+    return _key_for_model([warehouse_dbt_assets()], model_name)
 
 
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[warehouse_dbt_assets()])

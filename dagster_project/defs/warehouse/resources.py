@@ -1,13 +1,14 @@
-"""The DuckDB warehouse, read by reports and the selection sensor. dbt is its main writer.
-
-DuckDB allows one writing process at a time and a process that has the file open for writing blocks
-all others, so every asset that opens it takes the one-slot ``duckdb`` pool (dagster_home/dagster.yaml).
+"""The published warehouse, as its readers open it (reports, the selection sensor, linked pull
+requests, the label suggester): read-only. Builds never write this file; they publish a new one
+(dagster_project/defs/warehouse/dbt.py), so a reader is never locked out and never blocks a build.
 """
 
 from dagster_duckdb import DuckDBResource
 
-from dagster_project import settings
+from extract import settings
 
 
-def duckdb_resource() -> DuckDBResource:
-    return DuckDBResource(database=str(settings.duckdb_path()))
+def published_warehouse_resource() -> DuckDBResource:
+    return DuckDBResource(
+        database=str(settings.duckdb_path()), connection_config={"access_mode": "READ_ONLY"}
+    )

@@ -8,7 +8,7 @@ import duckdb
 from dagster_project.defs.git.assets import git_history
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.partitions import repository_partitions
-from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_models
+from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
 from demo.git_repos import SAMPLE_REPOS, build_sample_repos
 from extract import landing
 
@@ -71,7 +71,7 @@ def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, wareho
     assert commits_event.materialization.metadata["mode"].value == "unchanged"
 
     built = dg.materialize(
-        [warehouse_dbt_models],
+        [warehouse_dbt_assets()],
         selection=dg.AssetSelection.groups("staging_git"),
         instance=instance,
         resources=resources,

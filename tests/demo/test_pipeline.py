@@ -6,21 +6,22 @@ reports, that no token reached any file, and that a second run changes nothing b
 """
 
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 
 import duckdb
 import pytest
 
-from dagster_project import settings
 from demo.git_repos import SAMPLE_REPOS
 from demo.github_data import SAMPLE_TOKEN
+from extract import settings
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sample")
+def _env(root):
     env = dict(os.environ)
     env.update(
         DAGSTER_HOME=str(root / "dagster_home"),
@@ -29,13 +30,20 @@ def sample_run(tmp_path_factory):
         MMS_MIRROR_DIR=str(root / "data" / "mirrors"),
         MMS_REPORTS_DIR=str(root / "reports"),
     )
+    return env
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sample")
+    env = _env(root)
     (root / "dagster_home").mkdir()
-    shutil.copy(settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml", root / "dagster_home")
+    shutil.copy(settings.project_dir() / "dagster_home" / "dagster.yaml", root / "dagster_home")
 
     def run():
         done = subprocess.run(
             [sys.executable, "-m", "demo"],
-            cwd=settings.PROJECT_ROOT,
+            cwd=settings.project_dir(),
             env=env,
             capture_output=True,
             text=True,
@@ -149,3 +157,72 @@ def test_a_second_run_changes_no_row(sample_run):
     assert after == before
     assert before["commits"][0] == before["commits"][1]  # no duplicate commits
     assert modes == {"unchanged"}
+
+
+def test_the_run_prints_a_short_progress_report_not_dagsters_event_log(sample_run):
+    _, _, output = sample_run
+    lines = output.strip().splitlines()
+    assert len(lines) < 40, output
+    assert not [line for line in lines if "DEBUG" in line]
+    assert all(line.startswith("[sample]") for line in lines), output
+    # each step with its counts and time, and where the results are
+    assert any(
+        re.match(r"\[sample\] 5/6 build_warehouse: ok, \d+ assets, [\d,]+ rows", line)
+        for line in lines
+    )
+    assert any("warehouse (DuckDB, published)" in line for line in lines)
+
+
+def test_a_second_run_on_the_same_data_directory_fails_at_once_naming_the_first(sample_run):
+    root, _, _ = sample_run
+    env = _env(root)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom pathlib import Path\nfrom demo.pipeline import exclusive_run\n"
+         "with exclusive_run(Path(sys.argv[1])):\n    print('running', flush=True); time.sleep(60)\n",
+         str(root / "data")],
+        stdout=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "running"
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "demo"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 3
+        assert time.monotonic() - started < 30
+        assert f"another `make run` is using {root / 'data'}" in done.stdout
+        assert f'"pid": {holder.pid}' in done.stdout
+    finally:
+        holder.kill()
+
+
+def test_runs_a_killed_sample_left_started_are_failed_by_the_next_start(tmp_path):
+    import dagster as dg
+
+    from demo.pipeline import HOST_TAG, PID_TAG, fail_dead_runs
+
+    instance = dg.DagsterInstance.local_temp(str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    job = dg.define_asset_job("j", selection="*").resolve(
+        asset_graph=dg.Definitions(assets=[dg.asset(lambda: None, name="a")]).resolve_asset_graph()
+    )
+    runs = {}
+    for name, pid in (("dead", dead.pid), ("alive", os.getpid())):
+        run = instance.create_run_for_job(
+            job, tags={PID_TAG: str(pid), HOST_TAG: socket.gethostname()}
+        )
+        instance.handle_run_event(run.run_id, _started_event(run))
+        runs[name] = run.run_id
+    assert fail_dead_runs(instance) == [runs["dead"]]
+    assert instance.get_run_by_id(runs["dead"]).status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id(runs["alive"]).status == dg.DagsterRunStatus.STARTED
+
+
+def _started_event(run):
+    from dagster._core.events import DagsterEvent, DagsterEventType
+
+    return DagsterEvent(
+        event_type_value=DagsterEventType.RUN_START.value, job_name=run.job_name, message="started"
+    )
