@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -132,8 +133,7 @@ def _snapshot(provenance: Provenance) -> str:
     return configured
 
 
-def _selection(parameters: dict | object) -> str:
-    p = parameters if isinstance(parameters, dict) else {}
+def _selection(p: Mapping[str, object]) -> str:
     return (
         f"created >= {p.get('min_age_years')} year(s) before the snapshot, >= {p.get('min_commits')} "
         f"commits, last push <= {p.get('max_days_since_last_push')} days before it, >= "
@@ -163,6 +163,13 @@ def provenance_summary(provenance: Provenance) -> str:
         f"{c.get('selected_projects', 0):,} repositories, {c.get('commits_mined', 0):,} commits, "
         f"{c.get('closed_issues', 0):,} closed issues, {c.get('labelled_commits', 0):,} + "
         f"{c.get('labelled_issues', 0):,} labelled commits + issues"
+    )
+
+
+def parameters_summary(provenance: Provenance) -> str:
+    """Every study parameter on one line, for the files that carry no parameter table."""
+    return "study parameters: " + "; ".join(
+        f"{name} = {value}" for name, value in parameter_rows(provenance)
     )
 
 
@@ -202,7 +209,7 @@ def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
         ("Code version", _code_version(provenance)),
         ("dbt version", provenance.dbt_version),
         ("Snapshot date", _snapshot(provenance)),
-        ("Selection", _selection(dict(provenance.study_parameters))),
+        ("Selection", _selection(provenance.study_parameters)),
         (
             "Repositories",
             f"{c.get('selected_projects', 0):,} selected of {c.get('candidate_projects', 0):,} "

@@ -10,7 +10,7 @@ import pandas as pd
 
 from report.figures import SAMPLE_BANNER
 from report.model import Report, Section
-from report.provenance import provenance_summary
+from report.provenance import parameters_summary, provenance_summary
 
 SAMPLE_BANNER_MARKDOWN = f"> **{SAMPLE_BANNER.replace(':', ':**', 1)}"
 
@@ -64,8 +64,12 @@ def markdown_document(report: Report, *, embed_figures: bool = False) -> str:
 
 
 def section_document(report: Report, section: Section, *, embed_figures: bool = False) -> str:
-    """One artefact as a file of its own, with the banner and the provenance line."""
-    parts = [*_header_markdown(report), section_markdown(section, embed_figures=embed_figures)]
+    """One artefact as a file of its own, with the banner, the provenance line and the study
+    parameters."""
+    parts = [*_header_markdown(report)]
+    if section.key != "study_parameters":
+        parts.append(f"*{parameters_summary(report.provenance)}*")
+    parts.append(section_markdown(section, embed_figures=embed_figures))
     if section.key not in ("provenance", "study_parameters"):
         parts.append("Full provenance and study parameters: README.md or report.html.")
     return "\n\n".join(parts) + "\n"

@@ -6,6 +6,7 @@ Shared by tests/report (session fixture) and tests/browser (the HTML in Chromium
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,11 +49,13 @@ def study_env(root: Path, *, sample_data: bool = False, code_version: str | None
 
 
 def build_labelled_study(root: Path, *, sample_data: bool = False) -> Path:
-    """The warehouse file of a labelled generated study (one build stamp on every mart)."""
+    """The warehouse file of a labelled generated study (one build stamp on every mart); the
+    warehouse before labelling is kept beside it as ``unlabelled.duckdb``."""
     root.mkdir(parents=True, exist_ok=True)
     env = study_env(root, sample_data=sample_data)
     generate(root / "landing", SCALE, seed=13)
     dbt(env, "build")
+    shutil.copy(env["MMS_DUCKDB_PATH"], root / "unlabelled.duckdb")
     label_samples(Path(env["MMS_DUCKDB_PATH"]), root / "landing", root)
     dbt(env, "build")
     return Path(env["MMS_DUCKDB_PATH"])

@@ -332,3 +332,19 @@ def test_a_warehouse_without_a_mart_is_an_error_naming_it(warehouse_path, tmp_pa
         build_report(warehouse)
     with pytest.raises(WarehouseError, match=re.escape(str(tmp_path / "absent.duckdb"))):
         Warehouse.open(tmp_path / "absent.duckdb")
+
+
+def test_before_any_label_the_report_says_so_instead_of_inventing_shares(warehouse_path):
+    with Warehouse.open(warehouse_path.parent / "unlabelled.duckdb") as warehouse:
+        report = build_report(warehouse)
+    assert [s.key for s in report.sections] == STUDY_ORDER
+    table5 = _rows(report.section("table5_activities"))
+    assert {r["%"] for r in table5} == {"–"} and table5[-1]["n"] == "0"
+    assert {r["Study %"] for r in table5 if r["Activity"] == "Refactoring"} == {"20.5"}
+    figure = _rows(report.section("figure1_closure_times"))
+    assert {r["n"] for r in figure} == {"0"}
+    assert {r["Study median"] for r in figure if r["Challenge"] == "Model Performance"} == {"13"}
+    kappa = _rows(report.section("rater_agreement"))
+    assert [(r["Frame"], r["Raters"], r["Study's kappa"]) for r in kappa] == [
+        ("commits", "no two raters yet", "0.61"), ("issues", "no two raters yet", "–")]  # fmt: skip
+    assert report.provenance.counts["labelled_commits"] == 0

@@ -62,6 +62,9 @@ def test_every_artefact_has_its_markdown_file_and_the_html_holds_them_all(files)
             "study_parameters.md",
         ):
             assert b"build " in content and b"Full provenance" in content, name
+            assert (
+                b"study parameters: " in content and b"issue_frame_filter = all_closed" in content
+            )
 
 
 def test_the_html_is_self_contained(files):

@@ -6,14 +6,27 @@ from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.warehouse.dbt import warehouse_dbt_models
 from extract import settings
-from report import WrittenReport, required_tables, write_report
+from report import EXTRA_ARTEFACTS, WrittenReport, required_tables, write_report
 from report.provenance import project_checkout
 from report.render import section_document
 
 
+def _report_deps() -> list[dg.AssetKey]:
+    """The marts and seeds the report reads, and those of the optional artefacts (issue 10's
+    estimates) that the dbt project has."""
+    keys = [get_asset_key_for_model([warehouse_dbt_models], name) for name in required_tables()]
+    for artefact in EXTRA_ARTEFACTS:
+        for name in artefact.requires:
+            try:
+                keys.append(get_asset_key_for_model([warehouse_dbt_models], name))
+            except KeyError:
+                continue  # not in this dbt project: the report skips the artefact
+    return list(dict.fromkeys(keys))
+
+
 @dg.asset(
     key=["reports", "study_report"],
-    deps=[get_asset_key_for_model([warehouse_dbt_models], name) for name in required_tables()],
+    deps=_report_deps(),
     group_name="reports",
     kinds={"html", "markdown", "png"},
     # The report only reads the warehouse, but dbt writes it in place: wait for the writer.
