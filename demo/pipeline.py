@@ -235,7 +235,9 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
 
     _say(f"done in {time.monotonic() - started:.0f}s")
     _say(f"warehouse (DuckDB, published): {settings.duckdb_path()}  (`uv run mms-warehouse sql`)")
-    _say(f"reports (Tables 1, 3-6, Figure 1): {settings.reports_dir()}")
+    _say(
+        f"report (Tables 1-8, Figure 1 beside the study): {settings.reports_dir() / 'report.html'}"
+    )
     _say(f"landing files (Parquet): {settings.landing_dir()}")
     _say(f"Dagster runs: {os.environ['DAGSTER_HOME']} (browse them with `make dev`)")
     return 0

@@ -7,7 +7,7 @@
         'snapshot_date', 'min_age_years', 'min_commits', 'max_days_since_last_push', 'min_stars',
         'contributors_more_than', 'keyword_match_mode', 'sample_confidence', 'sample_margin',
         'sample_proportion', 'apply_finite_population_correction', 'sample_z_score',
-        'sampling_seed', 'interval_confidence',
+        'sampling_seed', 'issue_frame_filter', 'interval_confidence',
     ]) }}
 {%- endmacro %}
 

@@ -314,6 +314,7 @@ OVERRIDDEN_VARS = {
     "apply_finite_population_correction": True,
     "sample_z_score": None,
     "sampling_seed": "other-seed",
+    "issue_frame_filter": "assigned_and_labelled",
     "interval_confidence": 0.9,
 }
 
@@ -355,3 +356,20 @@ def test_overriding_every_var_builds_green_and_the_marts_say_so(study, tmp_path)
     default_n = query(env, "select distinct target_sample_size from commit_sampling_frame")
     other_n = query(other, "select distinct target_sample_size from commit_sampling_frame")
     assert default_n != other_n
+    # The RQ2 frame under each reading of Table 4: all closed issues, or only the assigned and
+    # labelled ones (then every sampled issue has both, as in the study's Table 4).
+    frame_sql = (
+        "select step, run_count from pipeline_counts where step in "
+        "('closed_issues', 'closed_issues_assigned_and_labelled', 'issue_sampling_frame')"
+    )
+    default_counts, other_counts = dict(query(env, frame_sql)), dict(query(other, frame_sql))
+    assert default_counts["issue_sampling_frame"] == default_counts["closed_issues"]
+    assert (
+        other_counts["issue_sampling_frame"]
+        == other_counts["closed_issues_assigned_and_labelled"]
+        < other_counts["closed_issues"]
+    )
+    assert query(
+        other,
+        "select min(assignee_count) >= 1, min(label_count) >= 1, count(*) from issue_sample",
+    )[0][:2] == (True, True)

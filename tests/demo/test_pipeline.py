@@ -5,6 +5,7 @@ instance), checks the warehouse against the sample's own truth (git and the stan
 reports, that no token reached any file, and that a second run changes nothing but provenance.
 """
 
+import json
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -124,14 +126,62 @@ def test_sample_run_builds_the_warehouse_from_the_sample(sample_run):
         assert links == len(SAMPLE_REPOS)
 
 
-def test_sample_run_writes_the_reports(sample_run):
-    root, _, _ = sample_run
+#: One value the study prints per artefact (STUDY-FACTS.md): each must stand beside this run's.
+STUDY_VALUES = {
+    "table1_selected_projects.md": "2,898.04",  # mean commits
+    "table2_keywords.md": "support_vector, svm",
+    "table3_commit_sample.md": "1,808.6",  # mean deleted lines
+    "table4_issue_sample.md": "1,462",  # max age in days
+    "rater_agreement.md": "0.61",
+    "table5_activities.md": "20.5",  # Refactoring
+    "table6_challenges.md": "15.3",  # Documentation Maintenance
+    "figure1_closure_times.md": "908-day outlier for Resource Constraints",
+    "table7_survey_background.md": "52.4",
+    "table8_survey_solutions.md": "61.9",
+    "pipeline_counts.md": "95,765",
+}
+
+
+def test_sample_run_writes_the_report_beside_the_study_marked_sample(sample_run):
+    root, _, output = sample_run
     reports = root / "reports"
+    assert str(reports / "report.html") in output
+    for name, value in STUDY_VALUES.items():
+        text = (reports / name).read_text(encoding="utf-8")
+        assert value in text, name
+        assert text.count("\n|") >= 3, name
+    for path in reports.iterdir():
+        if path.suffix in (".md", ".html"):
+            assert "SAMPLE DATA" in path.read_text(encoding="utf-8"), path.name
+    html = (reports / "report.html").read_text(encoding="utf-8")
+    assert 'class="sample-banner"' in html and "data:image/png;base64," in html
     png = (reports / "figure1_closure_times.png").read_bytes()
-    assert png.startswith(b"\x89PNG")
-    for stem in ("table1_selected_projects", "table5_activities", "table6_challenges"):
-        text = (reports / f"{stem}.md").read_text()
-        assert text.count("\n|") >= 3, stem
+    assert png.startswith(b"\x89PNG") and b"SAMPLE DATA" in png  # the PNG's Warning text chunk
+    provenance = json.loads((reports / "provenance.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
+        build_id, is_sample = con.execute(
+            "select build_id, is_sample_data from build_info"
+        ).fetchone()
+        selected = con.execute("select count(*) from selected_projects").fetchone()[0]
+    assert (provenance["build_id"], provenance["is_sample_data"]) == (build_id, is_sample) == (
+        build_id, True)  # fmt: skip
+    assert provenance["counts"]["selected_projects"] == selected == len(SAMPLE_REPOS)
+
+
+def test_the_report_asset_shows_the_report_in_the_ui(sample_run):
+    root, _, _ = sample_run
+    instance = dg.DagsterInstance.from_config(str(root / "dagster_home"))
+    try:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["reports", "study_report"]))
+        metadata = event.asset_materialization.metadata
+    finally:
+        instance.dispose()
+    for name in STUDY_VALUES:
+        entry = metadata[name.removesuffix(".md")]
+        assert "SAMPLE DATA" in entry.value and STUDY_VALUES[name] in entry.value, name
+    assert "data:image/png;base64," in metadata["figure1_closure_times"].value
+    assert metadata["is_sample_data"].value is True
+    assert metadata["html_report"].value == str(root / "reports" / "report.html")
 
 
 def test_no_file_of_the_run_contains_the_token(sample_run):

@@ -1,41 +1,26 @@
-"""The study's tables (markdown) and Figure 1 (PNG), written to the reports folder and shown in the UI."""
-
-import base64
+"""The study report (report/ package) as an asset: every table and figure of the study beside this
+run's, written to the reports directory and shown in the UI as Markdown with the figure embedded."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.reports.render import closure_time_figure, markdown_table
 from dagster_project.defs.warehouse.dbt import model_key
 from extract import settings
+from report import EXTRA_ARTEFACTS, WrittenReport, required_tables, write_report
+from report.provenance import project_checkout
+from report.render import section_document
 
-#: (file stem, title, mart) in the study's order.
-STUDY_TABLES = (
-    (
-        "table1_selected_projects",
-        "Table 1. Descriptive statistics of the selected projects",
-        "project_statistics",
-    ),
-    (
-        "table3_commit_sample",
-        "Table 3. Descriptive statistics of the commit sample",
-        "commit_sample_statistics",
-    ),
-    (
-        "table4_issue_sample",
-        "Table 4. Descriptive statistics of the issue sample",
-        "issue_sample_statistics",
-    ),
-    ("table5_activities", "Table 5. Model management activities (RQ1)", "activity_distribution"),
-    ("table6_challenges", "Table 6. Model management challenges (RQ2)", "challenge_distribution"),
-    (
-        "figure1_closure_times",
-        "Figure 1 data. Days to close issues by challenge",
-        "closure_time_by_challenge",
-    ),
-    ("rater_agreement", "Inter-rater agreement (Cohen's kappa)", "rater_agreement"),
-)
-FIGURE_MART = "closure_time_by_challenge"
+
+def _report_deps() -> list[dg.AssetKey]:
+    """The marts and seeds the report reads, and those of the optional artefacts (issue 10's
+    estimates) that the dbt project has."""
+    keys = [model_key(name) for name in required_tables()]
+    for artefact in EXTRA_ARTEFACTS:
+        for name in artefact.requires:
+            try:
+                keys.append(model_key(name))
+            except KeyError:
+                continue  # not in this dbt project: the report skips the artefact
+    return list(dict.fromkeys(keys))
 
 
 def study_report_asset() -> dg.AssetsDefinition:
@@ -43,42 +28,39 @@ def study_report_asset() -> dg.AssetsDefinition:
 
     @dg.asset(
         key=["reports", "study_report"],
-        deps=[model_key(mart) for _, _, mart in STUDY_TABLES],
+        deps=_report_deps(),
         group_name="reports",
-        kinds={"markdown", "png"},
+        kinds={"html", "markdown", "png"},
         automation_condition=dg.AutomationCondition.eager(),
     )
-    def study_report(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource
-    ) -> dg.MaterializeResult:
-        """Tables 1 and 3-6, rater agreement and Figure 1 of the study, regenerated from the marts."""
-        out_dir = settings.reports_dir()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        metadata: dict[str, dg.MetadataValue] = {}
-        sections = ["# Model management study: results from the warehouse", ""]
-        with duckdb.get_connection() as con:
-            for stem, title, mart in STUDY_TABLES:
-                cursor = con.execute(f"select * from {mart}")
-                columns = [d[0] for d in cursor.description]
-                rows = cursor.fetchall()
-                table = markdown_table(columns, rows)
-                (out_dir / f"{stem}.md").write_text(f"## {title}\n\n{table}\n", encoding="utf-8")
-                sections += [f"## {title}", "", table, ""]
-                metadata[stem] = dg.MetadataValue.md(f"**{title}**\n\n{table}")
-            cursor = con.execute(f"select * from {FIGURE_MART}")
-            names = [d[0] for d in cursor.description]
-            figure_rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        png = closure_time_figure(figure_rows)
-        (out_dir / "figure1_closure_times.png").write_bytes(png)
-        sections += ["## Figure 1", "", "![Figure 1](figure1_closure_times.png)", ""]
-        (out_dir / "README.md").write_text("\n".join(sections), encoding="utf-8")
-        encoded = base64.b64encode(png).decode()
-        metadata["figure1"] = dg.MetadataValue.md(f"![Figure 1](data:image/png;base64,{encoded})")
-        metadata["reports_dir"] = dg.MetadataValue.path(str(out_dir))
-        context.log.info(f"reports written to {out_dir}")
-        return dg.MaterializeResult(metadata=metadata)
+    def study_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        """Tables 1-8, inter-rater agreement and Figure 1 beside the study's values, with
+        provenance (which build is published, and why a newer one is not): report.html (one
+        self-contained page), README.md and one Markdown file per artefact, PNG."""
+        written = write_report(
+            settings.duckdb_path(), settings.reports_dir(), project_dir=project_checkout()
+        )
+        context.log.info(f"report written to {written.html_path}")
+        return dg.MaterializeResult(metadata=report_metadata(written))
 
     return study_report
+
+
+def report_metadata(written: WrittenReport) -> dict[str, dg.MetadataValue]:
+    """The report in the UI: provenance first, then one Markdown entry per artefact (banner and
+    provenance line included, figures embedded as PNG data)."""
+    provenance = written.report.provenance
+    metadata: dict[str, dg.MetadataValue] = {
+        "html_report": dg.MetadataValue.path(str(written.html_path)),
+        "build_id": dg.MetadataValue.text(provenance.build_id),
+        "code_version": dg.MetadataValue.text(provenance.code_version),
+        "is_sample_data": dg.MetadataValue.bool(provenance.is_sample_data),
+    }
+    for section in written.report.sections:
+        metadata[section.key] = dg.MetadataValue.md(
+            section_document(written.report, section, embed_figures=True)
+        )
+    return metadata
 
 
 @dg.definitions

@@ -1,3 +1,8 @@
+{%- set issue_frame_filter = var('issue_frame_filter') -%}
+{%- if issue_frame_filter not in ['all_closed', 'assigned_and_labelled'] -%}
+    {{ exceptions.raise_compiler_error("var issue_frame_filter must be 'all_closed' or 'assigned_and_labelled', got '" ~ issue_frame_filter ~ "'") }}
+{%- endif -%}
+
 with
 
 issues as (
@@ -26,7 +31,13 @@ population as (
 
     from issues
     inner join projects on issues.repo_id = projects.repo_id
-    where projects.selection_status = 'selected'
+    where
+        projects.selection_status = 'selected'
+    {%- if issue_frame_filter == 'assigned_and_labelled' %}
+        -- the reading of the study's Table 4 (minimum 1 assignee, 1 label): docs/method.md
+        and issues.assignee_count >= 1
+        and issues.label_count >= 1
+    {%- endif %}
 
 ),
 

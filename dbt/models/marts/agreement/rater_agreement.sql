@@ -9,6 +9,12 @@ instances as (
 
 ),
 
+study as (
+
+    select * from {{ ref('study_rater_agreement') }}
+
+),
+
 pair_totals as (
 
     select
@@ -80,7 +86,8 @@ final as (
         pair_totals.observed_agreement,
         coalesce(expected.chance_pairs, 0) / power(pair_totals.instance_count, 2) as expected_agreement,
         (pair_totals.observed_agreement - coalesce(expected.chance_pairs, 0) / power(pair_totals.instance_count, 2))
-        / nullif(1 - coalesce(expected.chance_pairs, 0) / power(pair_totals.instance_count, 2), 0) as cohen_kappa
+        / nullif(1 - coalesce(expected.chance_pairs, 0) / power(pair_totals.instance_count, 2), 0) as cohen_kappa,
+        study.study_cohen_kappa
 
     from pair_totals
     left join expected
@@ -88,6 +95,7 @@ final as (
             pair_totals.frame = expected.frame
             and pair_totals.rater_a = expected.rater_a
             and pair_totals.rater_b = expected.rater_b
+    left join study on pair_totals.frame = study.frame
 
 )
 

@@ -6,6 +6,13 @@ issue_sample as (
 
 ),
 
+study as (
+
+    select * from {{ ref('study_descriptive_statistics') }}
+    where study_table = 'table_4'
+
+),
+
 measured as (
 
     select
@@ -26,8 +33,18 @@ statistics as (
 
 final as (
 
-    select * from statistics
-    order by measure_order
+    select
+        statistics.*,
+        study.label,
+        study.study_mean,
+        study.study_median,
+        study.study_std,
+        study.study_min,
+        study.study_max
+
+    from statistics
+    left join study on statistics.measure = study.measure
+    order by statistics.measure_order
 
 )
 

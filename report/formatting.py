@@ -1,0 +1,64 @@
+"""Numbers as the study prints them: thousands separators, a fixed number of decimals, one decimal
+for percentages, a dash for a value that does not exist."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import pandas as pd
+
+MISSING = "–"
+
+
+def _is_missing(value: object) -> bool:
+    # None, NaN, pd.NA (nullable integer columns) and NaT
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def number(value: object, decimals: int = 0) -> str:
+    """``1,808.6``: thousands separators and exactly ``decimals`` decimals."""
+    if _is_missing(value):
+        return MISSING
+    return f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+
+
+def trimmed(value: object, decimals: int) -> str:
+    """At most ``decimals`` decimals, trailing zeros dropped: 1,201 / 62.53 / 33.5 (Table 1's medians)."""
+    text = number(value, decimals)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def count(value: object) -> str:
+    if _is_missing(value):
+        return MISSING
+    return f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def percent(share: object) -> str:
+    """A share in [0, 1] as a percentage with one decimal, as the study prints them: ``20.5``."""
+    if _is_missing(share):
+        return MISSING
+    return number(100 * float(share), 1)  # type: ignore[arg-type]
+
+
+def signed(value: object, decimals: int = 1, *, trim: bool = False) -> str:
+    """A difference with its sign: ``+1.2``, ``-0.4``, ``0.0`` (``+9``, ``0`` when trimmed)."""
+    if _is_missing(value):
+        return MISSING
+    text = trimmed(value, decimals) if trim else number(value, decimals)
+    if float(text.replace(",", "")) == 0:
+        return trimmed(0, decimals) if trim else number(0, decimals)
+    return text if text.startswith("-") else f"+{text}"
+
+
+def interval(lower: object, upper: object) -> str:
+    """A confidence interval of shares, in percent: ``14.3–25.1``."""
+    if _is_missing(lower) or _is_missing(upper):
+        return MISSING
+    return f"{percent(lower)}–{percent(upper)}"
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and not _is_missing(value)

@@ -1,0 +1,350 @@
+"""The report built from a real warehouse (generated study, real dbt build, labels imported):
+every artefact of the study, this run's values beside the study's, provenance from the warehouse.
+
+Expected values are read from the seeds (the study) and recomputed from the marts' raw counts
+(this run), never copied from the report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from report import (
+    STUDY_ARTEFACTS,
+    Artefact,
+    PublicationStatus,
+    Section,
+    Warehouse,
+    WarehouseError,
+    build_report,
+    render_files,
+)
+from tests.report.labelled_study import DBT_DIR, ROOT, dbt, study_env
+
+STUDY_ORDER = [
+    "provenance", "study_parameters", "pipeline_counts", "table1_selected_projects",
+    "table2_keywords", "table3_commit_sample", "table4_issue_sample", "rater_agreement",
+    "table5_activities", "table6_challenges", "figure1_closure_times", "table7_survey_background",
+    "table8_survey_solutions",
+]  # fmt: skip
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    with open(DBT_DIR / "seeds" / f"{name}.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _rows(section: Section) -> list[dict[str, str]]:
+    return section.table.to_dict("records")
+
+
+def _fixed(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def _trimmed(value: float, decimals: int) -> str:
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@pytest.fixture(scope="module")
+def report(warehouse_path):
+    with Warehouse.open(warehouse_path) as warehouse:
+        return build_report(warehouse, project_dir=ROOT)
+
+
+def _query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_every_artefact_of_the_study_in_its_order(report):
+    assert [s.key for s in report.sections] == STUDY_ORDER
+    for section in report.sections:
+        assert section.table is not None and len(section.table) > 0, section.key
+        hidden = {"measure_order", "total_occurrences", "category_occurrences", "build_id",
+                  "built_at", "study_parameters", "definition"}  # fmt: skip
+        assert not hidden & set(section.table.columns), section.key
+    assert report.section("figure1_closure_times").figure.png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(("key", "mart", "table", "decimals"), [
+    ("table1_selected_projects", "project_statistics", "table_1", 2),
+    ("table3_commit_sample", "commit_sample_statistics", "table_3", 1),
+    ("table4_issue_sample", "issue_sample_statistics", "table_4", 1),
+])  # fmt: skip
+def test_descriptive_tables_put_the_study_beside_this_run(
+    report, warehouse_path, key, mart, table, decimals
+):
+    rows = _rows(report.section(key))
+    run = {
+        r[0]: r[1:]
+        for r in _query(
+            warehouse_path, f"select measure, n, mean, median, std, min, max from {mart}"
+        )
+    }
+    seed = [row for row in _seed("study_descriptive_statistics") if row["study_table"] == table]
+    assert [r["Measure"] for r in rows if r["Measure"]] == [row["label"] for row in seed]
+    headers = ("Mean", "Median", "SD", "Min", "Max")
+    columns = ("mean", "median", "std", "min", "max")
+    for row in seed:
+        at = next(i for i, r in enumerate(rows) if r["Measure"] == row["label"])
+        n, *values = run[row["measure"]]
+        this, study = rows[at], rows[at + 1]
+        assert this["Values"] == f"this run (n = {n:,})" and study["Values"] == "study"
+        for header, column, value in zip(headers, columns, values, strict=True):
+            shown = _fixed if column in ("mean", "std") else _trimmed
+            assert this[header] == shown(value, decimals)
+            printed = row[f"study_{column}"]
+            assert study[header] == (shown(float(printed), decimals) if printed else "–")
+        if row["study_mean"]:
+            difference = rows[at + 2]
+            assert difference["Values"] == "difference"
+            for header, column, value in zip(headers, columns, values, strict=True):
+                delta = round(value, decimals) - round(float(row[f"study_{column}"]), decimals)
+                shown = _fixed if column in ("mean", "std") else _trimmed
+                expected = shown(delta, decimals)
+                if float(expected.replace(",", "")) == 0:
+                    expected = shown(0, decimals)
+                elif not expected.startswith("-"):
+                    expected = "+" + expected
+                assert difference[header] == expected, (row["label"], header)
+
+
+def test_table5_groups_activities_under_categories_in_the_study_order(report, warehouse_path):
+    section = report.section("table5_activities")
+    rows = _rows(section)
+    assert list(section.table.columns) == ["Category", "Activity", "n", "%", "95% CI", "Study %",
+                                           "Difference (pp)"]  # fmt: skip
+    seed = _seed("activity_taxonomy")
+    categories = sorted({(r["category"], float(r["study_category_share_pct"])) for r in seed},
+                        key=lambda c: -c[1])  # fmt: skip
+    occurrences = dict(
+        _query(warehouse_path, "select activity, occurrences from activity_distribution")
+    )
+    total = sum(occurrences.values())
+    assert total > 0
+    expected_rows, expected_groups = [], []
+    for category, study_pct in categories:
+        members = sorted((r for r in seed if r["category"] == category),
+                         key=lambda r: -float(r["study_share_pct"]))  # fmt: skip
+        n = sum(occurrences[r["activity"]] for r in members)
+        expected_groups.append(len(expected_rows))
+        expected_rows.append((category, "", f"{n:,}", round(100 * n / total, 1), study_pct))
+        for r in members:
+            k = occurrences[r["activity"]]
+            expected_rows.append(("", r["activity"], f"{k:,}", round(100 * k / total, 1),
+                                  float(r["study_share_pct"])))  # fmt: skip
+    assert len(rows) == len(expected_rows) + 1  # and the total
+    for row, (category, activity, n, pct, study_pct) in zip(rows, expected_rows, strict=False):
+        assert (row["Category"], row["Activity"], row["n"]) == (category, activity, n)
+        assert row["%"] == f"{pct:.1f}" and row["Study %"] == f"{study_pct:.1f}"
+        assert row["Difference (pp)"] == f"{pct - study_pct:+.1f}".replace("+0.0", "0.0").replace(
+            "-0.0", "0.0"
+        )
+        assert re.fullmatch(r"\d{1,2}\.\d–\d{1,3}\.\d", row["95% CI"])
+    assert rows[-1]["Category"] == "Total" and rows[-1]["n"] == f"{total:,}"
+    assert section.group_rows == (*expected_groups, len(rows) - 1)
+
+
+def test_table6_in_the_study_order_with_other_last(report, warehouse_path):
+    rows = _rows(report.section("table6_challenges"))
+    seed = sorted(_seed("challenge_taxonomy"),
+                  key=lambda r: (r["challenge"] == "Other", -float(r["study_share_pct"])))  # fmt: skip
+    occurrences = dict(
+        _query(warehouse_path, "select challenge, occurrences from challenge_distribution")
+    )
+    total = sum(occurrences.values())
+    assert [r["Challenge"] for r in rows] == [r["challenge"] for r in seed] + ["Total"]
+    for row, printed in zip(rows, seed, strict=False):
+        assert row["n"] == f"{occurrences[printed['challenge']]:,}"
+        assert row["%"] == f"{100 * occurrences[printed['challenge']] / total:.1f}"
+        assert row["Study %"] == f"{float(printed['study_share_pct']):.1f}"
+
+
+def test_kappa_beside_the_study_and_none_for_issues(report, warehouse_path):
+    rows = {r["Frame"]: r for r in _rows(report.section("rater_agreement"))}
+    kappas = dict(_query(warehouse_path, "select frame, cohen_kappa from rater_agreement"))
+    assert rows["commits"]["Study's kappa"] == "0.61"
+    assert rows["commits"]["Cohen's kappa"] == f"{kappas['commits']:.2f}"
+    assert rows["commits"]["Difference"] == f"{round(kappas['commits'], 2) - 0.61:+.2f}"
+    assert rows["issues"]["Cohen's kappa"] == f"{kappas['issues']:.2f}"
+    assert rows["issues"]["Study's kappa"] == "–" and rows["issues"]["Difference"] == "–"
+
+
+def test_figure1_marks_the_study_values(report, warehouse_path):
+    section = report.section("figure1_closure_times")
+    rows = {r["Challenge"]: r for r in _rows(section)}
+    boxes = dict(_query(warehouse_path, "select challenge, n from closure_time_by_challenge"))
+    assert {c: int(r["n"]) for c, r in rows.items()} == boxes
+    assert rows["Model Performance"]["Study median"] == "13"
+    assert any("908-day outlier for Resource Constraints" in note for note in section.notes)
+    # sorted by median, as the study's figure
+    medians = [m for (m,) in _query(warehouse_path,
+               "select median_days from closure_time_by_challenge order by median_days desc")]  # fmt: skip
+    assert [rows[c]["Median"] for c in rows] == [_trimmed(m, 1) for m in medians]
+
+
+def test_tables_7_and_8_keep_the_study_rows_and_order(report):
+    rows7 = _rows(report.section("table7_survey_background"))
+    seed7 = _seed("survey_table7_background")
+    assert [r["Answer"] for r in rows7 if r["Answer"]] == [r["answer"] for r in seed7]
+    assert [r["Study %"] for r in rows7 if r["Answer"]] == [r["study_share_pct"] for r in seed7]
+    rows8 = _rows(report.section("table8_survey_solutions"))
+    seed8 = _seed("survey_table8_solutions")
+    questions = list(dict.fromkeys(r["survey_question"] for r in seed8))
+    assert [r["Question"] for r in rows8 if r["Question"]] == questions
+    solutions = [r for r in rows8 if r["Solution"]]
+    assert len(solutions) == len(seed8)
+    for row, printed in zip(solutions, seed8, strict=True):
+        mark = " *" if printed["is_participant_proposed"] == "true" else ""
+        assert row["Solution"] == printed["solution"] + mark
+        assert row["Study %"] == f"{float(printed['study_share_pct']):.1f}"
+
+
+def test_provenance_comes_from_the_warehouse(report, warehouse_path):
+    ((build_id, built_at, parameters, version),) = _query(
+        warehouse_path, "select build_id, built_at, study_parameters, code_version from build_info"
+    )
+    provenance = report.provenance
+    assert provenance.build_id == build_id and provenance.built_at == built_at
+    assert dict(provenance.study_parameters) == json.loads(parameters)
+    assert provenance.study_parameters["issue_frame_filter"] == "all_closed"
+    counts = dict(_query(warehouse_path, "select step, run_count from pipeline_counts"))
+    assert dict(provenance.counts) == counts
+    labelled = dict(_query(warehouse_path, "select 'commits', count(*) filter (where label_status = "
+                           "'labelled') from commit_sample union all select 'issues', count(*) "
+                           "filter (where label_status = 'labelled') from issue_sample"))  # fmt: skip
+    assert counts["labelled_commits"] == labelled["commits"] > 0
+    assert counts["labelled_issues"] == labelled["issues"] > 0
+    # the build recorded no code version: git describe of the checkout, and the report says so
+    assert version == "unknown"
+    described = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--tags"],
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    assert provenance.code_version == described
+    items = dict(report.section("provenance").table.itertuples(index=False))
+    assert items["Code version"].startswith(described) and "git describe" in items["Code version"]
+    assert items["Labelled items"] == (
+        f"{labelled['commits']} of 385 sampled commits, {labelled['issues']} of 385 sampled issues"
+    )
+    assert build_id in items["Warehouse build"]
+    shown = dict(report.section("study_parameters").table.itertuples(index=False))
+    assert set(shown) == set(json.loads(parameters))
+    assert not provenance.other_builds
+    # not sample data: no banner anywhere
+    assert not any(b"SAMPLE DATA" in content for content in render_files(report).values())
+
+
+def test_table4_reports_the_frame_under_both_readings(report, warehouse_path):
+    counts = dict(_query(warehouse_path, "select step, run_count from pipeline_counts"))
+    note = report.section("table4_issue_sample").notes[1]
+    assert f"all closed issues (its text) {counts['closed_issues']:,}" in note
+    assert (
+        f"one label (its Table 4's minima of 1) {counts['closed_issues_assigned_and_labelled']:,}"
+        in note
+    )
+    assert "issue_frame_filter = all_closed" in note
+
+
+@pytest.fixture(scope="module")
+def rebuilt_build_info(warehouse_path, tmp_path_factory):
+    """A copy of the warehouse whose build_info alone was rebuilt, with a code version and the
+    sample flag recorded: every other mart is then from the earlier build."""
+    root = tmp_path_factory.mktemp("rebuilt")
+    shutil.copy(warehouse_path, root / "warehouse.duckdb")
+    env = study_env(root, sample_data=True, code_version="v9.9-recorded")
+    env["MMS_LANDING_DIR"] = str(warehouse_path.parent / "landing")
+    dbt(env, "build", "--select", "build_info")
+    return root / "warehouse.duckdb"
+
+
+def test_code_version_and_sample_flag_come_from_the_build_not_the_render_environment(
+    rebuilt_build_info, monkeypatch
+):
+    monkeypatch.setenv("MMS_CODE_VERSION", "from-the-render-environment")
+    monkeypatch.delenv("MMS_SAMPLE_DATA", raising=False)
+    with Warehouse.open(rebuilt_build_info) as warehouse:
+        report = build_report(warehouse, project_dir=ROOT)
+    assert report.provenance.code_version == "v9.9-recorded"
+    assert report.provenance.code_version_source == "build"
+    assert report.provenance.is_sample_data
+    files = render_files(report)
+    for name, content in files.items():
+        if name.endswith((".md", ".html")):
+            assert b"SAMPLE DATA" in content, name
+    # a partial build: the marts it did not rebuild are named with their own build
+    items = dict(report.section("provenance").table.itertuples(index=False))
+    assert "from another build" in items["Mart activity_distribution"]
+    assert set(report.provenance.other_builds) >= {"activity_distribution", "pipeline_counts"}
+
+
+def test_publication_status_is_in_the_provenance(warehouse_path):
+    failed_at = datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
+    with Warehouse.open(warehouse_path) as warehouse:
+        build_id = warehouse.load("build_info")["build_id"][0]
+        published = build_report(warehouse, publication=PublicationStatus(
+            published_build_id=build_id, failed_build_id="b-next", failed_at=failed_at,
+            failure_reason="dbt test unique_commit_sample_commit_key failed"))  # fmt: skip
+        other = build_report(warehouse, publication=PublicationStatus(published_build_id="b-old"))
+    items = dict(published.section("provenance").table.itertuples(index=False))
+    assert items["Published build"] == f"{build_id}: the build this report reads"
+    assert items["Newer build not published"] == (
+        "b-next failed at 2024-05-01 06:30:00 UTC: dbt test unique_commit_sample_commit_key failed"
+    )
+    items = dict(other.section("provenance").table.itertuples(index=False))
+    assert items["Published build"].startswith("b-old: NOT the build this report reads")
+    assert "Newer build not published" not in items
+
+
+def test_optional_artefacts_are_included_only_when_their_marts_exist(warehouse_path):
+    def extra(title):
+        return lambda warehouse, provenance: Section(key=title, title=title,
+                                                     table=warehouse.load("keyword_matches"))  # fmt: skip
+
+    artefacts = (
+        *STUDY_ARTEFACTS,
+        Artefact(("keyword_matches",), extra("present"), optional=True),
+        Artefact(("population_estimates",), extra("absent"), optional=True),
+    )
+    with Warehouse.open(warehouse_path) as warehouse:
+        report = build_report(warehouse, artefacts=artefacts)
+    assert [s.key for s in report.sections][-1] == "present"
+    assert "absent" not in [s.key for s in report.sections]
+
+
+def test_a_warehouse_without_a_mart_is_an_error_naming_it(warehouse_path, tmp_path):
+    copy = tmp_path / "old.duckdb"
+    shutil.copy(warehouse_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table keyword_matches")
+    with (
+        Warehouse.open(copy) as warehouse,
+        pytest.raises(WarehouseError, match="no table keyword_matches"),
+    ):
+        build_report(warehouse)
+    with pytest.raises(WarehouseError, match=re.escape(str(tmp_path / "absent.duckdb"))):
+        Warehouse.open(tmp_path / "absent.duckdb")
+
+
+def test_before_any_label_the_report_says_so_instead_of_inventing_shares(warehouse_path):
+    with Warehouse.open(warehouse_path.parent / "unlabelled.duckdb") as warehouse:
+        report = build_report(warehouse)
+    assert [s.key for s in report.sections] == STUDY_ORDER
+    table5 = _rows(report.section("table5_activities"))
+    assert {r["%"] for r in table5} == {"–"} and table5[-1]["n"] == "0"
+    assert {r["Study %"] for r in table5 if r["Activity"] == "Refactoring"} == {"20.5"}
+    figure = _rows(report.section("figure1_closure_times"))
+    assert {r["n"] for r in figure} == {"0"}
+    assert {r["Study median"] for r in figure if r["Challenge"] == "Model Performance"} == {"13"}
+    kappa = _rows(report.section("rater_agreement"))
+    assert [(r["Frame"], r["Raters"], r["Study's kappa"]) for r in kappa] == [
+        ("commits", "no two raters yet", "0.61"), ("issues", "no two raters yet", "–")]  # fmt: skip
+    assert report.provenance.counts["labelled_commits"] == 0

@@ -1,0 +1,32 @@
+"""Numbers as the study prints them."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from report.formatting import count, interval, number, percent, signed, trimmed
+
+
+@pytest.mark.parametrize(("call", "expected"), [
+    (lambda: number(1808.6, 1), "1,808.6"),
+    (lambda: number(2898.04, 2), "2,898.04"),
+    (lambda: trimmed(1201.0, 2), "1,201"),
+    (lambda: trimmed(62.53, 2), "62.53"),
+    (lambda: trimmed(33.5, 1), "33.5"),
+    (lambda: trimmed(-0.001, 1), "0"),
+    (lambda: percent(0.20549), "20.5"),
+    (lambda: percent(1), "100.0"),
+    (lambda: signed(1.25, 1), "+1.2"),
+    (lambda: signed(-0.04, 1), "0.0"),
+    (lambda: signed(-16.1, 1), "-16.1"),
+    (lambda: signed(9.0, 2, trim=True), "+9"),
+    (lambda: interval(0.143, 0.2514), "14.3–25.1"),
+    (lambda: count(376758), "376,758"),
+    (lambda: number(None), "–"),
+    (lambda: number(math.nan, 1), "–"),
+    (lambda: count(pd.NA), "–"),
+    (lambda: interval(None, 0.2), "–"),
+])  # fmt: skip
+def test_formats(call, expected):
+    assert call() == expected
