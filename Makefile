@@ -20,6 +20,7 @@ dev: uv
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} $(UV) run dg dev
 
 lint: uv
+	$(UV) sync --frozen
 	$(UV) run ruff check . && $(UV) run ruff format --check .
 	# sqlfluff's dbt templater compiles the project: give it a throwaway warehouse.
 	MMS_DUCKDB_PATH=$$(mktemp -d)/warehouse.duckdb $(UV) run sqlfluff lint dbt/models dbt/tests

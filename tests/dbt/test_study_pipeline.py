@@ -373,3 +373,16 @@ def test_overriding_every_var_builds_green_and_the_marts_say_so(study, tmp_path)
         other,
         "select min(assignee_count) >= 1, min(label_count) >= 1, count(*) from issue_sample",
     )[0][:2] == (True, True)
+
+
+def test_the_warehouse_holds_no_view_over_live_landing_files(study):
+    """Every model is a table: the warehouse is a snapshot, readable from any directory, that never
+    reads landing files behind an analyst's back (views stored relative read_parquet paths)."""
+    env, _, _ = study
+    assert (
+        query(env, "select table_name from information_schema.tables where table_type = 'VIEW'")
+        == []
+    )
+    assert query(env, "select count(*) from duckdb_tables() where sql ilike '%read_parquet%'") == [
+        (0,)
+    ]

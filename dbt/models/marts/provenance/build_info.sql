@@ -1,9 +1,20 @@
 {#- One row: the build that produced this warehouse. The report and the publish step read it. -#}
+{#- The environment flag marks generated data other than the bundled sample (tests, benchmarks). -#}
+{%- set sample_flag = (env_var("MMS_SAMPLE_DATA", "") | lower) in ("1", "true", "yes") -%}
 with
 
 candidates as (
 
     select * from {{ ref('stg_github__candidates') }}
+
+),
+
+-- The bundled sample lands its candidate list under this name (demo/github_data.py).
+sample_lists as (
+
+    select count(*) > 0 as has_sample_list
+    from candidates
+    where candidate_list = 'sample-data'
 
 ),
 
@@ -14,12 +25,9 @@ final as (
         -- Which dbt project built this: a build reuses the published tables only when it matches.
         '{{ env_var("MMS_DBT_PROJECT_FINGERPRINT", "unknown") }}' as project_fingerprint,
         '{{ dbt_version }}' as dbt_version,
-        -- The bundled sample lands its candidate list under this name (demo/github_data.py); the
-        -- environment flag marks other generated data (tests, benchmarks).
-        (
-            '{{ env_var("MMS_SAMPLE_DATA", "") | lower }}' in ('1', 'true', 'yes')
-            or exists (select 1 from candidates where candidates.candidate_list = 'sample-data')
-        ) as is_sample_data
+        ({{ sample_flag }} or sample_lists.has_sample_list) as is_sample_data
+
+    from sample_lists
 
 )
 

@@ -13,7 +13,9 @@ with
 
 source as (
 
-    select * from {{ landing_current_files('git/modified_files', ref('stg_git__extractions'), incremental=is_incremental()) }}
+    select * from {{
+        landing_current_files('git/modified_files', ref('stg_git__extractions'), incremental=is_incremental())
+    }}
 
 ),
 

@@ -13,7 +13,9 @@ with
 
 source as (
 
-    select * from {{ landing_current_files('github/issues', ref('stg_github__issue_crawls'), incremental=is_incremental()) }}
+    select * from {{
+        landing_current_files('github/issues', ref('stg_github__issue_crawls'), incremental=is_incremental())
+    }}
 
 ),
 

@@ -1,0 +1,47 @@
+"""The layering the README's layout promises, checked on every import in the code: extract/ is plain
+Python under everything; warehouse/ and report/ build on it; only dagster_project/ imports Dagster;
+nothing in the product imports demo/ (test and demo code)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+#: package -> top-level modules it must never import
+FORBIDDEN = {
+    "extract": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "warehouse",
+                "report", "analysis", "demo", "tests"},
+    "warehouse": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "report",
+                  "analysis", "demo", "tests"},
+    "report": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "demo", "tests"},
+    "analysis": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "report", "demo",
+                 "tests"},
+    "dagster_project": {"demo", "tests"},
+}  # fmt: skip
+
+
+def _imports(path: Path) -> set[tuple[str, int]]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {(alias.name.split(".")[0], node.lineno) for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add((node.module.split(".")[0], node.lineno))
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_no_import_against_the_layering(package):
+    directory = ROOT / package
+    if not directory.is_dir():
+        pytest.skip(f"{package}/ does not exist")
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted(directory.rglob("*.py"))
+        for module, line in _imports(path)
+        if module in FORBIDDEN[package]
+    ]
+    assert offending == []
