@@ -1,9 +1,15 @@
 """GitHub mining cost against the local stand-in: requests per 100 closed issues, charged requests
-of a refresh with nothing new, and wall time.
+of a refresh with nothing new, the reconciliation's requests at study scale, and wall time.
 
-Baseline, measured in the same run: PyGithub's own ``repo.get_issues(state="closed")`` iteration
-(the obvious way to write it), which pages 30 items at a time by default and has no conditional
-refresh. ``uv run python benchmarks/github_mining.py [--repos 20] [--issues 1000] [--runs 3]``
+Baselines, measured in the same run:
+- crawling: PyGithub's own ``repo.get_issues(state="closed")`` iteration (the obvious way to write
+  it), which pages 30 items at a time by default and has no conditional refresh;
+- reconciliation: one search request per repository (``repo:o/n state:closed``, what
+  ``closed_items_match_api`` spent before), against GraphQL counts 50 repositories to a query. The
+  search API allows 30 requests a minute: the time spent waiting for it is simulated (a clock that
+  advances when the client sleeps), not slept.
+
+``uv run python benchmarks/github_mining.py [--repos 10] [--issues 1000] [--runs 3] [--reconcile 227]``
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 from github import Auth, Github
 
 from demo.github_stand_in import GitHubStandIn
+from extract.github.client import GitHubClient
 from extract.github.miner import GitHubMiner
 
 TOKEN = "bench-token"
@@ -40,8 +47,10 @@ def build(repos: int, issues: int) -> GitHubStandIn:
 
 def run_once(stand_in: GitHubStandIn, names: list[str]) -> dict[str, float]:
     root = Path(tempfile.mkdtemp(prefix="mms-bench-"))
-    miner = GitHubMiner(stand_in.base_url, [TOKEN])
+    miner = GitHubMiner(GitHubClient(stand_in.base_url, [TOKEN]))
     total_issues = sum(len(stand_in.repositories[n].issues) for n in names)
+    for name in names:  # the pipeline's order: metadata first, so the crawl knows each id
+        miner.land_repository_metadata(name, root)
     stand_in.reset_counts()
     start = time.perf_counter()
     for name in names:
@@ -79,11 +88,57 @@ def run_once(stand_in: GitHubStandIn, names: list[str]) -> dict[str, float]:
     }
 
 
+class SimulatedClock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def reconcile(repos: int) -> dict[str, float]:
+    """Requests and (simulated) waiting to count the closed items of ``repos`` repositories."""
+    clock = SimulatedClock()
+    stand_in = GitHubStandIn(tokens=[TOKEN], clock=clock)
+    for r in range(repos):
+        repo = stand_in.add_repository(f"study/project{r}")
+        for n in range(1, r % 40 + 2):
+            repo.add_issue(n, pull_request=n % 3 == 0)
+    names = sorted(r.full_name for r in stand_in.repositories.values())
+    root = Path(tempfile.mkdtemp(prefix="mms-bench-"))
+    with stand_in:
+        client = GitHubClient(stand_in.base_url, [TOKEN], sleeper=clock.sleep, clock=clock)
+        started = clock.now
+        for name in names:  # before: one search request per repository
+            response = client.get(
+                "/search/issues", {"q": f"repo:{name} state:closed", "per_page": 1}
+            )
+            assert response.status == 200
+        search_wait = clock.now - started
+        search_requests = stand_in.count()
+        stand_in.reset_counts()
+        started = clock.now
+        counts = GitHubMiner(client).count_closed_items(names, root)
+        assert all(count is not None for count in counts.values())
+        graphql_wait = clock.now - started
+        graphql_requests = stand_in.count()
+    return {
+        "search_requests": search_requests,
+        "search_wait": search_wait,
+        "graphql_requests": graphql_requests,
+        "graphql_wait": graphql_wait,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repos", type=int, default=10)
     parser.add_argument("--issues", type=int, default=1000, help="mean closed items per repository")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reconcile", type=int, default=227, help="repositories to reconcile")
     args = parser.parse_args()
     stand_in = build(args.repos, args.issues)
     names = sorted(r.full_name for r in stand_in.repositories.values())
@@ -92,6 +147,7 @@ def main() -> None:
     finally:
         stand_in.stop()
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    counts = reconcile(args.reconcile)
     print(
         f"{args.repos} repositories, {int(med['issues'])} closed issues and pull requests, "
         f"median of {args.runs} runs\n"
@@ -107,6 +163,18 @@ def main() -> None:
         ("charged requests per repo, 1st refresh", med["refresh1"], None, "<= 2"),
         ("charged requests per repo, 2nd refresh", med["refresh2"], None, "<= 2"),
         ("refresh wall time (s)", med["refresh_s"], None, ""),
+        (
+            f"reconcile {args.reconcile} repos: requests",
+            counts["graphql_requests"],
+            counts["search_requests"],
+            "",
+        ),
+        (
+            f"reconcile {args.reconcile} repos: rate wait (s)",
+            counts["graphql_wait"],
+            counts["search_wait"],
+            "0",
+        ),
     ]
     print(f"{'measure':42} {'miner':>9} {'baseline':>9} {'ratio':>7}  target")
     for label, value, base, target in rows:
@@ -114,8 +182,9 @@ def main() -> None:
         ratio = f"{value / base:7.2f}" if base else f"{'-':>7}"
         print(f"{label:42} {value:9.3f} {b} {ratio}  {target}")
     print(
-        "\nbaseline: PyGithub repo.get_issues(state='closed') (30 per page, no refresh); "
-        "a refresh without the miner re-reads every page."
+        "\nbaselines: PyGithub repo.get_issues(state='closed') (30 per page, no refresh; a refresh "
+        "without the miner re-reads every page); one search request per repository for the "
+        "reconciliation (30 a minute), against GraphQL counts (50 repositories a query)."
     )
 
 

@@ -1,13 +1,22 @@
-"""A local stand-in for the GitHub REST API, spoken to by PyGithub unmodified through ``base_url``.
+"""A local stand-in for the GitHub REST and GraphQL APIs, spoken to by PyGithub unmodified.
 
 It serves a small data model filled from Python (repositories, their issues and pull requests,
 commit and contributor counts, issue timelines) with GitHub's wire behaviour: paginated JSON with
 ``Link`` headers, pull requests mixed into the issues list, ``since`` / ``sort`` / ``direction``,
-weak ETags with ``304 Not Modified`` (not charged), a primary rate limit per token with
-``x-ratelimit-*`` headers, ``301`` for a renamed repository, ``404``, ``451`` for a blocked one,
-``409`` for the commits of an empty one, ``401`` for a bad token. Faults are scripted per path (a
-queue each): any status, primary and secondary rate limits, a connection reset in the middle of a
-body. Every request served is recorded, with whether GitHub would have charged it to the rate limit.
+weak ETags with ``304 Not Modified`` (not charged), a primary rate limit per token and resource
+(``core``, ``search``, ``graphql``) with ``x-ratelimit-*`` headers, ``301`` for a renamed repository,
+``/repositories/{id}/...``, ``404``, ``451`` for a blocked one, ``409`` for the commits of an empty
+one, ``401`` for a bad token. GraphQL answers the one shape the miner sends: repositories aliased in
+one query with ``issues(states: ...)`` / ``pullRequests(states: ...)`` ``{ totalCount }``,
+``databaseId`` and ``nameWithOwner`` (renamed repositories followed, as GitHub's ``followRenames``
+does), missing ones as ``NOT_FOUND`` errors, an exhausted window as a ``RATE_LIMIT`` error. With
+``api_prefix="/api/v3"`` it is laid out as GitHub Enterprise (REST under ``/api/v3``, GraphQL at
+``/api/graphql``).
+
+Faults are scripted per path (a queue each): any status or body, primary and secondary rate limits,
+a connection reset in the middle of a body. Every request served is recorded (with whether GitHub
+would have charged it, and to which resource), and :meth:`GitHubStandIn.on_served` calls back after
+each one, so a test can change the data between two requests the way GitHub's users do.
 
 Tests use it, the benchmark uses it, and the offline sample run serves its bundled data from it:
 ``uv run python -m demo.github_stand_in --metadata-csv ../shared/data/ml_universe_repo_metadata.csv``.
@@ -36,6 +45,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 GITHUB_DOCS = "https://docs.github.com/rest"
 PRIMARY_LIMIT_MESSAGE = "API rate limit exceeded for user ID 1."
+GRAPHQL_LIMIT_MESSAGE = "API rate limit already exceeded for user ID 1."
 SECONDARY_LIMIT_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
@@ -64,6 +74,11 @@ class Fault:
         return cls("status", status=status, body=body)
 
     @classmethod
+    def answer(cls, status: int, body: Any) -> Fault:
+        """Answer with this status and JSON body instead (e.g. ``200`` with ``[]``: a wrong page)."""
+        return cls("status", status=status, body=body)
+
+    @classmethod
     def connection_reset(cls) -> Fault:
         """Send the headers and half the body, then reset the connection."""
         return cls("reset")
@@ -89,6 +104,8 @@ class Served:
     status: int
     charged: bool
     token: str | None  # the token as sent, so tests can check rotation; never logged
+    resource: str = "core"  # the rate limit it counts against: core, search or graphql
+    variables: dict[str, Any] | None = None  # of a GraphQL query
 
 
 @dataclass
@@ -222,29 +239,48 @@ class GitHubStandIn:
         tokens: Iterable[str] | None = None,
         *,
         rate_limit: int = 5000,
+        graphql_rate_limit: int = 5000,
         clock: Callable[[], float] = time.time,
         host: str = "127.0.0.1",
         port: int = 0,
+        api_prefix: str = "",
     ):
         #: accepted tokens; ``None`` accepts any token and anonymous requests
         self.tokens = None if tokens is None else set(tokens)
-        self.rate_limit = rate_limit
+        #: requests (core), and points (graphql), per token and hour; search allows 30 a minute
+        self.limits = {
+            "core": (rate_limit, 3600),
+            "search": (30, 60),
+            "graphql": (graphql_rate_limit, 3600),
+        }
         self.clock = clock
+        #: "" as on github.com; "/api/v3" as on GitHub Enterprise (GraphQL then at /api/graphql)
+        self.api_prefix = api_prefix.rstrip("/")
         self.repositories: dict[str, StandInRepository] = {}
         self.renames: dict[str, str] = {}
         self.served: list[Served] = []
+        self._callbacks: list[Callable[[Served], None]] = []
         self._faults: list[tuple[re.Pattern, deque[Fault]]] = []
-        self._limits: dict[str | None, list[float]] = {}  # token -> [remaining, reset epoch]
+        # (token, resource) -> [remaining, reset epoch]
+        self._limits: dict[tuple[str | None, str], list[float]] = {}
         self._lock = threading.RLock()
         self._server = ThreadingHTTPServer((host, port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+        #: set by stop(): connections still open are closed after their answer, as a host going
+        #: away closes them, so the next request finds the port refused
+        self.stopped = False
 
     # -- lifecycle -------------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
+        """The REST base URL clients are given (``GITHUB_API_URL``)."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}{self.api_prefix}"
+
+    @property
+    def graphql_path(self) -> str:
+        return "/api/graphql" if self.api_prefix.endswith("/v3") else f"{self.api_prefix}/graphql"
 
     def start(self) -> GitHubStandIn:
         self._thread = threading.Thread(
@@ -254,6 +290,8 @@ class GitHubStandIn:
         return self
 
     def stop(self) -> None:
+        """Stop serving; may be called from an :meth:`on_served` callback (the host goes away)."""
+        self.stopped = True
         self._server.shutdown()
         self._server.server_close()
 
@@ -291,9 +329,17 @@ class GitHubStandIn:
         with self._lock:
             self._faults.append((re.compile(path_pattern), deque(faults)))
 
-    def set_rate_limit(self, token: str | None, remaining: int, reset_in: float = 3600) -> None:
+    def set_rate_limit(
+        self, token: str | None, remaining: int, reset_in: float = 3600, resource: str = "core"
+    ) -> None:
         with self._lock:
-            self._limits[token] = [remaining, self.clock() + reset_in]
+            self._limits[(token, resource)] = [remaining, self.clock() + reset_in]
+
+    def on_served(self, callback: Callable[[Served], None]) -> None:
+        """Call ``callback`` after each request is answered, before the next one is: a test's way to
+        change the data while a client reads it (an issue updated between two pages)."""
+        with self._lock:
+            self._callbacks.append(callback)
 
     @classmethod
     def from_metadata_csv(cls, path: str | Path, limit: int | None = None, **kwargs: Any):
@@ -330,12 +376,17 @@ class GitHubStandIn:
         return stand_in
 
     # -- accounting ------------------------------------------------------------------------------
-    def count(self, path_contains: str = "", *, charged_only: bool = False) -> int:
+    def count(
+        self, path_contains: str = "", *, charged_only: bool = False, resource: str | None = None
+    ) -> int:
+        """Requests served whose path contains ``path_contains`` (of one rate-limit resource)."""
         with self._lock:
             return sum(
                 1
                 for s in self.served
-                if path_contains in s.path and (s.charged or not charged_only)
+                if path_contains in s.path
+                and (s.charged or not charged_only)
+                and (resource is None or s.resource == resource)
             )
 
     def reset_counts(self) -> None:
@@ -343,49 +394,75 @@ class GitHubStandIn:
             self.served.clear()
 
     # -- request handling ------------------------------------------------------------------------
-    def _limit_state(self, token: str | None) -> list[float]:
+    def _limit_state(self, token: str | None, resource: str = "core") -> list[float]:
         now = self.clock()
-        state = self._limits.get(token)
+        state = self._limits.get((token, resource))
         if state is None or now >= state[1]:
-            state = self._limits[token] = [self.rate_limit, now + 3600]
+            limit, window = self.limits[resource]
+            state = self._limits[(token, resource)] = [limit, now + window]
         return state
 
-    def _rate_headers(self, state: list[float]) -> dict[str, str]:
+    def _rate_headers(self, state: list[float], resource: str = "core") -> dict[str, str]:
         return {
-            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Limit": str(self.limits[resource][0]),
             "X-RateLimit-Remaining": str(int(state[0])),
             "X-RateLimit-Reset": str(int(math.ceil(state[1]))),
-            "X-RateLimit-Resource": "core",
+            "X-RateLimit-Resource": resource,
         }
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str]) -> _Response:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes = b""
+    ) -> _Response:
         parts = urlsplit(raw_path)
         path, query = parts.path, dict(parse_qsl(parts.query))
         auth = headers.get("authorization")
         token = auth.split(" ", 1)[1] if auth and " " in auth else None
+        graphql = method == "POST" and path == self.graphql_path
+        request = _json_body(body) if graphql else {}
         with self._lock:
-            response = self._dispatch(method, path, query, raw_path, token, headers)
-            self.served.append(
-                Served(method, path, query, response.status, response.charged, token)
+            if graphql:
+                resource = "graphql"
+                response = self._dispatch_graphql(request, raw_path, token)
+            else:
+                resource = "search" if path.startswith(f"{self.api_prefix}/search/") else "core"
+                response = self._dispatch(method, path, query, raw_path, token, headers, resource)
+            served = Served(
+                method,
+                path,
+                query,
+                response.status,
+                response.charged,
+                token,
+                resource,
+                request.get("variables") if graphql else None,
             )
+            self.served.append(served)
+            for callback in self._callbacks:
+                callback(served)
         return response
 
-    def _dispatch(self, method, path, query, raw_path, token, headers) -> _Response:
+    def _refused(self, token: str | None) -> _Response | None:
         if self.tokens is not None and token not in self.tokens:
             response = _Response(
                 401, {"message": "Bad credentials", "documentation_url": GITHUB_DOCS}
             )
             response.charged = False
             return response
-        state = self._limit_state(token)
+        return None
+
+    def _dispatch(self, method, path, query, raw_path, token, headers, resource) -> _Response:
+        refused = self._refused(token)
+        if refused is not None:
+            return refused
+        state = self._limit_state(token, resource)
         fault = self._next_fault(raw_path)
         if fault is not None and fault.kind == "primary_limit":
             state[0], state[1] = 0, self.clock() + fault.reset_in
-        if state[0] <= 0 and path != "/rate_limit":
+        if state[0] <= 0 and not path.endswith("/rate_limit"):
             response = _Response(
                 fault.status if fault else 403,
                 {"message": PRIMARY_LIMIT_MESSAGE, "documentation_url": GITHUB_DOCS},
-                self._rate_headers(state),
+                self._rate_headers(state, resource),
             )
             response.charged = False
             return response
@@ -393,25 +470,70 @@ class GitHubStandIn:
             response = _Response(
                 fault.status,
                 {"message": SECONDARY_LIMIT_MESSAGE, "documentation_url": GITHUB_DOCS},
-                {**self._rate_headers(state), **fault.headers},
+                {**self._rate_headers(state, resource), **fault.headers},
             )
             response.charged = False
             return response
         if fault is not None and fault.kind == "status":
-            response = _Response(fault.status, fault.body, self._rate_headers(state))
+            response = _Response(fault.status, fault.body, self._rate_headers(state, resource))
             response.charged = fault.status < 500
             if response.charged:
                 state[0] -= 1
             return response
-        response = self._route(method, path, query, headers)
-        if response.status == 304 or path == "/rate_limit":
+        if method != "GET" or not path.startswith(self.api_prefix):
+            response = _Response(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS})
+        else:
+            response = self._route(path.removeprefix(self.api_prefix), query, headers)
+        if response.status == 304 or path.endswith("/rate_limit"):
             response.charged = False
         else:
             state[0] -= 1
-        response.headers.update(self._rate_headers(state))
+        response.headers.update(self._rate_headers(state, resource))
         if fault is not None and fault.kind == "reset":
             response.reset_mid_body = True
         return response
+
+    def _dispatch_graphql(self, request: dict, raw_path: str, token: str | None) -> _Response:
+        refused = self._refused(token)
+        if refused is not None:
+            return refused
+        state = self._limit_state(token, "graphql")
+        fault = self._next_fault(raw_path)
+        if fault is not None and fault.kind == "primary_limit":
+            state[0], state[1] = 0, self.clock() + fault.reset_in
+        if fault is not None and fault.kind in ("status", "secondary_limit"):
+            body = fault.body
+            if fault.kind == "secondary_limit":
+                body = {"message": SECONDARY_LIMIT_MESSAGE, "documentation_url": GITHUB_DOCS}
+            response = _Response(
+                fault.status, body, {**self._rate_headers(state, "graphql"), **fault.headers}
+            )
+            response.charged = False
+            return response
+        if state[0] <= 0:
+            # GitHub answers 200 with an error, and x-ratelimit-remaining 0.
+            error = {
+                "type": "RATE_LIMIT",
+                "code": "graphql_rate_limit",
+                "message": GRAPHQL_LIMIT_MESSAGE,
+            }
+            response = _Response(200, {"errors": [error]}, self._rate_headers(state, "graphql"))
+            response.charged = False
+            return response
+        body, cost = _graphql_counts(self, request.get("query", ""), request.get("variables") or {})
+        state[0] -= cost
+        response = _Response(200, body, self._rate_headers(state, "graphql"))
+        if fault is not None and fault.kind == "reset":
+            response.reset_mid_body = True
+        return response
+
+    def resolve(self, full_name: str) -> StandInRepository | None:
+        """The repository a name means now (renames followed)."""
+        key = full_name.lower()
+        repo = self.repositories.get(key)
+        if repo is None and key in self.renames:
+            repo = self.repositories.get(self.renames[key].lower())
+        return repo
 
     def _next_fault(self, raw_path: str) -> Fault | None:
         for pattern, queue in self._faults:
@@ -444,12 +566,14 @@ class GitHubStandIn:
                 items = [i for i in items if "pull_request" in i]
         return _Response(200, {"total_count": len(items), "incomplete_results": False, "items": []})
 
-    def _route(self, method, path, query, headers) -> _Response:
-        if method != "GET":
-            return _Response(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS})
+    def _route(self, path, query, headers) -> _Response:
         if path == "/rate_limit":
             state = self._limit_state(None)
-            core = {"limit": self.rate_limit, "remaining": int(state[0]), "reset": int(state[1])}
+            core = {
+                "limit": self.limits["core"][0],
+                "remaining": int(state[0]),
+                "reset": int(state[1]),
+            }
             return _Response(200, {"resources": {"core": core}, "rate": core})
         if path == "/search/issues":
             return self._search_issues(query.get("q", ""))
@@ -464,7 +588,7 @@ class GitHubStandIn:
             if repo is None and full in self.renames:
                 target = self.repositories.get(self.renames[full].lower())
                 if target is not None:
-                    base = f"http://{headers.get('host', '127.0.0.1')}"
+                    base = f"http://{headers.get('host', '127.0.0.1')}{self.api_prefix}"
                     location = f"{base}/repositories/{target.id}{rest}"
                     if query:
                         location += "?" + urlencode(query)
@@ -483,7 +607,7 @@ class GitHubStandIn:
                 451,
                 {"message": "Repository access blocked", "block": {"reason": "dmca"}},
             )
-        base_url = f"http://{headers.get('host', '127.0.0.1')}"
+        base_url = f"http://{headers.get('host', '127.0.0.1')}{self.api_prefix}"
         if rest == "":
             return _Response(200, repo.as_json(base_url))
         if rest in ("/commits", "/contributors"):
@@ -553,16 +677,127 @@ class GitHubStandIn:
         )
 
 
+def _json_body(body: bytes) -> dict:
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+_REPOSITORY = re.compile(
+    r'(\w+)\s*:\s*repository\s*\(\s*owner\s*:\s*(\$\w+|"[^"]*")\s*,'
+    r'\s*name\s*:\s*(\$\w+|"[^"]*")\s*\)\s*\{'
+)
+_FIELD = re.compile(
+    r"\s*(\w+)\s*(?:\(\s*states\s*:\s*(\[[^\]]*\]|\w+)\s*\))?\s*(?:\{\s*(\w+)\s*\})?"
+)
+#: the states GitHub's GraphQL gives an item of the stand-in
+_ISSUE_STATES = {"CLOSED": "closed", "OPEN": "open"}
+
+
+def _graphql_counts(stand_in: GitHubStandIn, query: str, variables: dict) -> tuple[dict, int]:
+    """Answer the miner's count query: ``alias: repository(owner:, name:) { fields }`` repeated.
+    Returns the body and its cost in points (GitHub's formula: connections / 100, at least 1)."""
+    data: dict[str, Any] = {}
+    errors: list[dict] = []
+    connections = 0
+    position = 0
+    for match in _REPOSITORY.finditer(query):
+        if match.start() < position:
+            continue
+        alias = match[1]
+        owner, name = (_graphql_value(v, variables) for v in (match[2], match[3]))
+        try:
+            end = _matching_brace(query, match.end() - 1)
+            fields, position = query[match.end() : end], end
+            node, used = _repository_node(stand_in.resolve(f"{owner}/{name}"), fields)
+        except ValueError as exc:
+            return {"errors": [{"message": f"stand-in: {exc}"}]}, 1
+        connections += used
+        data[alias] = node
+        if node is None:
+            errors.append(
+                {
+                    "type": "NOT_FOUND",
+                    "path": [alias],
+                    "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                }
+            )
+    if not data:
+        return {"errors": [{"message": "stand-in: only repository(owner:, name:) counts"}]}, 1
+    answer: dict[str, Any] = {"data": data}
+    if errors:
+        answer["errors"] = errors
+    return answer, max(1, round(connections / 100))
+
+
+def _graphql_value(token: str, variables: dict) -> str:
+    return str(variables.get(token[1:], "")) if token.startswith("$") else token.strip('"')
+
+
+def _matching_brace(text: str, opening: int) -> int:
+    depth = 0
+    for index in range(opening, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    raise ValueError("unbalanced braces")
+
+
+def _repository_node(repo: StandInRepository | None, body: str) -> tuple[dict | None, int]:
+    node: dict[str, Any] = {}
+    connections = 0
+    for field_match in _FIELD.finditer(body):
+        name, states, sub = field_match[1], field_match[2], field_match[3]
+        if not name:
+            continue
+        if name in ("databaseId", "nameWithOwner") and not states and not sub:
+            node[name] = (
+                None if repo is None else (repo.id if name == "databaseId" else repo.full_name)
+            )
+        elif name in ("issues", "pullRequests") and sub == "totalCount":
+            connections += 1
+            wanted = set(re.findall(r"[A-Z]+", states or "OPEN CLOSED MERGED"))
+            count = 0 if repo is None else _count_items(repo, name == "pullRequests", wanted)
+            node[name] = {"totalCount": count}
+        else:
+            raise ValueError(f"field {name!r} is not one the stand-in answers")
+    return (None if repo is None else node), connections
+
+
+def _count_items(repo: StandInRepository, pull_requests: bool, states: set[str]) -> int:
+    count = 0
+    for item in repo.issues.values():
+        if ("pull_request" in item) != pull_requests:
+            continue
+        state = item["state"].upper()
+        if pull_requests and state == "CLOSED" and item["pull_request"].get("merged_at"):
+            state = "MERGED"
+        count += state in states
+    return count
+
+
 def _make_handler(stand_in: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            response = stand_in.handle("GET", self.path, headers)
+            self._answer(stand_in.handle("GET", self.path, headers))
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            body = self.rfile.read(int(headers.get("content-length") or 0))
+            self._answer(stand_in.handle("POST", self.path, headers, body))
+
+        def _answer(self, response: _Response) -> None:
             self.send_response(response.status)
             for key, value in response.headers.items():
                 self.send_header(key, value)
+            if stand_in.stopped:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.send_header("Content-Length", str(len(response.payload)))
             self.end_headers()
             if response.reset_mid_body:

@@ -24,6 +24,8 @@ GITHUB_API_URL_DEFAULT = "https://api.github.com"
 GIT_URL_TEMPLATE_DEFAULT = "https://github.com/{repo_id}.git"
 #: longest wait for a rate-limit reset before a request is given up (GitHub resets hourly)
 GITHUB_MAX_WAIT_DEFAULT = 3700.0
+#: seconds a GitHub request may take to connect, and then to answer (GitHub itself stops at 10 s)
+GITHUB_TIMEOUT_DEFAULT = 20
 
 
 def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -72,18 +74,33 @@ def github_api_url(env: Mapping[str, str] | None = None) -> str:
     return _env(env).get("GITHUB_API_URL") or GITHUB_API_URL_DEFAULT
 
 
-def github_max_wait(env: Mapping[str, str] | None = None) -> float:
-    """Seconds a crawl may wait for a rate-limit reset (``MMS_GITHUB_MAX_WAIT``)."""
-    raw = _env(env).get("MMS_GITHUB_MAX_WAIT")
+def _seconds(name: str, default: float, env: Mapping[str, str] | None, *, minimum: float) -> float:
+    raw = _env(env).get(name)
     if not raw:
-        return GITHUB_MAX_WAIT_DEFAULT
+        return default
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"MMS_GITHUB_MAX_WAIT={raw!r} is not a number of seconds") from None
-    if value < 0:
-        raise ValueError(f"MMS_GITHUB_MAX_WAIT={raw!r} must not be negative")
+        raise ValueError(f"{name}={raw!r} is not a number of seconds") from None
+    if value < minimum:
+        raise ValueError(f"{name}={raw!r} must be at least {minimum:g}")
     return value
+
+
+def github_max_wait(env: Mapping[str, str] | None = None) -> float:
+    """Seconds a crawl may wait for a rate-limit reset (``MMS_GITHUB_MAX_WAIT``)."""
+    return _seconds("MMS_GITHUB_MAX_WAIT", GITHUB_MAX_WAIT_DEFAULT, env, minimum=0)
+
+
+def github_timeout(env: Mapping[str, str] | None = None) -> int:
+    """Seconds a GitHub request may take to connect and then to answer (``MMS_GITHUB_TIMEOUT``);
+    whole seconds, as PyGithub takes them."""
+    return max(1, round(_seconds("MMS_GITHUB_TIMEOUT", GITHUB_TIMEOUT_DEFAULT, env, minimum=1)))
+
+
+def github_allow_anonymous(env: Mapping[str, str] | None = None) -> bool:
+    """``MMS_GITHUB_ALLOW_ANONYMOUS=1`` runs without a token (60 requests an hour on github.com)."""
+    return _env(env).get("MMS_GITHUB_ALLOW_ANONYMOUS", "") == "1"
 
 
 def git_url_template(env: Mapping[str, str] | None = None) -> str:

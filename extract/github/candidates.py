@@ -102,7 +102,8 @@ def load_candidates(
     """Read the list at ``source`` (path or http(s) URL) and land it as ``github/candidates``.
 
     The partition is ``<list_name>.parquet`` (default: the file name's stem), replaced atomically
-    on a reload.
+    on a reload. A list that cannot be read, has no repository column or no row at all raises
+    :class:`CandidateListError` naming it, and nothing landed changes.
     """
     name = list_name or default_list_name(source)
     if _LIST_NAME.search(name) or name.startswith(("_", ".")):
@@ -110,14 +111,48 @@ def load_candidates(
             f"candidate list name {name!r} must be letters, digits, '.', '-' or '_' and not start "
             "with '_' or '.'"
         )
-    records = list(csv.reader(io.StringIO(_read_text(source))))
+    layout = _layout(list(csv.reader(io.StringIO(_read_text(source)))), source)
+    loaded_at = datetime.now(UTC)
+    check = _Checker(None if include_types is None else tuple(include_types))
+    rows = [
+        {
+            "candidate_list": name,
+            "loaded_at": loaded_at,
+            **check.row(layout.first_line + offset, *layout.cells(record)),
+        }
+        for offset, record in enumerate(layout.data)
+    ]
+    landing.ensure_landing(landing_root, [TABLE])
+    path = landing.table_dir(landing_root, TABLE) / f"{name}.parquet"
+    table = pa.Table.from_pylist(rows, schema=landing.SCHEMAS[TABLE])
+    landing.write_atomic(path, table, {"source": str(source), "loaded_at": loaded_at.isoformat()})
+    return CandidateLoad(name, path, len(rows), sum(r["is_valid"] for r in rows))
+
+
+@dataclass
+class _Layout:
+    """Where the repositories and types are in a list's records."""
+
+    repo_col: int
+    type_col: int | None
+    first_line: int  # file line of data[0]
+    data: list[list[str]]
+
+    def cells(self, record: list[str]) -> tuple[str, str | None]:
+        raw = record[self.repo_col] if self.repo_col < len(record) else ""
+        col = self.type_col
+        return raw, (record[col].strip() if col is not None and col < len(record) else None)
+
+
+def _layout(records: list[list[str]], source: str | Path) -> _Layout:
     if not records:
         raise CandidateListError(f"candidate list {source} is empty")
     header = [c.strip().lower() for c in records[0]]
     repo_col = next((header.index(c) for c in REPO_COLUMNS if c in header), None)
-    type_col = next((header.index(c) for c in TYPE_COLUMNS if c in header), None)
-    first_line = 2
-    if repo_col is None:
+    if repo_col is not None:
+        type_col = next((header.index(c) for c in TYPE_COLUMNS if c in header), None)
+        layout = _Layout(repo_col, type_col, 2, records[1:])
+    else:
         try:
             normalise(records[0][0] if records[0] else "")
         except InvalidRepoId:
@@ -125,18 +160,24 @@ def load_candidates(
                 f"candidate list {source} has no repository column (one of "
                 f"{', '.join(REPO_COLUMNS)}) and its first row is not owner/name: {records[0]!r}"
             ) from None
-        repo_col, type_col, first_line, header = 0, None, 1, []
-        data = records
-    else:
-        data = records[1:]
-    wanted = None if include_types is None else {t.lower() for t in include_types}
-    loaded_at = datetime.now(UTC)
-    seen: dict[str, int] = {}
-    rows = []
-    for offset, record in enumerate(data):
-        line = first_line + offset
-        raw = record[repo_col] if repo_col < len(record) else ""
-        kind = record[type_col].strip() if type_col is not None and type_col < len(record) else None
+        layout = _Layout(0, None, 1, records)
+    if not any(cell.strip() for record in layout.data for cell in record):
+        # Landing it would replace a same-named list with an empty one.
+        raise CandidateListError(
+            f"candidate list {source} has a header but no repository rows; nothing was landed"
+        )
+    return layout
+
+
+class _Checker:
+    """Judges each row in list order: well-formed, first of its repository, of a wanted type."""
+
+    def __init__(self, include_types: tuple[str, ...] | None):
+        self.include_types = include_types
+        self.wanted = None if include_types is None else {t.lower() for t in include_types}
+        self.seen: dict[str, int] = {}
+
+    def row(self, line: int, raw: str, kind: str | None) -> dict:
         repo_id, problem = None, None
         if not raw.strip():
             problem = f"line {line}: blank repository"
@@ -146,41 +187,32 @@ def load_candidates(
             except InvalidRepoId as exc:
                 problem = f"line {line}: {exc}"
         if repo_id is not None:
-            first = seen.get(repo_id.lower())
-            if first is not None:
-                problem = (
-                    f"line {line}: {raw.strip()!r} duplicates line {first} "
-                    "(GitHub names are case-insensitive)"
-                )
-            else:
-                seen[repo_id.lower()] = line
-            if (
-                problem is None
-                and wanted is not None
-                and kind is not None
-                and (kind.lower() not in wanted)
-            ):
-                problem = (
-                    f"line {line}: type {kind!r} is not a candidate type "
-                    f"({', '.join(sorted(include_types or ()))})"
-                )
-        rows.append(
-            {
-                "candidate_list": name,
-                "line_number": line,
-                "raw_value": raw,
-                "repo_id": repo_id if problem is None else None,
-                "candidate_type": kind,
-                "is_valid": problem is None,
-                "problem": problem,
-                "loaded_at": loaded_at,
-            }
+            problem = self._duplicate(line, raw, repo_id) or self._unwanted(line, kind)
+        return {
+            "line_number": line,
+            "raw_value": raw,
+            "repo_id": repo_id if problem is None else None,
+            "candidate_type": kind,
+            "is_valid": problem is None,
+            "problem": problem,
+        }
+
+    def _duplicate(self, line: int, raw: str, repo_id: str) -> str | None:
+        first = self.seen.setdefault(repo_id.lower(), line)
+        if first == line:
+            return None
+        return (
+            f"line {line}: {raw.strip()!r} duplicates line {first} "
+            "(GitHub names are case-insensitive)"
         )
-    landing.ensure_landing(landing_root, [TABLE])
-    path = landing.table_dir(landing_root, TABLE) / f"{name}.parquet"
-    table = pa.Table.from_pylist(rows, schema=landing.SCHEMAS[TABLE])
-    landing.write_atomic(path, table, {"source": str(source), "loaded_at": loaded_at.isoformat()})
-    return CandidateLoad(name, path, len(rows), sum(r["is_valid"] for r in rows))
+
+    def _unwanted(self, line: int, kind: str | None) -> str | None:
+        if self.wanted is None or kind is None or kind.lower() in self.wanted:
+            return None
+        return (
+            f"line {line}: type {kind!r} is not a candidate type "
+            f"({', '.join(sorted(self.include_types or ()))})"
+        )
 
 
 def valid_candidates(landing_root: Path, list_name: str | None = None) -> list[str]:

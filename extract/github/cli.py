@@ -1,7 +1,10 @@
-"""``mms-extract github ...``: candidates, metadata, closed issues and issue links.
+"""``mms-extract github ...``: candidates, metadata, closed issues, issue links and reconciliation.
 
-Tokens come from ``GITHUB_TOKEN`` (several comma-separated); ``--base-url`` points at GitHub
-Enterprise (``https://host/api/v3``) or the local stand-in.
+Settings come from the environment (``extract/settings.py``) unless an option overrides them:
+``GITHUB_TOKEN`` (several comma-separated), ``GITHUB_API_URL`` (``--base-url``: GitHub Enterprise's
+``https://host/api/v3`` or the local stand-in), ``MMS_GITHUB_MAX_WAIT`` (``--max-wait``) and
+``MMS_GITHUB_TIMEOUT`` (``--timeout``). An unreachable API stops the command at the first
+repository with exit code 2.
 """
 
 from __future__ import annotations
@@ -16,19 +19,32 @@ from extract.github.candidates import (
     load_candidates,
     valid_candidates,
 )
-from extract.github.client import DEFAULT_BASE_URL, GitHubAuthError
-from extract.repo_id import InvalidRepoId, validate_repo_id
+from extract.github.client import GitHubAuthError, GitHubUnreachable
+from extract.landing import LandingError
+from extract.repo_id import InvalidRepoId, unique_repo_ids
+
+
+class _BadSetting(ValueError):
+    """A setting from the environment that is not a value (``MMS_GITHUB_MAX_WAIT=soon``)."""
 
 
 def _miner(args: argparse.Namespace):
+    from extract.github.client import GitHubClient, RetryPolicy
     from extract.github.miner import GitHubMiner
 
-    return GitHubMiner(args.base_url, allow_anonymous=args.anonymous)
+    try:
+        policy = RetryPolicy.from_settings(max_wait=args.max_wait, timeout=args.timeout)
+    except ValueError as exc:
+        raise _BadSetting(str(exc)) from None
+    client = GitHubClient.from_settings(
+        base_url=args.base_url, allow_anonymous=args.anonymous or None, policy=policy
+    )
+    return GitHubMiner(client)
 
 
 def _repos(args: argparse.Namespace) -> list[str]:
     if args.repo:
-        return [validate_repo_id(r) for r in args.repo]
+        return unique_repo_ids(args.repo)
     return valid_candidates(args.landing_dir, args.candidates)
 
 
@@ -58,6 +74,7 @@ def _cmd_issues(args: argparse.Namespace) -> int:
         print(
             f"{repo_id}\t{result.status}\t{result.issues_landed} issues\t"
             f"{result.pull_requests_landed} pull requests\t{result.requests} requests"
+            + (f"\t{result.detail}" if result.detail and not result.is_complete else "")
         )
     return 1 if failed else 0
 
@@ -70,35 +87,81 @@ def _cmd_links(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    from extract import landing
+
+    miner = _miner(args)
+    repo_ids = _repos(args)
+    before = miner.client.requests_sent
+    counts = miner.count_closed_items(repo_ids, args.landing_dir)
+    mismatches = 0
+    print("repo_id\tlanded issues\tGitHub issues\tlanded pull requests\tGitHub pull requests")
+    for repo_id, count in counts.items():
+        crawl = landing.read_partition(args.landing_dir, "github/issue_crawls", repo_id)
+        state = crawl.to_pylist()[0] if crawl is not None and crawl.num_rows else {}
+        landed = (state.get("issues_landed"), state.get("pull_requests_landed"))
+        api = (None, None) if count is None else (count.issues, count.pull_requests)
+        mismatches += landed != api
+        print(f"{repo_id}\t{landed[0]}\t{api[0]}\t{landed[1]}\t{api[1]}")
+    requests = miner.client.requests_sent - before
+    print(f"{len(counts)} repositories, {mismatches} differ, {requests} GraphQL requests")
+    return 1 if mismatches else 0
+
+
 def _guarded(func):
     def run(args: argparse.Namespace) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         try:
             return func(args)
-        except (GitHubAuthError, CandidateListError, InvalidRepoId) as exc:
+        except (
+            GitHubAuthError,
+            GitHubUnreachable,
+            CandidateListError,
+            InvalidRepoId,
+            LandingError,
+            _BadSetting,
+        ) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
 
     return run
 
 
+def _api_options(parser: argparse.ArgumentParser, *, many: bool = True) -> None:
+    parser.add_argument(
+        "--base-url", default=None, help="API base URL (default: $GITHUB_API_URL or github.com)"
+    )
+    parser.add_argument(
+        "--anonymous", action="store_true", help="allow running without GITHUB_TOKEN"
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=None,
+        help="longest wait for a rate-limit reset, seconds (default: $MMS_GITHUB_MAX_WAIT or 3700)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="seconds a request may take to connect and to answer (default: $MMS_GITHUB_TIMEOUT or 20)",
+    )
+    parser.add_argument(
+        "--repo",
+        action="append",
+        required=not many,
+        help="owner/name (repeatable; case-insensitive)",
+    )
+    if many:
+        parser.add_argument(
+            "--candidates", default=None, help="landed candidate list name (default: all lists)"
+        )
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add this domain's sub-commands to ``mms-extract``."""
     github = commands.add_parser("github", help="mine GitHub metadata and closed issues")
     sub = github.add_subparsers(dest="github_command", required=True)
-
-    def api_options(parser: argparse.ArgumentParser, many: bool = True) -> None:
-        parser.add_argument("--base-url", default=DEFAULT_BASE_URL, help="API base URL")
-        parser.add_argument(
-            "--anonymous", action="store_true", help="allow running without GITHUB_TOKEN"
-        )
-        parser.add_argument(
-            "--repo", action="append", required=not many, help="owner/name (repeatable)"
-        )
-        if many:
-            parser.add_argument(
-                "--candidates", default=None, help="landed candidate list name (default: all lists)"
-            )
 
     candidates = sub.add_parser("candidates", help="candidate repositories")
     candidates_sub = candidates.add_subparsers(dest="candidates_command", required=True)
@@ -113,15 +176,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     load.add_argument("--all-types", action="store_true", help="keep rows of every type")
     load.set_defaults(func=_guarded(_cmd_candidates))
 
-    metadata = sub.add_parser("metadata", help="repository metadata per candidate")
-    api_options(metadata)
-    metadata.set_defaults(func=_guarded(_cmd_metadata))
-
-    issues = sub.add_parser("issues", help="closed issues and pull requests per candidate")
-    api_options(issues)
-    issues.set_defaults(func=_guarded(_cmd_issues))
+    for name, help_text, command in (
+        ("metadata", "repository metadata per candidate", _cmd_metadata),
+        ("issues", "closed issues and pull requests per candidate", _cmd_issues),
+        ("reconcile", "landed closed items against GitHub's counts (GraphQL)", _cmd_reconcile),
+    ):
+        parser = sub.add_parser(name, help=help_text)
+        _api_options(parser)
+        parser.set_defaults(func=_guarded(command))
 
     links = sub.add_parser("links", help="pull requests linked to given issues")
-    api_options(links, many=False)
+    _api_options(links, many=False)
     links.add_argument("--issue", type=int, action="append", required=True)
     links.set_defaults(func=_guarded(_cmd_links))

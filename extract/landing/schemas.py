@@ -169,6 +169,10 @@ GITHUB_SCHEMAS: dict[str, pa.Schema] = {
             # the commit of the repository's data files (extract/landing: generations)
             ("generation", pa.string()),
             ("landed_files", pa.list_(pa.string())),
+            # the repository the crawl addressed: GitHub's id (stable across renames) and its
+            # current name, which differs from repo_id after a rename
+            ("github_id", pa.int64()),
+            ("full_name", pa.string()),
         ]
     ),
 }

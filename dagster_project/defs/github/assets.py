@@ -1,11 +1,11 @@
 """GitHub extraction: the candidate list, repository metadata, closed issues, linked pull requests."""
 
-import os
 import time
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import (
@@ -16,6 +16,8 @@ from dagster_project.defs.partitions import (
 from dagster_project.defs.warehouse.dbt import model_key
 from extract import landing, settings
 from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
+from extract.github.client import GitHubUnreachable
+from extract.github.records import CrawlStatus
 
 CANDIDATES = dg.AssetKey(["github", "candidates"])
 REPOSITORY_METADATA = dg.AssetKey(["github", "repository_metadata"])
@@ -25,14 +27,17 @@ ISSUE_LINKS = dg.AssetKey(["github", "issue_links"])
 
 
 class CandidatesConfig(dg.Config):
-    #: A path or URL of a CSV of owner/name (with an optional type column). Default: $MMS_CANDIDATE_LIST.
-    candidate_list: str = ""
+    candidate_list: str = Field(
+        default="",
+        description="A path or http(s) URL of a CSV of owner/name, with an optional type column "
+        "(ProjectType: only Applied and Tool rows are candidates). Default: $MMS_CANDIDATE_LIST.",
+    )
 
 
 @dg.asset(key=CANDIDATES, group_name="selection", kinds={"csv", "parquet"})
 def candidates(context: dg.AssetExecutionContext, config: CandidatesConfig) -> dg.MaterializeResult:
     """The candidate ML repositories (the study's 4,031), invalid rows kept with their problem."""
-    source = config.candidate_list or os.environ.get("MMS_CANDIDATE_LIST", "")
+    source = config.candidate_list or settings.candidate_list()
     if not source:
         raise dg.Failure(
             description="no candidate list: set MMS_CANDIDATE_LIST or the asset's candidate_list config "
@@ -55,9 +60,11 @@ def candidates(context: dg.AssetExecutionContext, config: CandidatesConfig) -> d
 
 
 class MetadataConfig(dg.Config):
-    #: Metadata fetched more recently than this is kept as is, so a crashed crawl resumes where it
-    #: stopped and a weekly refresh re-fetches everything once.
-    max_age_hours: float = 24.0
+    max_age_hours: float = Field(
+        default=24.0,
+        description="Metadata fetched more recently than this is kept as is, so a crashed run "
+        "resumes where it stopped and a weekly refresh re-fetches everything once.",
+    )
 
 
 def _fetched_at(landing_root, repo_id):
@@ -90,7 +97,10 @@ def repository_metadata(
         if previous is not None and previous >= cutoff:
             skipped += 1
             continue
-        row = miner.land_repository_metadata(repo_id, root)
+        try:
+            row = miner.land_repository_metadata(repo_id, root)
+        except GitHubUnreachable as exc:
+            raise dg.Failure(description=str(exc)) from None
         statuses[row["status"]] = statuses.get(row["status"], 0) + 1
         fetched += 1
         if fetched % 50 == 0 or index == len(repo_ids):
@@ -98,7 +108,7 @@ def repository_metadata(
             eta = (len(repo_ids) - index) / rate if rate else 0
             context.log.info(
                 f"metadata {index}/{len(repo_ids)} ({skipped} fresh, kept); "
-                f"requests left {miner.client.rate_remaining}; ETA {eta:.0f}s"
+                f"requests left {miner.client.rate_remaining()}; ETA {eta:.0f}s"
             )
     return dg.MaterializeResult(
         metadata={
@@ -135,8 +145,9 @@ def repository_metadata(
         dg.AssetCheckSpec(
             "closed_items_match_api",
             asset=CLOSED_ISSUES,
-            description="Closed issues + pull requests landed = GitHub's count "
-            "(search `repo:<repo> state:closed`, one request).",
+            description="Closed issues and closed pull requests landed = GitHub's counts "
+            "(GraphQL `issues(states: CLOSED)` and `pullRequests(states: [CLOSED, MERGED])`, one "
+            "point of the GraphQL limit; the search API is not used).",
         ),
     ],
     partitions_def=repository_partitions,
@@ -144,15 +155,20 @@ def repository_metadata(
 )
 def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResource):
     repo_id = context.partition_key
+    root = settings.landing_dir()
     miner = github.miner()
-    result = miner.crawl_closed_issues(repo_id, settings.landing_dir())
+    try:
+        result = miner.crawl_closed_issues(repo_id, root)
+    except GitHubUnreachable as exc:
+        raise dg.Failure(description=str(exc)) from None
     context.log.info(
         f"{repo_id}: {result.status}, {result.pages} pages, {result.requests} requests, "
         f"{result.issues_landed} issues and {result.pull_requests_landed} pull requests landed"
     )
-    if result.status in ("error",) and not result.is_complete and result.pages == 0:
+    if result.status is CrawlStatus.ERROR:
+        # GitHub's answer contradicted itself or the repository: nothing of it is trusted.
         raise dg.Failure(description=f"{repo_id}: issue crawl failed: {result.detail}")
-    common = {"repo_id": repo_id, "status": result.status, "requests": result.requests}
+    common = {"repo_id": repo_id, "status": str(result.status), "requests": result.requests}
     yield dg.MaterializeResult(
         asset_key=CLOSED_ISSUES,
         metadata={
@@ -175,17 +191,29 @@ def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResour
         asset_key=CLOSED_ISSUES,
         passed=result.is_complete,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"status": result.status, "detail": result.detail or ""},
+        metadata={"status": str(result.status), "detail": result.detail or ""},
     )
-    landed = result.issues_landed + result.pull_requests_landed
-    api_count = miner.count_closed_items(repo_id, settings.landing_dir())
-    yield dg.AssetCheckResult(
+    yield _closed_items_check(miner, repo_id, root, result)
+
+
+def _closed_items_check(miner, repo_id, root, result) -> dg.AssetCheckResult:
+    count = result.api_count or miner.count_closed_items([repo_id], root).get(repo_id)
+    landed = (result.issues_landed, result.pull_requests_landed)
+    api = (None, None) if count is None else (count.issues, count.pull_requests)
+    return dg.AssetCheckResult(
         check_name="closed_items_match_api",
         asset_key=CLOSED_ISSUES,
         # An issue reopened after it was landed stays in the landing zone, so counts can differ.
-        passed=api_count is not None and api_count == landed,
+        passed=landed == api,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"landed": landed, "api_count": api_count if api_count is not None else -1},
+        metadata={
+            "landed": sum(landed),
+            "api_count": -1 if count is None else count.total,
+            "landed_issues": landed[0],
+            "api_issues": -1 if api[0] is None else api[0],
+            "landed_pull_requests": landed[1],
+            "api_pull_requests": -1 if api[1] is None else api[1],
+        },
     )
 
 
@@ -214,7 +242,10 @@ def issue_links_asset() -> dg.AssetsDefinition:
         links = requests = 0
         failed: dict[str, int] = {}
         for repo_id, numbers in by_repo.items():
-            result = miner.fetch_issue_links(repo_id, numbers, settings.landing_dir())
+            try:
+                result = miner.fetch_issue_links(repo_id, numbers, settings.landing_dir())
+            except GitHubUnreachable as exc:
+                raise dg.Failure(description=str(exc)) from None
             links += result.links
             requests += result.requests
             if result.failed:

@@ -39,9 +39,10 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
         "ProjectName,ProjectType\nml/alpha,Applied\nml/beta,Tool\nml/gone,Tool\nweb/app,NonML\na/b/c,Tool\n"
     )
     landing.ensure_landing(warehouse_env["MMS_LANDING_DIR"])
-    # A 502 on the first issues page and a secondary rate limit on the second are retried.
-    stand_in.add_fault(r"/repos/ml/alpha/issues\?", Fault.status_code(502))
-    stand_in.add_fault(r"/repos/ml/alpha/issues\?.*page=2", Fault.secondary_limit(retry_after=1))
+    # A 502 on the first issues page and a secondary rate limit on the second are retried (the
+    # crawl addresses ml/alpha by its id, 1000, known from the metadata).
+    stand_in.add_fault(r"/repositories/1000/issues\?", Fault.status_code(502))
+    stand_in.add_fault(r"/repositories/1000/issues\?.*page=2", Fault.secondary_limit(retry_after=1))
 
     (tmp_path / "dagster_home").mkdir()
     instance = dg.DagsterInstance.local_temp(str(tmp_path / "dagster_home"))
@@ -66,6 +67,7 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
     assert values["status_ok"] == 2 and values["status_not_found"] == 1
 
     instance.add_dynamic_partitions(repository_partitions.name, ["ml/alpha", "ml/beta"])
+    stand_in.reset_counts()
     for repo_id in ("ml/alpha", "ml/beta"):
         result = dg.materialize(
             [closed_issue_history], partition_key=repo_id, instance=instance, resources=resources
@@ -73,6 +75,11 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
         assert result.success
         checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
         assert checks == {"crawl_complete": True, "closed_items_match_api": True}
+    # Cold crawls: 2 pages each, plus ml/alpha's 502 and secondary limit retried; no lookup (the
+    # metadata knew the ids); one GraphQL count each and no search request.
+    assert stand_in.count(resource="core") == 2 + 2 + 2
+    assert stand_in.count("/graphql", resource="graphql") == 2
+    assert stand_in.count(resource="search") == 0
 
     landed = landing.read_partition(
         Path(warehouse_env["MMS_LANDING_DIR"]), "github/issues", "ml/alpha"
@@ -80,14 +87,25 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
     assert landed.num_rows == 150
     assert sum(landed.column("is_pull_request").to_pylist()) == 37
 
-    # A refresh with nothing new costs at most two charged requests per repository (the list, which
-    # the ETag makes free, and the reconciliation's search).
+    # A refresh with nothing new: per repository one list request with `since` (charged: the first
+    # refresh's answer is new), then one GraphQL point for the count; the search API is never used.
     stand_in.reset_counts()
     for repo_id in ("ml/alpha", "ml/beta"):
         assert dg.materialize(
             [closed_issue_history], partition_key=repo_id, instance=instance, resources=resources
         ).success
-    assert stand_in.count("", charged_only=True) <= 4
+    assert stand_in.count(resource="core", charged_only=True) == 2
+    assert stand_in.count(resource="graphql", charged_only=True) == 2
+    assert stand_in.count() == 4
+    # The next one is conditional: GitHub answers 304, which it does not charge.
+    stand_in.reset_counts()
+    for repo_id in ("ml/alpha", "ml/beta"):
+        assert dg.materialize(
+            [closed_issue_history], partition_key=repo_id, instance=instance, resources=resources
+        ).success
+    assert [s.status for s in stand_in.served if s.resource == "core"] == [304, 304]
+    assert stand_in.count(resource="core", charged_only=True) == 0
+    assert stand_in.count(resource="graphql", charged_only=True) == 2
 
     # An issue GitHub counts but the landing lacks (updated before the refresh's `since`, so the
     # incremental crawl cannot see it) fails the reconciliation, as a warning naming both counts.
@@ -102,6 +120,7 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
     ]
     assert check.passed is False
     assert (check.metadata["landed"].value, check.metadata["api_count"].value) == (150, 151)
+    assert (check.metadata["landed_issues"].value, check.metadata["api_issues"].value) == (113, 114)
 
     written = [p for root in (tmp_path,) for p in Path(root).rglob("*") if p.is_file()]
     assert any("dagster_home" in str(p) for p in written)
@@ -110,3 +129,53 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
             continue
         assert TOKEN.encode() not in path.read_bytes(), f"token found in {path}"
     assert TOKEN not in caplog.text
+
+
+def test_the_resource_reads_its_settings_when_used_and_config_overrides_them(monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", "https://ghe.example/api/v3")
+    monkeypatch.setenv("MMS_GITHUB_MAX_WAIT", "120")
+    monkeypatch.setenv("MMS_GITHUB_TIMEOUT", "7")
+    client = GitHubResource().client()
+    assert (client.base_url, client.policy.max_wait, client.policy.timeout) == (
+        "https://ghe.example/api/v3",
+        120.0,
+        7,
+    )
+    assert client.graphql_url == "https://ghe.example/api/graphql"
+    configured = GitHubResource(
+        base_url="http://127.0.0.1:9", max_wait_seconds=5.0, timeout_seconds=3
+    ).client()
+    assert (configured.base_url, configured.policy.max_wait, configured.policy.timeout) == (
+        "http://127.0.0.1:9",
+        5.0,
+        3,
+    )
+    fields = GitHubResource.model_json_schema()["properties"]
+    assert all(field.get("description") for field in fields.values())
+
+
+def test_an_unreachable_api_fails_the_partition_at_once(tmp_path, warehouse_env, monkeypatch):
+    import socket
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(repository_partitions.name, ["ml/alpha"])
+    resources = {
+        "github": GitHubResource(base_url=f"http://127.0.0.1:{port}", retry_backoff_factor=0.01)
+    }
+    result = dg.materialize(
+        [closed_issue_history],
+        partition_key="ml/alpha",
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert "is unreachable (connection refused) after 3 attempts" in str(
+        failure.step_failure_data.error
+    )

@@ -3,6 +3,8 @@ import time
 import pytest
 
 from demo.github_stand_in import GitHubStandIn
+from extract import cli
+from extract.github.client import GitHubClient, RetryPolicy
 from extract.github.miner import GitHubMiner
 
 TOKEN = "ghp_standin0123456789abcdefSECRET"
@@ -38,12 +40,35 @@ def stand_in(clock):
 
 @pytest.fixture
 def make_miner(stand_in, clock):
-    def make(tokens=(TOKEN,), **kwargs):
-        kwargs.setdefault("sleeper", clock.sleep)
-        kwargs.setdefault("clock", clock)
-        return GitHubMiner(stand_in.base_url, list(tokens), **kwargs)
+    """A miner on the stand-in whose waits advance the fake clock; ``policy`` fields as keywords."""
+
+    def make(tokens=(TOKEN,), *, checkpoint_pages=20, base_url=None, **policy):
+        client = GitHubClient(
+            base_url or stand_in.base_url,
+            list(tokens),
+            policy=RetryPolicy(**policy),
+            sleeper=clock.sleep,
+            clock=clock,
+        )
+        return GitHubMiner(client, checkpoint_pages=checkpoint_pages)
 
     return make
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys, tmp_path):
+    """``mms-extract --landing-dir <tmp>/landing ...`` with TOKEN in GITHUB_TOKEN and nothing else
+    of the GitHub settings in the environment; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    for name in ("GITHUB_API_URL", "MMS_GITHUB_MAX_WAIT", "MMS_GITHUB_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args):
+        code = cli.main(["--landing-dir", str(tmp_path / "landing"), *map(str, args)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 def add_issues(repo, numbers, *, updated_base=BASE_TIME, pr_every=0):

@@ -105,3 +105,22 @@ def test_unreadable_lists_raise_naming_the_list(tmp_path, content, message):
         load_candidates(path, tmp_path / "l")
     with pytest.raises(CandidateListError, match="missing.csv"):
         load_candidates(tmp_path / "missing.csv", tmp_path / "l")
+
+
+@pytest.mark.parametrize("content", ["ProjectName,ProjectType\n", "repo_id\n\n,\n"])
+def test_a_header_only_list_is_an_error_and_leaves_the_landed_list_alone(
+    tmp_path, run_cli, content
+):
+    landing_root = tmp_path / "landing"
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "study.csv").write_text("repo_id\na/b\nc/d\n")
+    landed = load_candidates(tmp_path / "good" / "study.csv", landing_root)
+    before = landed.path.read_bytes()
+    (tmp_path / "study.csv").write_text(content)
+    with pytest.raises(CandidateListError, match=r"study\.csv has a header but no repository rows"):
+        load_candidates(tmp_path / "study.csv", landing_root)
+    code, out, err = run_cli("github", "candidates", "load", tmp_path / "study.csv")
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert f"{tmp_path / 'study.csv'} has a header but no repository rows" in err
+    assert landed.path.read_bytes() == before
+    assert valid_candidates(landing_root, "study") == ["a/b", "c/d"]

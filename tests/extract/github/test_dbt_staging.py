@@ -84,8 +84,12 @@ def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_min
             "select repo_id, metadata_status, commits, contributors from stg_github__repositories order by 1"
         ) == [("gone/x", "not_found", None, None), ("o/r", "ok", 40, 3)]
         assert one(
-            "select repo_id, crawl_status, is_complete from stg_github__issue_crawls order by 1"
-        ) == [("gone/x", "not_found", False), ("o/r", "complete", True)]
+            "select repo_id, crawl_status, is_complete, github_id, github_full_name"
+            " from stg_github__issue_crawls order by 1"
+        ) == [
+            ("gone/x", "not_found", False, None, None),
+            ("o/r", "complete", True, 1000, "o/r"),
+        ]
         assert one("select issue_key, linked_pull_request_number from stg_github__issue_links") == [
             ("o/r#2", 3)
         ]

@@ -2,12 +2,12 @@ import pytest
 
 from demo.github_stand_in import Fault, GitHubStandIn
 from extract import landing
-from extract.github.client import GitHubAuthError, tokens_from_env
+from extract.github.client import GitHubAuthError, GitHubClient, tokens_from_env
 from extract.github.miner import GitHubMiner
 
 from .conftest import TOKEN, add_issues
 
-ISSUES = r"/repos/o/r/issues"
+ISSUES = r"/issues"
 
 
 @pytest.fixture
@@ -45,8 +45,9 @@ def test_each_transient_fault_costs_one_retry_and_lands_the_same_rows(
 ):
     stand_in.add_fault(ISSUES + r"\?", fault)
     result = make_miner().crawl_closed_issues("o/r", tmp_path)
-    assert (result.status, result.pages, result.requests) == ("complete", 2, 3)
-    assert stand_in.count() == 3
+    # the lookup of the repository's id, 2 pages, 1 retry
+    assert (result.status, result.pages, result.requests) == ("complete", 2, 4)
+    assert stand_in.count() == 4
     assert _numbers(tmp_path) == list(range(1, 151))
     assert [s for s in clock.sleeps if s] == [s for s in sleeps if s]
 
@@ -56,7 +57,7 @@ def test_primary_rate_limit_waits_for_the_reset_with_one_token(
 ):
     stand_in.add_fault(r"page=2", Fault.primary_limit(reset_in=600))
     result = make_miner().crawl_closed_issues("o/r", tmp_path)
-    assert result.status == "complete" and result.requests == 3
+    assert result.status == "complete" and result.requests == 4
     assert clock.sleeps == [pytest.approx(601, abs=1)]  # until the reset, plus a second
     assert _numbers(tmp_path) == list(range(1, 151))
 
@@ -65,10 +66,12 @@ def test_exhausted_token_is_rotated_before_hitting_the_limit(clock, tmp_path):
     with GitHubStandIn(tokens=["tok-a", "tok-b"], clock=clock, rate_limit=2) as stand_in:
         repo = stand_in.add_repository("o/r")
         add_issues(repo, range(1, 301))
-        miner = GitHubMiner(stand_in.base_url, ["tok-a", "tok-b"], sleeper=clock.sleep, clock=clock)
-        result = miner.crawl_closed_issues("o/r", tmp_path)
-        assert result.status == "complete" and result.requests == 3
-        assert [s.token for s in stand_in.served] == ["tok-a", "tok-a", "tok-b"]
+        client = GitHubClient(
+            stand_in.base_url, ["tok-a", "tok-b"], sleeper=clock.sleep, clock=clock
+        )
+        result = GitHubMiner(client).crawl_closed_issues("o/r", tmp_path)
+        assert result.status == "complete" and result.requests == 4
+        assert [s.token for s in stand_in.served] == ["tok-a", "tok-a", "tok-b", "tok-b"]
         assert all(s.status == 200 for s in stand_in.served) and clock.sleeps == []
 
 
@@ -84,16 +87,19 @@ def test_wait_beyond_the_maximum_leaves_the_crawl_resumable(
 def test_bad_token_among_several_is_dropped_and_the_good_one_used(
     stand_in, clock, tmp_path, repo, caplog
 ):
-    miner = GitHubMiner(
+    client = GitHubClient(
         stand_in.base_url, ["wrong-token-xyz", TOKEN], sleeper=clock.sleep, clock=clock
     )
-    result = miner.crawl_closed_issues("o/r", tmp_path)
-    assert result.status == "complete" and result.requests == 3
+    result = GitHubMiner(client).crawl_closed_issues("o/r", tmp_path)
+    # the rejected request, the lookup, 2 pages
+    assert result.status == "complete" and result.requests == 4
+    assert [s.status for s in stand_in.served] == [401, 200, 200, 200]
     assert "token #1 was rejected" in caplog.text
 
 
 def test_bad_only_token_raises_a_clear_error_without_the_token(stand_in, clock, tmp_path, repo):
-    miner = GitHubMiner(stand_in.base_url, ["wrong-token-xyz"], sleeper=clock.sleep, clock=clock)
+    client = GitHubClient(stand_in.base_url, ["wrong-token-xyz"], sleeper=clock.sleep, clock=clock)
+    miner = GitHubMiner(client)
     with pytest.raises(GitHubAuthError, match="every GitHub token was rejected") as info:
         miner.fetch_repository_metadata("o/r")
     assert "wrong-token-xyz" not in str(info.value)
@@ -101,9 +107,12 @@ def test_bad_only_token_raises_a_clear_error_without_the_token(stand_in, clock, 
 
 def test_missing_token_raises_unless_anonymous_is_explicit(stand_in, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("MMS_GITHUB_ALLOW_ANONYMOUS", raising=False)
     with pytest.raises(GitHubAuthError, match="set GITHUB_TOKEN"):
-        GitHubMiner(stand_in.base_url)
-    GitHubMiner(stand_in.base_url, allow_anonymous=True)
+        GitHubClient.from_settings(base_url=stand_in.base_url)
+    GitHubClient.from_settings(base_url=stand_in.base_url, allow_anonymous=True)
+    monkeypatch.setenv("MMS_GITHUB_ALLOW_ANONYMOUS", "1")
+    GitHubClient.from_settings(base_url=stand_in.base_url)
 
 
 def test_tokens_from_env_splits_and_trims():

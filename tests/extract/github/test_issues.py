@@ -35,13 +35,14 @@ def test_cold_crawl_lands_every_closed_item_with_prs_separated(stand_in, make_mi
     )
     repo.add_issue(253, body="x" * 100_000, created_at=BASE_TIME, updated_at=BASE_TIME + 600)
     result = make_miner().crawl_closed_issues("o/r", tmp_path)
+    # Without landed metadata the crawl looks the repository up once (its id), then reads 3 pages.
     assert (result.status, result.is_complete, result.pages, result.requests) == (
         "complete",
         True,
         3,
-        3,
+        4,
     )
-    assert stand_in.count() == 3
+    assert stand_in.count() == 4 and stand_in.count("/repositories/1000/issues") == 3
     rows = _landed(tmp_path)
     assert [r["number"] for r in rows] == list(range(1, 251)) + [252, 253]
     assert (result.issues_landed, result.pull_requests_landed) == (202, 50)
@@ -106,7 +107,7 @@ def test_failing_page_leaves_the_crawl_resumable_and_the_next_run_resumes(
     miner = make_miner(retries=2)
     result = miner.crawl_closed_issues("o/r", tmp_path)
     assert (result.status, result.is_complete, result.pages) == ("partial", False, 2)
-    assert result.requests == 2 + 3 == stand_in.count()
+    assert result.requests == 1 + 2 + 3 == stand_in.count()  # lookup, 2 pages, page 3 thrice
     assert [r["number"] for r in _landed(tmp_path)] == list(range(1, 201))
     state = _state(tmp_path)
     assert not state["is_complete"] and state["next_since"].timestamp() == BASE_TIME + 200
@@ -138,18 +139,18 @@ def test_an_item_updated_during_the_crawl_triggers_a_second_pass(stand_in, make_
     repo = stand_in.add_repository("o/r")
     add_issues(repo, range(1, 201))
     # After page 1 is served, issue 3 is updated: it moves to the end and #101 slides onto page 1.
-    original = stand_in._route
 
-    def route(method, path, query, headers):
-        response = original(method, path, query, headers)
-        if query.get("page") is None and "since" not in query and 3 in repo.issues:
+    def update_issue_3(served):
+        first_page = "page" not in served.query and "since" not in served.query
+        if served.path.endswith("/issues") and first_page:
             repo.add_issue(3, created_at=BASE_TIME, updated_at=BASE_TIME + 10_000)
-        return response
 
-    stand_in._route = route
+    stand_in.on_served(update_issue_3)
     result = make_miner().crawl_closed_issues("o/r", tmp_path)
     assert [r["number"] for r in _landed(tmp_path)] == list(range(1, 201))
-    assert result.requests == 4 and stand_in.served[2].query["since"] == "2020-09-13T12:26:43Z"
+    # lookup, pages 1 and 2, then a second pass (2 pages) from #3's old updated_at
+    assert result.requests == 5 == stand_in.count()
+    assert stand_in.served[3].query["since"] == "2020-09-13T12:26:43Z"
 
 
 def test_repository_that_disappears_between_runs_keeps_its_issues(stand_in, make_miner, tmp_path):
@@ -175,20 +176,14 @@ def test_renamed_repository_is_crawled_under_its_new_name(stand_in, make_miner, 
     miner.land_repository_metadata("old/r", tmp_path)
     stand_in.reset_counts()
     result = miner.crawl_closed_issues("old/r", tmp_path)
-    assert result.status == "complete" and stand_in.served[0].path == "/repos/new/r/issues"
+    # Addressed by its id, which never redirects: one request, the metadata knew the rest.
+    assert result.status == "complete" and result.requests == 1
+    assert [s.path for s in stand_in.served] == ["/repositories/8/issues"]
     assert [r["number"] for r in _landed(tmp_path, "old/r")] == [1, 2, 3]
-
-
-def test_without_metadata_a_redirect_that_drops_the_query_is_refused(
-    stand_in, make_miner, tmp_path
-):
-    repo = stand_in.add_repository("old/r", id=8)
-    add_issues(repo, range(1, 4))
-    repo.add_issue(4, state="open")
-    stand_in.rename_repository("old/r", "new/r")
-    result = make_miner().crawl_closed_issues("old/r", tmp_path)
-    assert result.status == "error" and "fetch the metadata first" in result.detail
-    assert _landed(tmp_path, "old/r") == []
+    assert (_state(tmp_path, "old/r")["full_name"], _state(tmp_path, "old/r")["github_id"]) == (
+        "new/r",
+        8,
+    )
 
 
 def test_issues_disabled_and_blocked_are_recorded(stand_in, make_miner, tmp_path):

@@ -51,7 +51,9 @@ def test_links_are_fetched_only_for_given_issues_and_refetching_replaces_them(
     repo.timelines[2] = [{"event": "closed", "actor": {"login": "c"}, "commit_id": None}]
     miner = make_miner()
     result = miner.fetch_issue_links("o/r", [1, 2, 99], tmp_path)
-    assert result.requests == 3 == stand_in.count("/timeline")
+    # the lookup of the repository's id (no metadata landed), then one request per issue
+    assert result.requests == 4 == stand_in.count()
+    assert stand_in.count("/repositories/1000/issues/") == 3
     assert list(result.failed) == [99] and "404" in result.failed[99]
     rows = landing.read_partition(tmp_path, "github/issue_links", "o/r").to_pylist()
     got = sorted(
@@ -74,4 +76,4 @@ def test_long_timelines_are_paginated(stand_in, make_miner, tmp_path):
     add_issues(repo, [1])
     repo.timelines[1] = [{"event": "labeled"}] * 150 + _events("o/r")[1:2]
     result = make_miner().fetch_issue_links("o/r", [1], tmp_path)
-    assert (result.links, result.requests) == (1, 2)
+    assert (result.links, result.requests) == (1, 3)  # lookup, 2 pages of timeline

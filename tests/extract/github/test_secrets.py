@@ -4,7 +4,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo.github_stand_in import Fault, GitHubStandIn
-from extract.github.client import GitHubAuthError
+from extract.github.client import GitHubAuthError, GitHubClient, RetryPolicy
 from extract.github.miner import GitHubMiner
 
 from .conftest import add_issues
@@ -29,17 +29,23 @@ def test_no_token_reaches_logs_exceptions_or_landed_files(clock, tmp_path, caplo
             Fault.primary_limit(30),
         )
         stand_in.add_fault(r"page=3", *[Fault.status_code(500)] * 9)
-        stand_in.add_fault(r"^/repos/o/r$", *[Fault.status_code(503)] * 9)
-        miner = GitHubMiner(
-            stand_in.base_url, [BAD, GOOD], sleeper=clock.sleep, clock=clock, retries=2
+        # The metadata of o/r fails (3 tries); the crawl's own lookup of o/r then succeeds.
+        stand_in.add_fault(r"^/repos/o/r$", *[Fault.status_code(503)] * 3)
+        client = GitHubClient(
+            stand_in.base_url,
+            [BAD, GOOD],
+            sleeper=clock.sleep,
+            clock=clock,
+            policy=RetryPolicy(retries=2),
         )
+        miner = GitHubMiner(client)
         for repo_id in ["o/r", "gone/x", "nope/y"]:
             miner.land_repository_metadata(repo_id, tmp_path)
             result = miner.crawl_closed_issues(repo_id, tmp_path)
             errors.append(str(result))
         miner.fetch_issue_links("o/r", [1, 999], tmp_path)
         with pytest.raises(GitHubAuthError) as info:
-            GitHubMiner(stand_in.base_url, [BAD], clock=clock).fetch_repository_metadata("o/r")
+            GitHubMiner(GitHubClient(stand_in.base_url, [BAD])).fetch_repository_metadata("o/r")
         errors += [str(info.value), repr(info.value), repr(miner)]
         statuses = {s.status for s in stand_in.served}
     assert {200, 401, 403, 500, 502, 503, 404} <= statuses  # the run did meet every failure

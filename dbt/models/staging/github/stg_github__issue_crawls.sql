@@ -12,6 +12,8 @@ renamed as (
 
     select
         lower(source.repo_id) as repo_id,
+        source.github_id,
+        source.full_name as github_full_name,
         source.api_base_url,
         source.status as crawl_status,
         source.status_detail,

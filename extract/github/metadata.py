@@ -1,0 +1,205 @@
+"""Repository metadata (``github/repositories``) and which repository a name means today.
+
+GitHub answers a renamed repository's old name with a ``301`` to ``/repositories/{id}``. PyGithub
+follows it by path and drops the query string, which is harmless for ``GET /repos/{o}/{n}`` (no
+query) and wrong for anything paginated or filtered. So everything after the first request
+addresses the repository by its id (:attr:`RepositoryRef.api_path`), or by its current name.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from extract import landing
+from extract.github.client import ApiResponse, GitHubClient, RequestFailed
+from extract.github.records import MetadataStatus, RepositoryRef, iso, now, status_of, ts
+from extract.repo_id import validate_repo_id
+
+log = logging.getLogger("extract.github")
+
+#: metadata statuses whose row names the repository GitHub has under that name
+_LIVE = (MetadataStatus.OK, MetadataStatus.RENAMED, MetadataStatus.EMPTY)
+
+
+class RepositoryUnavailable(Exception):
+    """GitHub has no repository under the name (or refuses it): the answer, for the record."""
+
+    def __init__(self, response: ApiResponse):
+        self.status, self.detail = status_of(response)
+        super().__init__(self.detail)
+
+
+def lookup(client: GitHubClient, repo_id: str) -> tuple[ApiResponse, RepositoryRef | None]:
+    """``GET /repos/{repo_id}``: GitHub's answer and, when it has the repository, what it is."""
+    response = client.get(f"/repos/{repo_id}")
+    if response.status != 200 or not isinstance(response.data, dict):
+        return response, None
+    full_name = response.data.get("full_name") or repo_id
+    if full_name.lower() != repo_id.lower():
+        # PyGithub followed GitHub's 301 to /repositories/<id> out of sight: one more request.
+        client.count_followed_redirect()
+    return response, RepositoryRef(repo_id, full_name, response.data.get("id"))
+
+
+def known_ref(landing_root: Path, repo_id: str) -> RepositoryRef | None:
+    """What the landing already knows of the repository, at no request: its metadata row, else
+    the identity its last issue crawl recorded."""
+    meta = landing.read_partition(landing_root, "github/repositories", repo_id)
+    if meta is not None and meta.num_rows:
+        row = meta.to_pylist()[0]
+        if row["status"] in _LIVE and row.get("github_id") is not None:
+            return RepositoryRef(repo_id, row.get("full_name") or repo_id, row["github_id"])
+    crawl = landing.read_partition(landing_root, "github/issue_crawls", repo_id)
+    if crawl is not None and crawl.num_rows:
+        row = crawl.to_pylist()[0]
+        if row.get("github_id") is not None:
+            return RepositoryRef(repo_id, row.get("full_name") or repo_id, row["github_id"])
+    return None
+
+
+def resolve(client: GitHubClient, repo_id: str, landing_root: Path) -> RepositoryRef:
+    """The repository to address, whatever ran before: from the landing when it knows the id, else
+    from one lookup (two requests after a rename). Raises :class:`RepositoryUnavailable` when
+    GitHub has no such repository, :class:`RequestFailed` when it cannot answer."""
+    known = known_ref(landing_root, repo_id)
+    if known is not None:
+        return known
+    response, ref = lookup(client, repo_id)
+    if ref is None:
+        raise RepositoryUnavailable(response)
+    if ref.github_id is None:
+        log.warning("%s: GitHub's answer has no repository id; addressing it by name", repo_id)
+    return ref
+
+
+def fetch_repository_metadata(client: GitHubClient, repo_id: str) -> dict[str, Any]:
+    """One ``github/repositories`` row: metadata and a status, never an exception per repository.
+
+    Costs three requests for a live repository (the repository, then commits and contributors
+    with ``per_page=1``, counted from the Link header's last page), four after a rename (the
+    301 is one more), one for a missing or blocked one.
+    """
+    repo_id = validate_repo_id(repo_id)
+    before = client.requests_sent
+    row: dict[str, Any] = {
+        "repo_id": repo_id,
+        "status": MetadataStatus.OK,
+        "status_detail": None,
+        "fetched_at": now(),
+        "api_base_url": client.base_url,
+    }
+    try:
+        response, ref = lookup(client, repo_id)
+        if ref is None:
+            row["status"], row["status_detail"] = status_of(response)
+        else:
+            row.update(_values(response.data, ref, row["fetched_at"]))
+            if ref.full_name.lower() != repo_id.lower():
+                row["status"] = MetadataStatus.RENAMED
+                row["status_detail"] = f"renamed to {ref.full_name}"
+            _count_commits_and_contributors(client, ref, row)
+    except RequestFailed as exc:
+        row["status"], row["status_detail"] = MetadataStatus.ERROR, str(exc)
+    row["requests_made"] = client.requests_sent - before
+    return row
+
+
+def _values(data: dict, ref: RepositoryRef, fetched_at) -> dict[str, Any]:
+    return {
+        "github_id": ref.github_id,
+        "full_name": ref.full_name,
+        "created_at": ts(data.get("created_at")),
+        "pushed_at": ts(data.get("pushed_at")),
+        "updated_at": ts(data.get("updated_at")),
+        "stargazers_count": data.get("stargazers_count"),
+        "watchers_count": data.get("watchers_count"),
+        "subscribers_count": data.get("subscribers_count"),
+        "forks_count": data.get("forks_count"),
+        "open_issues_count": data.get("open_issues_count"),
+        "size_kb": data.get("size"),
+        "default_branch": data.get("default_branch"),
+        "is_archived": data.get("archived"),
+        "is_fork": data.get("fork"),
+        "language": data.get("language"),
+        "topics": data.get("topics") or [],
+        "values_fetched_at": fetched_at,
+    }
+
+
+def _count_commits_and_contributors(
+    client: GitHubClient, ref: RepositoryRef, row: dict[str, Any]
+) -> None:
+    # Addressed by the current name: a 301 followed by PyGithub would drop per_page=1 and sha.
+    params: dict[str, Any] = {"per_page": 1}
+    if row.get("default_branch"):
+        params["sha"] = row["default_branch"]
+    commits = client.get(f"/repos/{ref.full_name}/commits", params)
+    if commits.status == 409:
+        row.update(status=MetadataStatus.EMPTY, status_detail=commits.message, commits_count=0)
+        row["contributors_count"] = 0
+        return
+    if commits.status != 200:
+        detail = f"commits count: {status_of(commits)[1]}"
+        row.update(status=MetadataStatus.ERROR, status_detail=detail)
+        return
+    row["commits_count"] = _item_count(commits)
+    contributors = client.get(f"/repos/{ref.full_name}/contributors", {"per_page": 1})
+    if contributors.status == 204:
+        row["contributors_count"] = 0
+    elif contributors.status == 200:
+        row["contributors_count"] = _item_count(contributors)
+    else:
+        detail = f"contributors count: {status_of(contributors)[1]}"
+        row.update(status=MetadataStatus.ERROR, status_detail=detail)
+
+
+def _item_count(response: ApiResponse) -> int:
+    """Item count of a ``per_page=1`` listing: the Link header's last page, else the items shown."""
+    return response.last_page or len(response.data or [])
+
+
+def land_repository_metadata(
+    client: GitHubClient, repo_id: str, landing_root: Path
+) -> dict[str, Any]:
+    """Fetch and land one repository's metadata row.
+
+    When a repository that was seen before is now missing, blocked or failing, the values of the
+    last successful fetch are kept (``values_fetched_at`` says when) under the new status.
+    """
+    row = fetch_repository_metadata(client, repo_id)
+    if row["status"] not in _LIVE and row.get("github_id") is None:
+        row = _keep_last_values(landing_root, row)
+    table = pa.Table.from_pylist([row], schema=landing.SCHEMAS["github/repositories"])
+    landing.write_partition(
+        landing_root,
+        "github/repositories",
+        row["repo_id"],
+        table,
+        metadata={"api_base_url": client.base_url, "extracted_at": iso(row["fetched_at"])},
+    )
+    log.info(
+        "%s: metadata %s (%d requests, %s left)",
+        row["repo_id"],
+        row["status"],
+        row["requests_made"],
+        client.rate_remaining(),
+    )
+    return row
+
+
+def _keep_last_values(landing_root: Path, row: dict[str, Any]) -> dict[str, Any]:
+    previous = landing.read_partition(landing_root, "github/repositories", row["repo_id"])
+    if previous is None or not previous.num_rows:
+        return row
+    kept = previous.to_pylist()[0]
+    if kept.get("github_id") is None:
+        return row
+    kept.update(
+        {k: row[k] for k in ("status", "status_detail", "fetched_at", "requests_made")},
+        api_base_url=row["api_base_url"],
+    )
+    return kept

@@ -1,0 +1,160 @@
+"""The GitHub domain's vocabulary and rows: statuses, the repository a crawl addresses, and the rows
+GitHub's JSON becomes in the landing tables (schemas in ``extract/landing/schemas.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from extract.github.client import ApiResponse
+
+
+class MetadataStatus(StrEnum):
+    """``github/repositories.status``: what GitHub answered for the repository."""
+
+    OK = "ok"
+    RENAMED = "renamed"  # GitHub answered under another name (a 301 followed); full_name has it
+    NOT_FOUND = "not_found"  # 404
+    BLOCKED = "blocked"  # 451, or 403 "access blocked"
+    EMPTY = "empty"  # 409 on the commits: no commit yet
+    ERROR = "error"  # anything else, with a detail
+
+
+class CrawlStatus(StrEnum):
+    """``github/issue_crawls.status``: how the last crawl of a repository's closed issues ended."""
+
+    COMPLETE = "complete"  # every page read and consistent with what GitHub says of the repository
+    UNCHANGED = "unchanged"  # GitHub answered 304 to the conditional refresh
+    PARTIAL = "partial"  # stopped at a failing page; resumes from the last good one
+    NOT_FOUND = "not_found"
+    BLOCKED = "blocked"
+    ISSUES_DISABLED = "issues_disabled"  # 410
+    ERROR = "error"  # GitHub's answer contradicted itself or the repository; nothing trusted
+
+    @property
+    def is_complete(self) -> bool:
+        return self in (CrawlStatus.COMPLETE, CrawlStatus.UNCHANGED)
+
+
+@dataclass(frozen=True)
+class RepositoryRef:
+    """The repository a request addresses: the id it is known by in the landing (``repo_id``, the
+    partition key), GitHub's numeric id and its current name (they differ after a rename)."""
+
+    repo_id: str
+    full_name: str
+    github_id: int | None = None
+
+    @property
+    def api_path(self) -> str:
+        """``/repositories/{id}`` when the id is known: it never redirects, whereas
+        ``/repos/{old name}`` answers a 301 that PyGithub follows without the query string."""
+        if self.github_id is not None:
+            return f"/repositories/{self.github_id}"
+        return f"/repos/{self.full_name}"
+
+    def names(self, full_name: str | None, github_id: int | None = None) -> bool:
+        """Whether GitHub's ``full_name`` / ``id`` of some repository are this repository."""
+        if github_id is not None and self.github_id is not None:
+            return github_id == self.github_id
+        return bool(full_name) and full_name.lower() in {
+            self.repo_id.lower(),
+            self.full_name.lower(),
+        }
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ts(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def status_of(response: ApiResponse) -> tuple[MetadataStatus, str]:
+    """Status and detail of a non-2xx answer about a repository."""
+    detail = f"HTTP {response.status}: {response.message}".rstrip(": ")
+    if response.status == 404:
+        return MetadataStatus.NOT_FOUND, detail
+    if response.status == 451 or (response.status == 403 and "block" in response.message.lower()):
+        return MetadataStatus.BLOCKED, detail
+    if response.status == 409:
+        return MetadataStatus.EMPTY, detail
+    return MetadataStatus.ERROR, detail
+
+
+def login(user: Any) -> str | None:
+    return user.get("login") if isinstance(user, dict) else None
+
+
+def issue_row(repo_id: str, item: dict) -> dict[str, Any]:
+    """A ``github/issues`` row from an item of the issues list (an issue or a pull request)."""
+    pull_request = item.get("pull_request")
+    return {
+        "repo_id": repo_id,
+        "number": item["number"],
+        "is_pull_request": pull_request is not None,
+        "title": item.get("title"),
+        "body": item.get("body"),
+        "author_login": login(item.get("user")),
+        "state": item.get("state"),
+        "state_reason": item.get("state_reason"),
+        "labels": [
+            label["name"] if isinstance(label, dict) else str(label)
+            for label in item.get("labels") or []
+        ],
+        "assignees": [a for a in (login(x) for x in item.get("assignees") or []) if a],
+        "comments_count": item.get("comments"),
+        "created_at": ts(item.get("created_at")),
+        "updated_at": ts(item.get("updated_at")),
+        "closed_at": ts(item.get("closed_at")),
+        # The list endpoint may leave closed_by out; the issue's timeline has the closer.
+        "closed_by_login": login(item.get("closed_by")),
+        "pull_request_merged_at": ts((pull_request or {}).get("merged_at")),
+        "html_url": item.get("html_url"),
+    }
+
+
+def link_rows(
+    ref: RepositoryRef, number: int, events: list[dict], fetched_at: datetime
+) -> list[dict]:
+    """``github/issue_links`` rows from an issue's timeline events.
+
+    A pull request of the repository itself is named ``ref.repo_id``, as the issue rows name the
+    repository, even when GitHub reports it under its new name after a rename."""
+    rows = []
+    for event in events:
+        kind = event.get("event")
+        base = {
+            "repo_id": ref.repo_id,
+            "issue_number": number,
+            "linked_repo_id": None,
+            "linked_number": None,
+            "commit_id": None,
+            "actor_login": login(event.get("actor")),
+            "fetched_at": fetched_at,
+        }
+        if kind in ("cross-referenced", "connected"):
+            source = (event.get("source") or {}).get("issue") or {}
+            if "pull_request" not in source:
+                continue  # a reference from another issue, not a pull request
+            repository = source.get("repository") or {}
+            full_name = repository.get("full_name")
+            same = not full_name or ref.names(full_name, repository.get("id"))
+            rows.append(
+                {
+                    **base,
+                    "link_kind": kind.replace("-", "_"),
+                    "linked_repo_id": ref.repo_id if same else full_name,
+                    "linked_number": source.get("number"),
+                }
+            )
+        elif kind == "closed" and event.get("commit_id"):
+            rows.append({**base, "link_kind": "closed_by_commit", "commit_id": event["commit_id"]})
+    return rows
