@@ -146,15 +146,17 @@ def ratio_shares(
         phi_sample = (y_num - theta_sample * y_den[:, None]) / b_sample
         for j in range(k):
             lo, hi = ppi_py.classical_mean_ci(phi_sample[:, j], w=w, alpha=alpha)
-            sample_lower[j], sample_upper[j] = theta_sample[j] + lo, theta_sample[j] + hi
+            sample_lower[j] = np.clip(theta_sample[j] + lo, 0, 1)
+            sample_upper[j] = np.clip(theta_sample[j] + hi, 0, 1)
 
     frame_b = frame_den.mean()
     prediction_only = frame_num.mean(axis=0) / frame_b if frame_b > 0 else np.full(k, np.nan)
+    # A share lies in [0, 1]: clipping the normal interval there never loses coverage.
     return ShareEstimates(
         names=list(names),
         estimate=theta1 + (lower + upper) / 2,
-        ci_lower=theta1 + lower,
-        ci_upper=theta1 + upper,
+        ci_lower=np.clip(theta1 + lower, 0, 1),
+        ci_upper=np.clip(theta1 + upper, 0, 1),
         power_tuning=lam,
         sample_estimate=theta_sample,
         sample_ci_lower=sample_lower,
