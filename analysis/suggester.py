@@ -156,7 +156,14 @@ def _label_matrix(final_labels: pd.Series, labels: Sequence[str]) -> np.ndarray:
 def _logistic(settings: SuggesterSettings) -> dict:
     # liblinear's dual solver: its cost grows with the labelled items (hundreds), not with the
     # hashed features (hundreds of thousands), 100x faster here than the primal.
-    return {"C": settings.regularisation_c, "solver": "liblinear", "dual": True, "max_iter": 5000}
+    # liblinear shuffles the items: the seed makes it repeatable.
+    return {
+        "C": settings.regularisation_c,
+        "solver": "liblinear",
+        "dual": True,
+        "max_iter": 5000,
+        "random_state": settings.seed,
+    }
 
 
 def _label_model(settings: SuggesterSettings) -> OneVsRestClassifier:

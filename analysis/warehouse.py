@@ -328,3 +328,33 @@ def run(
         land(landing_root, result, facts, prints[frame], settings)
         results.append(result)
     return facts, results
+
+
+def sample_only_intervals(con, frame: str) -> pd.DataFrame:
+    """Table 5 / 6 Wilson intervals (the study's sample-only shares), in the estimates' levels."""
+    if frame == "commits":
+        sql = """
+            select 'activity' as level, activity as name, share as wilson_share,
+                   share_ci_lower as wilson_ci_lower, share_ci_upper as wilson_ci_upper
+            from activity_distribution
+            union all
+            select distinct 'category', category, category_share,
+                   category_share_ci_lower, category_share_ci_upper
+            from activity_distribution
+        """
+    else:
+        sql = """
+            select 'challenge' as level, challenge as name, share as wilson_share,
+                   share_ci_lower as wilson_ci_lower, share_ci_upper as wilson_ci_upper
+            from challenge_distribution
+        """
+    return _query(con, sql)
+
+
+def rater_kappa(con, frame: str) -> float | None:
+    """The raters' own Cohen's kappa (mean over rater pairs), None without two raters."""
+    rows = _query(
+        con, f"select avg(cohen_kappa) as kappa from rater_agreement where frame = '{frame}'"
+    )
+    value = rows["kappa"][0]
+    return None if pd.isna(value) else float(value)

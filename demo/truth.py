@@ -193,13 +193,20 @@ def truth_by_key(truth_dir: Path, frame: str) -> dict[str, tuple[bool, list[str]
 
 
 def review_and_label_from_truth(
-    warehouse: Path, landing_root: Path, truth_dir: Path, workdir: Path, rebuild, seed: int = 7
+    warehouse: Path,
+    landing_root: Path,
+    truth_dir: Path,
+    workdir: Path,
+    rebuild,
+    rebuild_samples=None,
+    seed: int = 7,
 ) -> dict[str, int]:
     """What the study's people did, played from the truth through the real import commands:
     a reviewer rejects the sampled items that are not ML-related (and the rebuilt sample replaces
     them, until none is left), two raters label the sample (the second errs on a quarter of the
     items) and an adjudicator settles their disagreements with the truth. ``rebuild()`` runs
-    ``dbt build``. Returns the labelled items per frame (their final labels are the truth)."""
+    ``dbt build``; ``rebuild_samples()`` (default: rebuild) only what the samples need, between
+    review rounds. Returns the labelled items per frame (their final labels are the truth)."""
     import csv
     import random
 
@@ -238,7 +245,7 @@ def review_and_label_from_truth(
                 sorted(decisions[frame].items()),
             )
             import_sample_reviews(landing_root, path, frame, "truth-reviewer", warehouse)
-        rebuild()
+        (rebuild_samples or rebuild)()
         if not rejected_now:
             break
     counts = {}
