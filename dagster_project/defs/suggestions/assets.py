@@ -6,8 +6,6 @@ The results are computed from the previous published build; the next dbt build s
 labels, reviews or frame changed since the last computation (suggestion_status.is_stale).
 """
 
-from __future__ import annotations
-
 import base64
 
 import dagster as dg
