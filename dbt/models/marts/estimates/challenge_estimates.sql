@@ -69,7 +69,8 @@ final as (
         quantities.wilson_ci_lower,
         quantities.wilson_ci_upper,
         quantities.wilson_ci_upper - quantities.wilson_ci_lower as wilson_ci_width,
-        estimates.ci_width / nullif(quantities.wilson_ci_upper - quantities.wilson_ci_lower, 0) as width_ratio_to_wilson,
+        estimates.ci_width
+        / nullif(quantities.wilson_ci_upper - quantities.wilson_ci_lower, 0) as width_ratio_to_wilson,
         estimates.prediction_only_share,
         estimates.power_tuning,
         estimates.confidence,
@@ -88,9 +89,9 @@ final as (
     cross join status
     left join estimates on quantities.level = estimates.level and quantities.name = estimates.name
     order by
-        case quantities.level when 'challenge' then 1 else 2 end,
+        case quantities.level when 'challenge' then 1 else 2 end asc,
         estimates.estimate desc nulls last,
-        quantities.name
+        quantities.name asc
 
 )
 

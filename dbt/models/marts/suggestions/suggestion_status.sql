@@ -58,7 +58,9 @@ final as (
         end as suggester_status,
         case
             when runs.frame is null
-                then 'no suggestions computed yet: materialize suggestions/label_suggestions (it follows the warehouse build)'
+                then
+                    'no suggestions computed yet: materialize suggestions/label_suggestions '
+                    || '(it follows the warehouse build)'
             else runs.reason
         end as suggester_status_reason,
         coalesce(
@@ -67,8 +69,12 @@ final as (
             false
         ) as is_stale,
         case
-            when runs.labels_fingerprint <> fingerprints.labels_fingerprint and runs.frame_fingerprint <> fingerprints.frame_fingerprint
-                then 'the labels and the frame changed since the suggestions were computed at ' || runs.computed_at::varchar
+            when
+                runs.labels_fingerprint <> fingerprints.labels_fingerprint
+                and runs.frame_fingerprint <> fingerprints.frame_fingerprint
+                then
+                    'the labels and the frame changed since the suggestions were computed at '
+                    || runs.computed_at::varchar
             when runs.labels_fingerprint <> fingerprints.labels_fingerprint
                 then 'labels or reviews changed since the suggestions were computed at ' || runs.computed_at::varchar
             when runs.frame_fingerprint <> fingerprints.frame_fingerprint
