@@ -379,25 +379,21 @@ def suggest(inputs: FrameInputs, settings: SuggesterSettings) -> pd.DataFrame:
     p_relevant = _relevance_probability(relevance_model, x)
     suggested = suggested_sets(p, inputs.labels, settings.threshold)
     decisiveness = np.abs(2 * np.column_stack([p, p_relevant]) - 1).min(axis=1)
-    names = list(inputs.labels)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "item_key": items["item_key"].to_numpy(),
             "repo_id": items["stratum"].to_numpy(),
             "suggested_labels": suggested,
-            "label_probabilities": [
-                [
-                    {"label": name, "probability": float(v)}
-                    for name, v in zip(names, row, strict=True)
-                ]
-                for row in np.round(p, 6)
-            ],
             "top_probability": p.max(axis=1),
             "ml_related_probability": p_relevant,
             # 1 when some yes/no question (a label, ML-related) is a coin flip, 0 when all are sure
             "uncertainty": 1 - decisiveness,
         }
     )
+    # One numeric column per label (p_<label>), not a list of dicts per item: at study scale that
+    # is millions of Python objects; analysis.warehouse makes the list column in Arrow.
+    probabilities = pd.DataFrame(p, columns=[f"p_{label}" for label in inputs.labels])
+    return pd.concat([out, probabilities], axis=1)
 
 
 def labels_digest(inputs: FrameInputs) -> str:

@@ -256,6 +256,18 @@ def _table(rows: pd.DataFrame, name: str, constants: dict) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
+def probability_lists(suggestions: pd.DataFrame, labels: list[str]) -> pa.Array:
+    """The p_<label> columns as Arrow list<struct<label, probability>>, built without a Python
+    object per value."""
+    p = suggestions[[f"p_{label}" for label in labels]].to_numpy(float).round(6)
+    n, k = p.shape
+    structs = pa.StructArray.from_arrays(
+        [pa.array(np.tile(np.array(labels, dtype=object), n), pa.string()), pa.array(p.ravel())],
+        names=["label", "probability"],
+    )
+    return pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), structs)
+
+
 def land(
     root: Path, result: FrameResult, facts: BuildFacts, frame_fingerprints: dict, settings
 ) -> dict[str, Path]:
@@ -279,6 +291,7 @@ def land(
         estimates["year"] = estimates["domain_value"].map(
             lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
         )
+    labels = [c[2:] for c in result.suggestions.columns if c.startswith("p_")]
     tables = {
         "suggestions/label_suggestions": _table(
             result.suggestions,
@@ -297,6 +310,14 @@ def land(
             {k: v for k, v in constants.items() if k not in ("status", "status_reason")},
         ),
     }
+    if len(result.suggestions):
+        name = "suggestions/label_suggestions"
+        column = tables[name].schema.get_field_index("label_probabilities")
+        tables[name] = tables[name].set_column(
+            column,
+            tables[name].schema.field(column),
+            probability_lists(result.suggestions, labels),
+        )
     paths = {}
     for name, table in tables.items():
         path = landing.table_dir(root, name) / f"{result.frame}.parquet"

@@ -38,6 +38,11 @@ from demo.study_data import Scale, generate  # noqa: E402
 from demo.truth import review_and_label_from_truth, truth_by_key  # noqa: E402
 
 DBT = str(Path(sys.executable).parent / "dbt")
+#: What a new review changes: the draws and samples (the reviews are a view over landed files).
+SAMPLE_MODELS = (
+    "int_sampling__commit_frame", "int_sampling__issue_frame", "commit_sampling_frame",
+    "issue_sampling_frame", "commit_sample", "issue_sample",
+)  # fmt: skip
 LEVEL_KEYS = {"activity": "commits", "category": "commits", "challenge": "issues"}
 
 
@@ -71,7 +76,7 @@ def prepare(work: Path, name: str, scale: Scale) -> dict[str, str]:
             truth,
             work / name / "annotation-files",
             rebuild=lambda: _dbt(env, "build"),
-            rebuild_samples=lambda: _dbt(env, "run", "--select", "+commit_sample", "+issue_sample"),
+            rebuild_samples=lambda: _dbt(env, "run", "--select", *SAMPLE_MODELS),
         )
         done.touch()
         print(f"  prepared in {time.perf_counter() - started:.0f} s", flush=True)
