@@ -53,6 +53,14 @@ class SuggesterSettings:
     hash_features: int = 2**18
     min_labelled_items: int = MIN_LABELLED_ITEMS
 
+    def __post_init__(self) -> None:
+        if self.folds < 2:
+            raise ValueError(f"folds={self.folds}: cross-fitting needs at least 2 folds")
+        if not 0 < self.threshold <= 1:
+            raise ValueError(f"threshold={self.threshold}: a probability in (0, 1] is needed")
+        if self.regularisation_c <= 0:
+            raise ValueError(f"regularisation_c={self.regularisation_c} must be positive")
+
 
 @dataclass
 class FrameInputs:

@@ -319,7 +319,14 @@ def land(
             probability_lists(result.suggestions, labels),
         )
     paths = {}
-    for name, table in tables.items():
+    # The evaluations go last: suggestion_status reads the run's fingerprints from them, so a crash
+    # between two files leaves the status of the previous run, never a newer one than the files.
+    for name in (
+        "suggestions/label_suggestions",
+        "suggestions/population_estimates",
+        "suggestions/suggester_evaluations",
+    ):
+        table = tables[name]
         path = landing.table_dir(root, name) / f"{result.frame}.parquet"
         landing.write_atomic(path, table)
         paths[name] = path

@@ -42,11 +42,14 @@ class SuggestionConfig(dg.Config):
     )
     folds: int = Field(
         default=5,
+        ge=2,
         description="Cross-fitting folds; projects are dealt into them, so a project's items never "
         "train the model that predicts them.",
     )
     threshold: float = Field(
         default=0.5,
+        gt=0,
+        le=1,
         description="A label is suggested at or above this probability (the most probable always is).",
     )
 
