@@ -151,10 +151,11 @@ def ratio_shares(
 
     frame_b = frame_den.mean()
     prediction_only = frame_num.mean(axis=0) / frame_b if frame_b > 0 else np.full(k, np.nan)
-    # A share lies in [0, 1]: clipping the normal interval there never loses coverage.
+    # A share lies in [0, 1]: clipping the normal interval there never loses coverage (a rare
+    # label's correction can push the point estimate just below 0; it is shown as 0).
     return ShareEstimates(
         names=list(names),
-        estimate=theta1 + (lower + upper) / 2,
+        estimate=np.clip(theta1 + (lower + upper) / 2, 0, 1),
         ci_lower=np.clip(theta1 + lower, 0, 1),
         ci_upper=np.clip(theta1 + upper, 0, 1),
         power_tuning=lam,
