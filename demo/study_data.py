@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from demo import truth
 from extract import landing
 
 UTC = dt.UTC
@@ -40,12 +41,6 @@ _FILES = [
     "model.py", "Model.java", "train.py", "remodel.txt", "svm.py", "knn_test.py",
     "random_forest.py", "LinearRegression.scala", "learning_rate.md", "predict.py",
 ]  # fmt: skip
-_MESSAGES = [
-    "Fix typo in docs", "Refactor data loader", "Add unit tests", "Update README",
-    "Bump version", "Fix bug in training loop", "Improve model accuracy", "Merge branch 'dev'",
-    "Add support for GPU", "Update dependencies", "Clean up code", "Add example notebook",
-]  # fmt: skip
-_LABELS = ["bug", "enhancement", "documentation", "question", "help wanted", "good first issue"]
 
 
 @dataclass(frozen=True)
@@ -103,10 +98,19 @@ def _slices(table: pa.Table, counts: np.ndarray):
         offset += int(count)
 
 
-def generate(root: Path, scale: Scale = Scale(), seed: int = 2023) -> dict[str, int]:
-    """Land a synthetic study into ``root``; returns the number of rows landed per table."""
+def generate(
+    root: Path, scale: Scale = Scale(), seed: int = 2023, truth_dir: Path | None = None
+) -> dict[str, int]:
+    """Land a synthetic study into ``root``; returns the number of rows landed per table.
+
+    The true labels of every commit and issue (demo/truth.py) go to ``truth_dir`` (default
+    ``truth/`` beside ``root``): ``commits.parquet`` and ``issues.parquet``, outside the landing
+    contract, for measuring the suggester and the estimates where the truth is known.
+    """
     rng = np.random.default_rng(seed)
+    text_rng = np.random.default_rng([seed, 10])
     root = Path(root)
+    truth_dir = Path(truth_dir) if truth_dir is not None else root.parent / "truth"
     landing.ensure_landing(root)
     n_sel, n_exc, n_fail = (
         scale.selected_projects,
@@ -256,10 +260,23 @@ def generate(root: Path, scale: Scale = Scale(), seed: int = 2023) -> dict[str, 
             "is_binary": pa.array(np.zeros(n_files, bool)),
         }
     )
-    messages = pa.array(_MESSAGES).take(pa.array(rng.integers(0, len(_MESSAGES), n_commits)))
     empty = pa.array(rng.random(n_commits) < scale.empty_message_ratio)
-    messages = pc.if_else(empty, pa.scalar(""), messages)
     authored = snapshot - rng.integers(0, 3000 * 86400, n_commits).astype("timedelta64[s]")
+    commit_years = authored.astype("datetime64[Y]").astype(int) + 1970
+    ml, first, second = truth.draw_truth(text_rng, truth.ACTIVITIES, commit_years)
+    messages = pa.array(truth.commit_text(text_rng, ml, first, second), pa.string())
+    messages = pc.if_else(empty, pa.scalar(""), messages)
+    truth.write_truth(
+        truth_dir,
+        "commits",
+        truth.truth_table(
+            {"repo_id": repo_arr.take(pa.array(commit_repo)), "commit_hash": pa.array(hashes)},
+            truth.ACTIVITIES,
+            ml,
+            first,
+            second,
+        ),
+    )
     commits = pa.table(
         {
             "repo_id": repo_arr.take(pa.array(commit_repo)),
@@ -317,19 +334,28 @@ def generate(root: Path, scale: Scale = Scale(), seed: int = 2023) -> dict[str, 
     urls = pc.binary_join_element_wise(
         "https://github.com", repos, kinds, pa.array(numbers.astype(str)), "/"
     )
-    label_count = rng.choice(4, n_items, p=[0.35, 0.45, 0.15, 0.05])
+    closed_years = (created + closure).astype("datetime64[Y]").astype(int) + 1970
+    ml, first, second = truth.draw_truth(text_rng, truth.CHALLENGES, closed_years)
+    titles, bodies, github_labels = truth.issue_text(text_rng, ml, first, second)
+    truth.write_truth(
+        truth_dir,
+        "issues",
+        truth.truth_table(
+            {"repo_id": repos, "number": pa.array(numbers)}, truth.CHALLENGES, ml, first, second
+        ),
+    )
     assignee_count = rng.choice(3, n_items, p=[0.6, 0.38, 0.02])
     issues = pa.table(
         {
             "repo_id": repos,
             "number": numbers,
             "is_pull_request": is_pr,
-            "title": pa.array(_MESSAGES).take(pa.array(rng.integers(0, len(_MESSAGES), n_items))),
-            "body": ["Steps to reproduce: run train.py with the default config."] * n_items,
+            "title": pa.array(titles, pa.string()),
+            "body": pa.array(bodies, pa.string()),
             "author_login": ["user"] * n_items,
             "state": ["closed"] * n_items,
             "state_reason": ["completed"] * n_items,
-            "labels": [_LABELS[:k] for k in label_count],
+            "labels": pa.array(github_labels, pa.list_(pa.string())),
             "assignees": [["maintainer", "dev"][:k] for k in assignee_count],
             "comments_count": rng.poisson(3, n_items),
             "created_at": _ts(created),

@@ -2,6 +2,7 @@
 
     mms-extract annotations import-inspections --reviewer alice inspection.csv
     mms-extract annotations export-commits commits.csv        (and export-issues)
+    mms-extract annotations export-commits --order uncertain commits.csv   (least certain first)
     mms-extract annotations import-reviews --frame commits --reviewer alice review.csv
     mms-extract annotations import-labels --frame commits --rater alice alice.csv
     mms-extract annotations import-labels --frame commits --rater consensus --adjudication consensus.csv
@@ -74,7 +75,8 @@ def _export(frame: str):
     def command(args: argparse.Namespace) -> int:
         return _run(
             lambda: (
-                f"wrote {files.export_frame(_warehouse(args), frame, args.out)} {frame} to {args.out}"
+                f"wrote {files.export_frame(_warehouse(args), frame, args.out, args.order)} "
+                f"{frame} to {args.out}"
             )
         )
 
@@ -109,5 +111,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     for frame in files.FRAMES:
         command = add(
             f"export-{frame}", f"write the {frame} sample as a CSV for raters", _export(frame)
+        )
+        command.add_argument(
+            "--order",
+            choices=sorted(files.EXPORT_ORDERS),
+            default="draw",
+            help="draw (the sample's order) or uncertain (the suggester's least certain first)",
         )
         command.add_argument("out", type=Path)

@@ -322,27 +322,61 @@ def neutralise(value: object) -> tuple[str, bool]:
 ESCAPED_COLUMN = "neutralised_cells"
 
 
-def export_frame(warehouse: Path, frame: str, out: Path) -> int:
-    """Write the frame's sample as a CSV for raters: the item's text, its link and an empty labels
-    column. Cells a spreadsheet would run as formulas are neutralised (see :func:`neutralise`) and
-    named in the row's ``neutralised_cells`` column; the importer reads only item_key, labels and
-    note, so the file goes back in unchanged."""
+#: Orders of an export: the sample's draw order, or the suggester's least certain items first.
+EXPORT_ORDERS = {
+    "draw": "sample.repo_id, sample.draw_rank",
+    "uncertain": "suggestion.uncertainty desc nulls last, sample.repo_id, sample.draw_rank",
+}
+
+
+def export_frame(warehouse: Path, frame: str, out: Path, order: str = "draw") -> int:
+    """Write the frame's sample as a CSV for raters: the item's text, its link, the suggester's
+    labels (a hint in its own column, never a label) and an empty labels column. Cells a
+    spreadsheet would run as formulas are neutralised (see :func:`neutralise`) and named in the
+    row's ``neutralised_cells`` column; the importer reads only item_key, labels and note, so the
+    file goes back in unchanged."""
     _check_frame(frame)
+    if order not in EXPORT_ORDERS:
+        raise AnnotationFileError(
+            f"unknown order {order!r}; expected one of {sorted(EXPORT_ORDERS)}"
+        )
     if frame == "commits":
         query = """
-            select commit_key as item_key, repo_id, commit_url as link, message as text,
-                   array_to_string(matched_keywords, '; ') as matched_keywords,
+            select sample.commit_key as item_key, sample.repo_id, sample.commit_url as link,
+                   sample.message as text,
+                   array_to_string(sample.matched_keywords, '; ') as matched_keywords,
+                   coalesce(suggestion.suggested_labels_text, '') as suggested_labels,
                    '' as labels, '' as note
-            from commit_sample order by repo_id, draw_rank
+            from commit_sample as sample
         """
     else:
         query = """
-            select issue_key as item_key, repo_id, html_url as link, title, body as text,
+            select sample.issue_key as item_key, sample.repo_id, sample.html_url as link,
+                   sample.title, sample.body as text,
+                   coalesce(suggestion.suggested_labels_text, '') as suggested_labels,
                    '' as labels, '' as note
-            from issue_sample order by repo_id, draw_rank
+            from issue_sample as sample
         """
+    key = "commit_key" if frame == "commits" else "issue_key"
     with _connect(warehouse) as con:
-        result = con.execute(query)
+        # A warehouse built before the suggester existed exports with an empty suggestions column.
+        has_suggestions = con.execute(
+            "select count(*) from information_schema.tables where table_name = 'label_suggestions'"
+        ).fetchone()[0]
+        suggestions = (
+            "label_suggestions"
+            if has_suggestions
+            else "(select null::varchar as frame, null::varchar as item_key, "
+            "null::varchar as suggested_labels_text, null::double as uncertainty)"
+        )
+        result = con.execute(
+            query
+            + f"""
+            left join {suggestions} as suggestion
+                on suggestion.frame = '{frame}' and suggestion.item_key = sample.{key}
+            order by {EXPORT_ORDERS[order]}
+            """
+        )
         header = [d[0] for d in result.description]
         rows = result.fetchall()
     out = Path(out)

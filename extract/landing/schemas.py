@@ -222,5 +222,90 @@ ANNOTATION_SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 
+# Computed by analysis/ (issue 10) from the previous published build: one file per frame
+# (commits.parquet, issues.parquet). Every row carries the provenance below, so the estimate marts
+# can tell results computed from the current labels and frame from stale ones.
+_SUGGESTION_PROVENANCE = [
+    ("model_version", pa.string()),
+    ("training_items", pa.int64()),
+    ("seed", pa.int64()),
+    ("folds", pa.int32()),
+    # label_frame_fingerprints of the build the inputs were read from
+    ("labels_fingerprint", pa.string()),
+    ("frame_fingerprint", pa.string()),
+    ("source_build_id", pa.string()),
+    ("computed_at", _TS),
+]
+SUGGESTION_SCHEMAS: dict[str, pa.Schema] = {
+    # One row per frame item: the labels the suggester proposes, never a rater's label.
+    "suggestions/label_suggestions": pa.schema(
+        [
+            ("frame", pa.string()),
+            ("item_key", pa.string()),
+            ("repo_id", pa.string()),
+            ("suggested_labels", pa.list_(pa.string())),
+            (
+                "label_probabilities",
+                pa.list_(pa.struct([("label", pa.string()), ("probability", pa.float64())])),
+            ),
+            ("top_probability", pa.float64()),
+            ("ml_related_probability", pa.float64()),
+            ("uncertainty", pa.float64()),
+            *_SUGGESTION_PROVENANCE,
+        ]
+    ),
+    # Cross-validated (by project) agreement with the adjudicated labels, or why there is none.
+    "suggestions/suggester_evaluations": pa.schema(
+        [
+            ("frame", pa.string()),
+            ("metric_scope", pa.string()),
+            ("label", pa.string()),
+            ("status", pa.string()),
+            ("status_reason", pa.string()),
+            ("evaluated_items", pa.int64()),
+            ("instances", pa.int64()),
+            ("support", pa.int64()),
+            ("predicted", pa.int64()),
+            ("precision", pa.float64()),
+            ("recall", pa.float64()),
+            ("f1", pa.float64()),
+            ("cohen_kappa", pa.float64()),
+            ("exact_set_agreement", pa.float64()),
+            *_SUGGESTION_PROVENANCE,
+        ]
+    ),
+    # Shares over the whole frame (year null) and per year: prediction-powered and sample-only.
+    "suggestions/population_estimates": pa.schema(
+        [
+            ("frame", pa.string()),
+            ("level", pa.string()),
+            ("name", pa.string()),
+            ("year", pa.int32()),
+            ("status", pa.string()),
+            ("estimate", pa.float64()),
+            ("ci_lower", pa.float64()),
+            ("ci_upper", pa.float64()),
+            ("ci_width", pa.float64()),
+            ("power_tuning", pa.float64()),
+            ("sample_estimate", pa.float64()),
+            ("sample_ci_lower", pa.float64()),
+            ("sample_ci_upper", pa.float64()),
+            ("sample_ci_width", pa.float64()),
+            ("prediction_only_share", pa.float64()),
+            ("confidence", pa.float64()),
+            ("labelled_items", pa.int64()),
+            ("labelled_in_domain", pa.int64()),
+            ("ml_related_labelled_in_domain", pa.int64()),
+            ("frame_items_in_domain", pa.int64()),
+            *_SUGGESTION_PROVENANCE,
+        ]
+    ),
+}
+
 #: table name (a path under the landing root) -> Arrow schema
-SCHEMAS: dict[str, pa.Schema] = {**GIT_SCHEMAS, **GITHUB_SCHEMAS, **ANNOTATION_SCHEMAS}
+SCHEMAS: dict[str, pa.Schema] = {
+    **GIT_SCHEMAS,
+    **GITHUB_SCHEMAS,
+    **ANNOTATION_SCHEMAS,
+    **SUGGESTION_SCHEMAS,
+}

@@ -1,0 +1,357 @@
+"""Population shares of activities and challenges with prediction-powered confidence intervals.
+
+The estimand (docs/method.md, "Population estimates") is the study's share of label occurrences,
+taken over the whole sampling frame instead of the sample: for label k,
+
+    theta_k = sum_i r_i y_ik / sum_i r_i |y_i|        (i over every frame item, or those of one year)
+
+where r_i is 1 when item i is ML-related (the reviewers' keep) and y_i its set of labels. It is a
+ratio of two frame means, A_k / B, so the interval comes from the linearisation (the influence
+function) of the ratio, phi_i = (r_i y_ik - theta_k r_i |y_i|) / B, whose mean is estimated by
+prediction-powered inference (Angelopoulos et al., Science 2023) with power tuning (PPI++): the
+suggester's cross-fitted predictions of every frame item plus a rectifier measured on the labelled
+items, weighted N_h / n_h for the stratified design. ``ppi_py.ppi_mean_ci`` computes every interval;
+this module only builds its inputs (the linearisation) and adds the ratio back.
+
+The sample-only interval beside it is the same estimand from the labelled items alone (the design-
+weighted ratio, ``ppi_py.classical_mean_ci`` on the same linearisation): what the study's sample
+says without the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: A domain (e.g. one year) with fewer labelled items inside it gets no interval: the rectifier's
+#: variance would rest on a handful of items and the normal approximation says nothing useful.
+MIN_LABELLED_IN_DOMAIN = 20
+
+
+class EstimationError(ValueError):
+    """The inputs cannot give an estimate; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ShareEstimates:
+    """One value per estimated quantity (label or group of labels), same order as ``names``."""
+
+    names: list[str]
+    estimate: np.ndarray
+    ci_lower: np.ndarray
+    ci_upper: np.ndarray
+    power_tuning: np.ndarray
+    sample_estimate: np.ndarray
+    sample_ci_lower: np.ndarray
+    sample_ci_upper: np.ndarray
+    prediction_only: np.ndarray
+
+
+def stratum_weights(labelled_strata: Sequence[str], frame_strata: Sequence[str]) -> np.ndarray:
+    """N_h / n_h for each labelled item: how many frame items of its stratum it stands for.
+
+    Every stratum of the labelled items must be in the frame. Strata with no labelled item are
+    represented by the others (the weights are normalised by ppi_py), which is the study's design
+    as long as every project keeps at least one labelled item.
+    """
+    frame_sizes = pd.Series(np.asarray(frame_strata, dtype=object)).value_counts()
+    labelled = pd.Series(np.asarray(labelled_strata, dtype=object))
+    unknown = sorted(set(labelled) - set(frame_sizes.index))
+    if unknown:
+        raise EstimationError(
+            f"{len(unknown)} labelled item stratum(s) are not in the frame, e.g. {unknown[:3]}"
+        )
+    labelled_sizes = labelled.value_counts()
+    return (labelled.map(frame_sizes) / labelled.map(labelled_sizes)).to_numpy(dtype=float)
+
+
+def _as_2d(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return values[:, None] if values.ndim == 1 else values
+
+
+def ratio_shares(
+    *,
+    names: Sequence[str],
+    numerators: np.ndarray,
+    denominators: np.ndarray,
+    predicted_numerators: np.ndarray,
+    predicted_denominators: np.ndarray,
+    frame_numerators: np.ndarray,
+    frame_denominators: np.ndarray,
+    weights: np.ndarray,
+    confidence: float = 0.95,
+) -> ShareEstimates:
+    """Shares A_k / B over a finite frame from n labelled items and N frame predictions.
+
+    numerators (n, K) and denominators (n,) are the labelled items' true values (r y_k and
+    r |y|); predicted_* are the cross-fitted predictions of the same items (models that did not see
+    them); frame_* the predictions of all N frame items; weights (n,) the design weights N_h / n_h.
+    """
+    import ppi_py  # slow import (numba, statsmodels): only when estimating
+
+    alpha = 1 - confidence
+    y_num, f_num, frame_num = (
+        _as_2d(numerators),
+        _as_2d(predicted_numerators),
+        _as_2d(frame_numerators),
+    )
+    y_den, f_den, frame_den = (
+        np.asarray(denominators, dtype=float),
+        np.asarray(predicted_denominators, dtype=float),
+        np.asarray(frame_denominators, dtype=float),
+    )
+    n, k = y_num.shape
+    if len(names) != k or f_num.shape != (n, k) or frame_num.shape[1] != k:
+        raise EstimationError("numerators, predictions and names do not have matching shapes")
+    if n < 2:
+        raise EstimationError(f"{n} labelled item(s): an interval needs at least 2")
+    w = np.asarray(weights, dtype=float)
+
+    # Plain PPI (lam = 1) of both frame means gives the point where the ratio is linearised.
+    a1 = ppi_py.ppi_mean_pointestimate(y_num, f_num, frame_num, lam=1, w=w)
+    b1 = float(ppi_py.ppi_mean_pointestimate(y_den, f_den, frame_den, lam=1, w=w)[0])
+    if not b1 > 0:
+        raise EstimationError("no label occurrence is expected in the frame: shares are undefined")
+    theta1 = np.asarray(a1, dtype=float).reshape(-1) / b1
+    phi = (y_num - theta1 * y_den[:, None]) / b1
+    phi_hat = (f_num - theta1 * f_den[:, None]) / b1
+    phi_frame = (frame_num - theta1 * frame_den[:, None]) / b1
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower, upper = ppi_py.ppi_mean_ci(
+            phi, phi_hat, phi_frame, alpha=alpha, w=w, lam=None, lam_optim_mode="element"
+        )
+    lower, upper = np.asarray(lower, float).reshape(-1), np.asarray(upper, float).reshape(-1)
+    lam = np.full(k, np.nan)
+    for j in range(k):
+        # A column whose predictions do not vary (a label the model never saw) has no optimal
+        # lam (0 / 0): its PPI++ interval is the classical one, lam = 0.
+        if not (np.isfinite(lower[j]) and np.isfinite(upper[j])):
+            lo, hi = ppi_py.ppi_mean_ci(
+                phi[:, j], phi_hat[:, j], phi_frame[:, j], alpha=alpha, w=w, lam=0
+            )
+            lower[j], upper[j], lam[j] = float(lo[0]), float(hi[0]), 0.0
+    lam = np.where(np.isnan(lam), _tuned_lambda(phi, phi_hat, phi_frame, w), lam)
+
+    # Sample only: the design-weighted ratio from the labelled items, linearised at itself.
+    w_norm = w / w.sum()
+    b_sample = float(w_norm @ y_den)
+    theta_sample = (w_norm @ y_num) / b_sample if b_sample > 0 else np.full(k, np.nan)
+    sample_lower, sample_upper = np.full(k, np.nan), np.full(k, np.nan)
+    if b_sample > 0:
+        phi_sample = (y_num - theta_sample * y_den[:, None]) / b_sample
+        for j in range(k):
+            lo, hi = ppi_py.classical_mean_ci(phi_sample[:, j], w=w, alpha=alpha)
+            sample_lower[j] = np.clip(theta_sample[j] + lo, 0, 1)
+            sample_upper[j] = np.clip(theta_sample[j] + hi, 0, 1)
+
+    frame_b = frame_den.mean()
+    prediction_only = frame_num.mean(axis=0) / frame_b if frame_b > 0 else np.full(k, np.nan)
+    # A share lies in [0, 1]: clipping the normal interval there never loses coverage (a rare
+    # label's correction can push the point estimate just below 0; it is shown as 0).
+    return ShareEstimates(
+        names=list(names),
+        estimate=np.clip(theta1 + (lower + upper) / 2, 0, 1),
+        ci_lower=np.clip(theta1 + lower, 0, 1),
+        ci_upper=np.clip(theta1 + upper, 0, 1),
+        power_tuning=lam,
+        sample_estimate=theta_sample,
+        sample_ci_lower=sample_lower,
+        sample_ci_upper=sample_upper,
+        prediction_only=prediction_only,
+    )
+
+
+def _tuned_lambda(phi, phi_hat, phi_frame, w) -> np.ndarray:
+    """The lam ppi_py chose (it does not return it): recovered from its point estimate, which is
+    linear in lam, so the tables can say how much the model was trusted (0 = not at all, 1 = PPI)."""
+    import ppi_py
+
+    at0 = ppi_py.ppi_mean_pointestimate(phi, phi_hat, phi_frame, lam=0, w=w)
+    at1 = ppi_py.ppi_mean_pointestimate(phi, phi_hat, phi_frame, lam=1, w=w)
+    tuned = ppi_py.ppi_mean_pointestimate(
+        phi, phi_hat, phi_frame, lam=None, w=w, lam_optim_mode="element"
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = (np.ravel(tuned) - np.ravel(at0)) / (np.ravel(at1) - np.ravel(at0))
+    return np.clip(lam, 0, 1)
+
+
+def group_matrix(labels: Sequence[str], groups: Mapping[str, str]) -> tuple[list[str], np.ndarray]:
+    """(group names, 0/1 matrix labels x groups): a category's occurrences are its activities'."""
+    names = sorted(set(groups[label] for label in labels))
+    matrix = np.zeros((len(labels), len(names)))
+    for i, label in enumerate(labels):
+        matrix[i, names.index(groups[label])] = 1.0
+    return names, matrix
+
+
+def estimate_frame(
+    *,
+    labels: Sequence[str],
+    labelled: pd.DataFrame,
+    frame: pd.DataFrame,
+    groups: Mapping[str, str] | None = None,
+    domain_column: str | None = None,
+    confidence: float = 0.95,
+    min_labelled_in_domain: int = MIN_LABELLED_IN_DOMAIN,
+) -> pd.DataFrame:
+    """Population shares of every label (and group of labels), overall and per domain value.
+
+    ``labelled``: one row per labelled item, columns item_key, stratum, is_ml_related (bool),
+    truth_<label> (0/1; 0 for items that are not ML-related), p_ml_related and p_<label> (the
+    cross-fitted predictions: models that did not see the item), and ``domain_column``.
+    ``frame``: one row per frame item with stratum, p_ml_related, p_<label>, ``domain_column``
+    (the labelled items included, with their cross-fitted predictions).
+    Predicted occurrences of a label are P(ML-related) x P(label | ML-related).
+    """
+    labels = list(labels)
+    if labelled.empty:
+        raise EstimationError("no labelled item: nothing to correct the predictions with")
+    weights = stratum_weights(labelled["stratum"], frame["stratum"])
+    relevant = labelled["is_ml_related"].to_numpy(dtype=float)
+    truth = labelled[[f"truth_{label}" for label in labels]].to_numpy(dtype=float)
+    truth = truth * relevant[:, None]
+    pred = labelled[[f"p_{label}" for label in labels]].to_numpy(float)
+    pred = pred * labelled["p_ml_related"].to_numpy(float)[:, None]
+    frame_pred = frame[[f"p_{label}" for label in labels]].to_numpy(float)
+    frame_pred = frame_pred * frame["p_ml_related"].to_numpy(float)[:, None]
+
+    levels: list[tuple[str, list[str], np.ndarray]] = [("label", labels, np.eye(len(labels)))]
+    if groups:
+        group_names, matrix = group_matrix(labels, groups)
+        levels.append(("group", group_names, matrix))
+    names = [name for _, level_names, _ in levels for name in level_names]
+    level_of = [level for level, level_names, _ in levels for _ in level_names]
+    stacked = np.hstack([m for _, _, m in levels])
+
+    domains: list[tuple[object, np.ndarray, np.ndarray]] = [
+        (None, np.ones(len(labelled), bool), np.ones(len(frame), bool))
+    ]
+    if domain_column:
+        for value in sorted(frame[domain_column].dropna().unique()):
+            domains.append(
+                (
+                    value,
+                    (labelled[domain_column] == value).to_numpy(),
+                    (frame[domain_column] == value).to_numpy(),
+                )
+            )
+
+    rows = []
+    for value, in_labelled, in_frame in domains:
+        d_l, d_f = in_labelled.astype(float), in_frame.astype(float)
+        base = {
+            "domain_value": value,
+            "labelled_items": int(len(labelled)),
+            "labelled_in_domain": int(in_labelled.sum()),
+            "ml_related_labelled_in_domain": int((relevant * d_l).sum()),
+            "frame_items_in_domain": int(in_frame.sum()),
+        }
+        if in_labelled.sum() < (min_labelled_in_domain if value is not None else 2):
+            reason = (
+                f"{int(in_labelled.sum())} labelled item(s) in this domain, fewer than "
+                f"{min_labelled_in_domain}: no interval"
+            )
+            for level, name in zip(level_of, names, strict=True):
+                rows.append({**base, "level": level, "name": name, "status": reason})
+            continue
+        try:
+            result = ratio_shares(
+                names=names,
+                numerators=(truth @ stacked) * d_l[:, None],
+                denominators=truth.sum(axis=1) * d_l,
+                predicted_numerators=(pred @ stacked) * d_l[:, None],
+                predicted_denominators=pred.sum(axis=1) * d_l,
+                frame_numerators=(frame_pred @ stacked) * d_f[:, None],
+                frame_denominators=frame_pred.sum(axis=1) * d_f,
+                weights=weights,
+                confidence=confidence,
+            )
+        except EstimationError as exc:
+            for level, name in zip(level_of, names, strict=True):
+                rows.append({**base, "level": level, "name": name, "status": str(exc)})
+            continue
+        for j, (level, name) in enumerate(zip(level_of, names, strict=True)):
+            rows.append(
+                {
+                    **base,
+                    "level": level,
+                    "name": name,
+                    "status": "ok",
+                    "estimate": result.estimate[j],
+                    "ci_lower": result.ci_lower[j],
+                    "ci_upper": result.ci_upper[j],
+                    "power_tuning": result.power_tuning[j],
+                    "sample_estimate": result.sample_estimate[j],
+                    "sample_ci_lower": result.sample_ci_lower[j],
+                    "sample_ci_upper": result.sample_ci_upper[j],
+                    "prediction_only_share": result.prediction_only[j],
+                }
+            )
+        rows.extend(
+            _relevance_rows(base, relevant * d_l, labelled, frame, d_l, d_f, weights, confidence)
+        )
+    out = pd.DataFrame(rows)
+    for column in (
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+        "power_tuning",
+        "sample_estimate",
+        "sample_ci_lower",
+        "sample_ci_upper",
+        "prediction_only_share",
+    ):
+        if column not in out:
+            out[column] = np.nan
+    out["ci_width"] = out["ci_upper"] - out["ci_lower"]
+    out["sample_ci_width"] = out["sample_ci_upper"] - out["sample_ci_lower"]
+    out["confidence"] = confidence
+    return out
+
+
+def _relevance_rows(base, relevant_d, labelled, frame, d_l, d_f, weights, confidence) -> list[dict]:
+    """The share of frame items (of the domain) that are ML-related: its own ratio estimate."""
+    try:
+        result = ratio_shares(
+            names=["ML-related"],
+            numerators=relevant_d,
+            denominators=d_l,
+            predicted_numerators=labelled["p_ml_related"].to_numpy(float) * d_l,
+            predicted_denominators=d_l,
+            frame_numerators=frame["p_ml_related"].to_numpy(float) * d_f,
+            frame_denominators=d_f,
+            weights=weights,
+            confidence=confidence,
+        )
+    except EstimationError as exc:
+        return [{**base, "level": "ml_related", "name": "ML-related", "status": str(exc)}]
+    return [
+        {
+            **base,
+            "level": "ml_related",
+            "name": "ML-related",
+            "status": "ok",
+            "estimate": result.estimate[0],
+            "ci_lower": result.ci_lower[0],
+            "ci_upper": result.ci_upper[0],
+            "power_tuning": result.power_tuning[0],
+            "sample_estimate": result.sample_estimate[0],
+            "sample_ci_lower": result.sample_ci_lower[0],
+            "sample_ci_upper": result.sample_ci_upper[0],
+            "prediction_only_share": result.prediction_only[0],
+        }
+    ]
+
+
+def wilson_interval(successes, trials, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval of the sample-only marts (statsmodels, which ppi_py installs)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    lower, upper = proportion_confint(successes, trials, alpha=1 - confidence, method="wilson")
+    return np.asarray(lower, float), np.asarray(upper, float)

@@ -1,0 +1,243 @@
+"""Suggested labels for every frame item and whole-frame estimates (issue 10), a thin wrapper of
+analysis/: read the published warehouse, run the suggester and the estimates, land suggestions/*.
+
+The results are computed from the previous published build; the next dbt build stages them
+(marts_estimates, marts_suggestions). The sensor below asks for that pair of steps whenever the
+labels, reviews or frame changed since the last computation (suggestion_status.is_stale).
+"""
+
+import base64
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+from analysis import report
+from analysis import warehouse as analysis_warehouse
+from analysis.suggester import MODEL_VERSION, SuggesterSettings
+from dagster_project.defs.warehouse.dbt import model_key
+from extract import settings
+
+LABEL_SUGGESTIONS = dg.AssetKey(["suggestions", "label_suggestions"])
+EVALUATIONS = dg.AssetKey(["suggestions", "suggester_evaluations"])
+ESTIMATES = dg.AssetKey(["suggestions", "population_estimates"])
+#: The marts analysis/ reads (it never reads intermediate models).
+INPUT_MARTS = (
+    "commit_label_frame",
+    "issue_label_frame",
+    "label_frame_fingerprints",
+    "build_info",
+    "activity_distribution",
+    "challenge_distribution",
+    "rater_agreement",
+)
+TREND_FIGURE = "suggestions_trends_by_year.png"
+
+
+class SuggestionConfig(dg.Config):
+    seed: int = Field(
+        default=2023,
+        description="Seed of the fold assignment (same seed and labels, same results).",
+    )
+    folds: int = Field(
+        default=5,
+        ge=2,
+        description="Cross-fitting folds; projects are dealt into them, so a project's items never "
+        "train the model that predicts them.",
+    )
+    threshold: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="A label is suggested at or above this probability (the most probable always is).",
+    )
+
+
+def _deps() -> list[dg.AssetKey]:
+    return [model_key(mart) for mart in INPUT_MARTS]
+
+
+def label_suggestions_asset() -> dg.AssetsDefinition:
+    """Built when the definitions load: its inputs' keys come from the dbt manifest. It reads the
+    published warehouse read-only, so it never waits for a build."""
+
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(
+                LABEL_SUGGESTIONS,
+                deps=_deps(),
+                description="Suggested labels (with probabilities, and P(ML-related)) for every "
+                "model-file commit and closed issue; never a rater's label (landing: "
+                "suggestions/label_suggestions).",
+                kinds={"python", "scikit-learn", "parquet"},
+            ),
+            dg.AssetSpec(
+                EVALUATIONS,
+                deps=_deps(),
+                description="Cross-validated (by project) agreement of the suggester with the "
+                "adjudicated labels, or why there is none (landing: suggestions/suggester_evaluations).",
+                kinds={"python", "parquet"},
+            ),
+            dg.AssetSpec(
+                ESTIMATES,
+                deps=_deps(),
+                description="Shares of every activity, category and challenge over the whole frame "
+                "and per year, prediction-powered (ppi_py) beside sample-only (landing: "
+                "suggestions/population_estimates).",
+                kinds={"python", "parquet", "png"},
+            ),
+        ],
+        group_name="suggestions",
+    )
+    def label_suggestions(context: dg.AssetExecutionContext, config: SuggestionConfig):
+        """Train on the adjudicated labels, suggest for the whole frame, estimate population shares."""
+        options = SuggesterSettings(
+            seed=config.seed, folds=config.folds, threshold=config.threshold
+        )
+        warehouse_path = settings.duckdb_path()
+        try:
+            facts, results = analysis_warehouse.run(warehouse_path, settings.landing_dir(), options)
+        except analysis_warehouse.WarehouseNotReady as exc:
+            raise dg.Failure(description=str(exc)) from None
+        with analysis_warehouse.connect(warehouse_path) as con:
+            wilson = {
+                r.frame: analysis_warehouse.sample_only_intervals(con, r.frame) for r in results
+            }
+            kappas = {r.frame: analysis_warehouse.rater_kappa(con, r.frame) for r in results}
+
+        banner = [report.SAMPLE_DATA_BANNER, ""] if facts.is_sample_data else []
+        suggestion_md, evaluation_md, estimate_md = list(banner), list(banner), list(banner)
+        trends = {}
+        for result in results:
+            title = (
+                "RQ1 commits (activities)"
+                if result.frame == "commits"
+                else "RQ2 issues (challenges)"
+            )
+            if result.status != "ok":
+                why = f"**{result.frame}: nothing suggested or estimated.** {result.reason}"
+                for section in (suggestion_md, evaluation_md, estimate_md):
+                    section += [why, ""]
+                context.log.warning(f"{result.frame}: {result.reason}")
+                continue
+            counts = result.suggestions["suggested_labels"].map(len)
+            suggestion_md += [
+                f"**{result.frame}**: {len(result.suggestions):,} items suggested by a model trained on "
+                f"{result.provenance['training_items']} adjudicated items; "
+                f"{(counts > 1).mean():.0%} get several labels; median P(ML-related) "
+                f"{result.suggestions['ml_related_probability'].median():.2f}.",
+                "",
+            ]
+            evaluation_md += [
+                f"### {title}",
+                "",
+                report.markdown(report.agreement_table(result.evaluation, kappas[result.frame])),
+                "",
+                report.markdown(report.per_label_table(result.evaluation)),
+                "",
+            ]
+            estimate_md += [
+                f"### {title}",
+                "",
+                report.markdown(
+                    report.estimates_beside_wilson(result.estimates, wilson[result.frame])
+                ),
+                "",
+            ]
+            level = "category" if result.frame == "commits" else "challenge"
+            yearly = result.estimates[
+                result.estimates["domain_value"].notna() & (result.estimates["level"] == level)
+            ]
+            trends[title + (" by category" if level == "category" else "")] = yearly
+
+        png = report.trend_figure(trends, facts.is_sample_data)
+        out_dir = settings.reports_dir()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / TREND_FIGURE).write_bytes(png)
+        figure_md = f"![trends](data:image/png;base64,{base64.b64encode(png).decode()})"
+
+        common = {
+            "model_version": dg.MetadataValue.text(MODEL_VERSION),
+            "source_build_id": dg.MetadataValue.text(facts.build_id),
+            "is_sample_data": dg.MetadataValue.bool(facts.is_sample_data),
+            **{f"{r.frame}_status": dg.MetadataValue.text(r.reason or "ok") for r in results},
+        }
+        yield dg.MaterializeResult(
+            asset_key=LABEL_SUGGESTIONS,
+            metadata={
+                **common,
+                "summary": dg.MetadataValue.md("\n".join(suggestion_md)),
+                **{f"{r.frame}_items": dg.MetadataValue.int(len(r.suggestions)) for r in results},
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key=EVALUATIONS,
+            metadata={**common, "agreement": dg.MetadataValue.md("\n".join(evaluation_md))},
+        )
+        yield dg.MaterializeResult(
+            asset_key=ESTIMATES,
+            metadata={
+                **common,
+                "estimates": dg.MetadataValue.md("\n".join(estimate_md)),
+                "trends_by_year": dg.MetadataValue.md("\n".join([*banner, figure_md])),
+                "trend_figure": dg.MetadataValue.path(str(out_dir / TREND_FIGURE)),
+            },
+        )
+
+    return label_suggestions
+
+
+def stale_frames(warehouse: str) -> tuple[list[str], str] | None:
+    """Frames whose suggestions are missing or stale, and a key naming the inputs; None when the
+    warehouse cannot be read now (busy or not built)."""
+    try:
+        with duckdb.connect(warehouse, read_only=True) as con:
+            rows = con.execute(
+                """
+                select frame, has_suggestions, is_stale, labels_fingerprint
+                from suggestion_status order by frame
+                """
+            ).fetchall()
+    except (duckdb.IOException, duckdb.CatalogException, duckdb.ConnectionException):
+        return None
+    stale = [frame for frame, has, is_stale, _ in rows if not has or is_stale]
+    return stale, "|".join(f"{frame}:{fingerprint}" for frame, _, _, fingerprint in rows)
+
+
+def refresh_suggestions_job(suggestions: dg.AssetsDefinition):
+    return dg.define_asset_job(
+        "refresh_suggestions",
+        selection=dg.AssetSelection.assets(suggestions).downstream(),
+        description="Suggest labels and estimate shares from the published warehouse, then dbt "
+        "builds (and publishes) the suggestion and estimate marts from them.",
+    )
+
+
+@dg.sensor(
+    job_name="refresh_suggestions",
+    minimum_interval_seconds=600,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a warehouse build whose labels, reviews or frame changed (suggestion_status "
+    "is stale or empty), recomputes the suggestions and rebuilds the estimate marts.",
+)
+def suggestions_after_label_changes(context: dg.SensorEvaluationContext):
+    found = stale_frames(str(settings.duckdb_path()))
+    if found is None:
+        return dg.SkipReason("the warehouse is busy or has no suggestion_status mart yet")
+    stale, inputs_key = found
+    if not stale:
+        return dg.SkipReason("the suggestions match the published labels and frames")
+    # One run per set of inputs: the run key dedupes ticks until a build changes the labels again.
+    return dg.RunRequest(
+        run_key=f"suggestions:{inputs_key}", tags={"stale_frames": ",".join(stale)}
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    suggestions = label_suggestions_asset()
+    return dg.Definitions(
+        assets=[suggestions],
+        jobs=[refresh_suggestions_job(suggestions)],
+        sensors=[suggestions_after_label_changes],
+    )

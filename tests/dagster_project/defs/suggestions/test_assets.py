@@ -1,0 +1,127 @@
+"""Real materializations of the suggestions asset on generated studies built with the real dbt."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from dagster_project.defs.suggestions.assets import (
+    ESTIMATES,
+    EVALUATIONS,
+    LABEL_SUGGESTIONS,
+    TREND_FIGURE,
+    label_suggestions_asset,
+    refresh_suggestions_job,
+    suggestions_after_label_changes,
+)
+from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
+from demo.study_data import Scale, generate
+
+from ....conftest import run_dbt
+
+
+def _point(monkeypatch, env: dict[str, str]) -> None:
+    for name in ("MMS_DUCKDB_PATH", "MMS_LANDING_DIR", "MMS_REPORTS_DIR", "MMS_SAMPLE_DATA"):
+        monkeypatch.setenv(name, env[name])
+
+
+def _metadata(result: dg.ExecuteInProcessResult) -> dict[dg.AssetKey, dict]:
+    return {
+        event.asset_key: {k: v.value for k, v in event.materialization.metadata.items()}
+        for event in result.get_asset_materialization_events()
+    }
+
+
+def test_with_no_labels_the_asset_and_the_marts_say_why_they_are_empty(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    generate(
+        landing,
+        Scale(selected_projects=4, excluded_by_inspection=1, failing_candidates=5, commits=600,
+              issues=400),
+        seed=3,
+    )  # fmt: skip
+    env = {
+        "MMS_LANDING_DIR": str(landing),
+        "MMS_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "MMS_REPORTS_DIR": str(tmp_path / "reports"),
+        "MMS_SAMPLE_DATA": "1",
+    }
+    import os
+
+    run_dbt({**os.environ, **env}, "build")
+    _point(monkeypatch, env)
+    # Nothing computed yet: the sensor asks for a first run (which will explain the emptiness).
+    request = suggestions_after_label_changes(dg.build_sensor_context())
+    assert isinstance(request, dg.RunRequest)
+
+    result = dg.materialize([label_suggestions_asset()], instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    metadata = _metadata(result)
+    assert set(metadata) == {LABEL_SUGGESTIONS, EVALUATIONS, ESTIMATES}
+    for key in metadata:
+        assert "0 adjudicated commits item(s)" in metadata[key]["commits_status"]
+    assert "nothing suggested or estimated" in metadata[ESTIMATES]["estimates"]
+    assert "SAMPLE DATA" in metadata[ESTIMATES]["estimates"]
+
+    run_dbt({**os.environ, **env}, "build")
+    with duckdb.connect(env["MMS_DUCKDB_PATH"], read_only=True) as con:
+        reasons = {
+            r[0] for r in con.execute("select estimate_status from challenge_estimates").fetchall()
+        }
+        status = con.execute(
+            "select suggester_status, is_stale from suggestion_status order by frame"
+        ).fetchall()
+    assert status == [("insufficient_labels", False), ("insufficient_labels", False)]
+    assert len(reasons) == 1 and "0 adjudicated issues item(s)" in reasons.pop()
+    # The same inputs: no new run.
+    assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.SkipReason)
+
+
+def test_a_labelled_study_gets_tables_figure_and_staged_marts(
+    labelled_study, tmp_path, monkeypatch
+):
+    env, landing, _ = labelled_study
+    work = tmp_path / "landing"
+    shutil.copytree(landing, work)
+    shutil.copy(env["MMS_DUCKDB_PATH"], tmp_path / "warehouse.duckdb")
+    env = {
+        **env,
+        "MMS_LANDING_DIR": str(work),
+        "MMS_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "MMS_REPORTS_DIR": str(tmp_path / "reports"),
+    }
+    _point(monkeypatch, env)
+    assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.RunRequest)
+
+    # The job the sensor launches: the asset, then dbt builds what reads its landed files.
+    instance = dg.DagsterInstance.ephemeral()
+    suggestions = label_suggestions_asset()
+    result = dg.materialize(
+        [suggestions, warehouse_dbt_assets()],
+        selection=refresh_suggestions_job(suggestions).selection,
+        instance=instance,
+        resources={"dbt": dbt_resource()},
+        run_config={"ops": {"label_suggestions": {"config": {"seed": 11, "folds": 4}}}},
+    )
+    assert result.success
+    metadata = _metadata(result)
+    estimates = metadata[ESTIMATES]["estimates"]
+    assert estimates.startswith("**SAMPLE DATA**")
+    assert "| activity | Refactoring |" in estimates and "Wilson 95% CI" in estimates
+    assert "data:image/png;base64," in metadata[ESTIMATES]["trends_by_year"]
+    assert Path(env["MMS_REPORTS_DIR"], TREND_FIGURE).read_bytes().startswith(b"\x89PNG")
+    assert "raters' kappa" in metadata[EVALUATIONS]["agreement"]
+    staged = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
+    assert {"activity_estimates", "challenge_trends", "suggester_agreement"} <= staged
+    with duckdb.connect(env["MMS_DUCKDB_PATH"], read_only=True) as con:
+        folds, stale = con.execute(
+            "select max(folds), bool_or(is_stale) from suggestion_status"
+        ).fetchone()
+        missing = con.execute(
+            "select count(*) from activity_estimates where estimate is null"
+        ).fetchone()[0]
+    assert folds == 4 and stale is False and missing == 0
+    assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.SkipReason)
