@@ -1,58 +1,51 @@
-"""The fast engine: streamed ``git log`` processes (two on two cores), parsed from the pipes as bytes.
+"""The fast engine: ``git log`` over contiguous chunks of the history, several processes at once.
 
-Output format (``-z``): each commit starts with a header whose first field is marked with ``\\x1e``;
-fields are NUL-separated (hash, parents, author name/email/date, committer name/email/date, raw
-body ``%B``). Then come the ``--raw`` records (``:<modes> <blobs> <status>`` and one path, or two
-for renames and copies) and the ``--numstat`` records (``added\\tdeleted\\tpath``, or an empty path
-followed by old and new path) of the same diff queue, in the same order. The parser knows by position
-which token is a path, so paths and messages may hold any byte but NUL.
+The commit list (``git rev-list`` order) is cut into contiguous chunks that a few ``git log
+--no-walk=unsorted --stdin`` processes (``jobs``, one per core, at most 2) mine at the same time,
+each writing to a temporary file; the chunks are parsed in order (:mod:`extract.git.logparse`), so
+records come in ``rev-list`` order. Why files and contiguous chunks: git never waits for the parser
+(a full pipe would stall it while Python starts up or lands), consecutive commits keep git's object
+caches warm (round-robin blocks cost 25% more git CPU), and memory stays flat (at most
+``LOOKAHEAD`` chunks of output are on disk, none of it in memory).
 
-Decoding: paths, names and e-mails are UTF-8; bytes that are not valid UTF-8 become U+FFFD
-(documented in docs/git-mining.md; git paths are bytes, the warehouse stores text). Messages go
-through git's own re-encoding to UTF-8 (it honours a commit's ``encoding`` header, as GitPython
-does) and are kept byte-faithful when the result is valid UTF-8; otherwise they are decoded with
-replacement and flagged with ``message_decoding_replaced``.
-
-Merges: diffed against their first parent only (``--diff-merges=first-parent``), for the modified
-files *and* the line counts; octopus merges too. Root commits are diffed against the empty tree.
+Merges are diffed against their first parent only (``--diff-merges=first-parent``), for the
+modified files *and* the line counts; octopus merges too. Root commits are diffed against the empty
+tree. Renames are detected (``-M``, as the study's tool PyDriller does); copies only when asked
+(``MiningOptions.detect_copies``: ``-C``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import re
-import subprocess
 import tempfile
+import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-from extract.git.gitcmd import git_env, is_full_hash, scrub
-from extract.git.records import CommitRecord, GitMiningError, ModifiedFileRecord
+from extract.git import gitcmd
+from extract.git.logparse import FORMAT, LogFormatError, parse_log, tokens
+from extract.git.options import MiningOptions, MissingObjects
+from extract.git.records import CommitRecord, GitMiningError
 
-_MARK = b"\x1e"
-_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B"
-_STATUS = {
-    ord("A"): "ADD",
-    ord("D"): "DELETE",
-    ord("M"): "MODIFY",
-    ord("R"): "RENAME",
-    ord("C"): "COPY",
-    ord("T"): "TYPE_CHANGE",
-}
-_CHUNK = 1 << 20
 _MISSING = re.compile(rb"([0-9a-f]{40})")
-#: commits dealt to one git process at a time; git processes per repository at most
-BLOCK = 32
+#: git processes per repository at most (more than the cores only adds contention)
 MAX_JOBS = 2
-#: commits handed to one git process (it is restarted on the rest after an undiffable commit)
-WINDOW = 1000
-_PIPE_SIZE = 1 << 20
+#: commits per chunk: at least MIN_CHUNK (a git process costs a few milliseconds to start), at
+#: most MAX_CHUNK (git reads every listed commit before printing any, and a restart after an
+#: undiffable commit re-reads the rest of its chunk), else about CHUNKS_PER_JOB chunks per process
+MIN_CHUNK = 64
+MAX_CHUNK = 1000
+CHUNKS_PER_JOB = 4
+#: chunks mined ahead of the parser (their output waits in temporary files)
+LOOKAHEAD = 4
 
-#: the options that decide what the landed rows mean; the benchmark reuses them
-LOG_OPTIONS = [
+#: settings that decide what the landed rows mean (never the user's configuration)
+_CONFIG = [
     "-c",
     "core.quotepath=off",
     "-c",
@@ -61,242 +54,27 @@ LOG_OPTIONS = [
     "log.mailmap=false",
     "-c",
     "diff.noprefix=false",
-    "log",
-    "-z",
-    "--raw",
-    "--numstat",
-    "--no-abbrev",
-    "-M",
-    "-C",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--diff-merges=first-parent",
-    "--date=raw",
-    f"--format={_FORMAT}",
 ]
 
 
-class _Truncated(Exception):
-    pass
-
-
-def _tokens(stream) -> Iterator[bytes]:
-    rest = b""
-    while chunk := stream.read1(_CHUNK):
-        parts = (rest + chunk).split(b"\0") if rest else chunk.split(b"\0")
-        rest = parts.pop()
-        yield from parts
-    if rest:
-        yield rest
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
-
-
-_TZ_CACHE: dict[bytes, tuple[timezone, int]] = {}
-
-
-def _when(raw: bytes) -> tuple[datetime, int]:
-    seconds, _, offset = raw.partition(b" ")
-    cached = _TZ_CACHE.get(offset)
-    if cached is None:
-        sign = -1 if offset[:1] == b"-" else 1
-        minutes = sign * (int(offset[1:3]) * 60 + int(offset[3:5]))
-        cached = (timezone(timedelta(minutes=minutes)), minutes)
-        _TZ_CACHE[offset] = cached
-    tz, minutes = cached
-    return datetime.fromtimestamp(int(seconds), UTC).astimezone(tz), minutes
-
-
-def parse_log(tokens: Iterator[bytes], *, numstat: bool = True) -> Iterator[CommitRecord]:
-    """Turn the NUL-separated tokens of ``git log`` (:data:`LOG_OPTIONS`) into records.
-
-    With ``numstat=False`` (the output of a ``--raw``-only log, used for commits whose blobs are
-    missing) line counts and the binary flag are ``None``: unknown, not zero.
-    """
-
-    def take() -> bytes:
-        try:
-            return next(tokens)
-        except StopIteration:
-            raise _Truncated from None
-
-    pending = next(tokens, None)
-    while pending is not None:
-        if not pending.startswith(_MARK):
-            raise ValueError(f"expected a commit header, got {pending[:80]!r}")
-        commit_hash = pending[1:].decode("ascii")
-        parents = take().decode("ascii").split()
-        author_name, author_email, author_date = take(), take(), take()
-        committer_name, committer_email, committer_date = take(), take(), take()
-        raw_message = take()
-        try:
-            message, replaced = raw_message.decode("utf-8"), False
-        except UnicodeDecodeError:
-            message, replaced = raw_message.decode("utf-8", "replace"), True
-        changes: list[tuple[str, bytes | None, bytes | None]] = []
-        counts: list[tuple[bytes, bytes]] = []
-        pending = next(tokens, None)
-        if pending is not None and pending[:1] == b"\n":
-            pending = pending[1:]  # git separates the header from the diff with a newline
-        while pending is not None and not pending.startswith(_MARK):
-            if pending[:1] == b":":
-                status = pending.rpartition(b" ")[2]
-                kind = _STATUS.get(status[0])
-                if kind is None:
-                    raise ValueError(f"unknown change status {status!r} in {commit_hash}")
-                if kind in ("RENAME", "COPY"):
-                    old, new = take(), take()
-                else:
-                    path = take()
-                    old = None if kind == "ADD" else path
-                    new = None if kind == "DELETE" else path
-                changes.append((kind, old, new))
-            else:
-                added, deleted, path = pending.split(b"\t", 2)
-                if not path:
-                    take(), take()
-                counts.append((added, deleted))
-            pending = next(tokens, None)
-        if not numstat:
-            counts = [(None, None)] * len(changes)
-        if len(changes) != len(counts):
-            raise ValueError(
-                f"{commit_hash}: {len(changes)} raw records but {len(counts)} numstat records"
-            )
-        files = []
-        insertions = deletions = 0
-        for (kind, old, new), (added, deleted) in zip(changes, counts, strict=True):
-            if added is None:
-                binary = a = d = None
-            else:
-                binary = added == b"-"
-                a = 0 if binary else int(added)
-                d = 0 if binary else int(deleted)
-                insertions += a
-                deletions += d
-            files.append(
-                ModifiedFileRecord(
-                    kind,
-                    None if old is None else _text(old),
-                    None if new is None else _text(new),
-                    a,
-                    d,
-                    binary,
-                )
-            )
-        authored_at, author_tz = _when(author_date)
-        committed_at, committer_tz = _when(committer_date)
-        yield CommitRecord(
-            commit_hash,
-            parents,
-            _text(author_name),
-            _text(author_email),
-            authored_at,
-            author_tz,
-            _text(committer_name),
-            _text(committer_email),
-            committed_at,
-            committer_tz,
-            message,
-            replaced,
-            insertions if numstat else None,
-            deletions if numstat else None,
-            files,
-        )
-
-
-class _LogFailed(Exception):
-    def __init__(self, last: str | None, detail: str):
-        super().__init__(detail)
-        self.last = last
-        self.detail = detail
-
-
-def _run_log(
-    git_dir: Path, lines: list[str], extra: list[str], *, numstat: bool = True
-) -> Iterator[CommitRecord]:
-    """One ``git log`` process; revisions on stdin. Raises _LogFailed if git exits non-zero.
-
-    The newest parsed record is held back until the next header arrives or git exits 0: a git that
-    dies mid-diff may have printed a commit's header and part of its diff.
-    """
-    options = LOG_OPTIONS if numstat else [o for o in LOG_OPTIONS if o != "--numstat"]
-    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
-        stdin.write(("\n".join(lines) + "\n").encode())
-        stdin.seek(0)
-        proc = subprocess.Popen(
-            ["git", f"--git-dir={git_dir}", *options, *extra, "--stdin"],
-            stdin=stdin,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            env=git_env(),
-        )
-        # Let git run ahead while another process's output is being read (Linux only).
-        with contextlib.suppress(AttributeError, OSError):
-            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
-        held: CommitRecord | None = None
-        last: str | None = None
-        broken: Exception | None = None
-        try:
-            try:
-                for record in parse_log(_tokens(proc.stdout), numstat=numstat):
-                    if held is not None:
-                        last = held.commit_hash
-                        yield held
-                    held = record
-            except (_Truncated, ValueError, UnicodeDecodeError) as exc:
-                broken = exc
-            proc.stdout.close()
-            returncode = proc.wait()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        if returncode != 0:
-            stderr.seek(0)
-            raise _LogFailed(last, stderr.read().decode("utf-8", "replace"))
-        if broken is not None:
-            raise ValueError(f"unreadable git log output after commit {last}: {broken!r}")
-        if held is not None:
-            yield held
-
-
-def _rev_list(git_dir: Path, head: str, exclude: list[str]) -> list[str]:
-    listing = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "rev-list", "--stdin"],
-        input=("\n".join([head, *(f"^{rev}" for rev in exclude)]) + "\n").encode(),
-        capture_output=True,
-        env=git_env(),
-        check=False,
-    )
-    if listing.returncode != 0:
-        raise _LogFailed(None, listing.stderr.decode("utf-8", "replace"))
-    return listing.stdout.decode().split()
-
-
-def _diffable(git_dir: Path, commit: str) -> bool:
-    probe = subprocess.run(
-        [
-            "git",
-            f"--git-dir={git_dir}",
-            "diff-tree",
-            "-r",
-            "--root",
-            "--numstat",
-            "-M",
-            "-C",
-            "--no-commit-id",
-            "--diff-merges=first-parent",
-            commit,
-        ],
-        capture_output=True,
-        env=git_env(),
-        check=False,
-    )
-    return probe.returncode == 0
+def log_options(*, detect_copies: bool = False, numstat: bool = True) -> list[str]:
+    """The ``git log`` arguments whose output :func:`parse_log` reads (the benchmark reuses them)."""
+    return [
+        *_CONFIG,
+        "log",
+        "-z",
+        "--raw",
+        *(["--numstat"] if numstat else []),
+        "--no-abbrev",
+        "-M",
+        *(["-C"] if detect_copies else []),
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--diff-merges=first-parent",
+        "--date=raw",
+        f"--format={FORMAT}",
+    ]
 
 
 def default_jobs() -> int:
@@ -308,6 +86,23 @@ def default_jobs() -> int:
     return max(1, min(MAX_JOBS, cores))
 
 
+def chunks(order: list[str], jobs: int) -> list[list[str]]:
+    """Contiguous slices of ``order``, about :data:`CHUNKS_PER_JOB` per process."""
+    size = -(-len(order) // (jobs * CHUNKS_PER_JOB))
+    size = max(MIN_CHUNK, min(MAX_CHUNK, size))
+    return [order[start : start + size] for start in range(0, len(order), size)]
+
+
+@dataclass
+class _LogRun:
+    """A finished ``git log`` process: its output in a temporary file, read from the start."""
+
+    commits: list[str]
+    output: IO[bytes]
+    returncode: int
+    stderr: str
+
+
 def iter_commits(
     git_dir: Path,
     head: str | None,
@@ -315,118 +110,240 @@ def iter_commits(
     *,
     only: Iterable[str] | None = None,
     repo_id: str = "?",
-    missing_objects: str = "fail",
+    options: MiningOptions | None = None,
     undiffable: list[str] | None = None,
-    jobs: int | None = None,
 ) -> Iterator[CommitRecord]:
     """Stream every commit reachable from ``head`` and not from ``exclude``, or exactly ``only``.
 
     Records come in ``git rev-list`` order (or the order of ``only``). Revisions are full hashes
-    resolved beforehand and reach git on stdin (``--stdin``), so no user input meets git's option
-    parser and thousands of them fit.
-
-    The commit list is dealt round-robin, in blocks of :data:`BLOCK` commits, to ``jobs`` ``git log
-    --no-walk=unsorted`` processes (default :func:`default_jobs`) that run at the same time; their
-    outputs are read in turn, so records stay in order and memory stays flat (each pipe buffers at
-    most about a megabyte ahead).
+    resolved beforehand and reach git on stdin, so no user input meets git's option parser.
+    ``options`` supplies ``detect_copies``, ``missing_objects`` and ``jobs``.
 
     A commit git cannot diff (a snapshot without some blobs) either raises
     :class:`GitMiningError` naming the repository, the commit and the missing object
-    (``missing_objects="fail"``), or (``"record"``) is landed from its ``--raw`` diff alone, with
-    line counts and binary flags ``None``, its hash appended to ``undiffable``; that process then
-    resumes after it.
+    (``missing_objects="fail"``), or (``"record"``) is yielded from its ``--raw`` diff alone, with
+    line counts and binary flags ``None``, its hash appended to ``undiffable``.
     """
-    if missing_objects not in ("fail", "record"):
-        raise GitMiningError(f"{repo_id}: missing_objects must be 'fail' or 'record'")
-    revs = list(only) if only is not None else [head, *exclude]
-    for rev in revs:
-        if not isinstance(rev, str) or not is_full_hash(rev):
-            raise GitMiningError(f"{repo_id}: {rev!r} is not a full commit hash")
+    options = options or MiningOptions()
     if only is not None:
+        revs = list(only)
+        for rev in revs:
+            if not isinstance(rev, str) or not gitcmd.is_full_hash(rev):
+                raise GitMiningError(f"{repo_id}: {rev!r} is not a full commit hash")
         order = list(dict.fromkeys(revs))
+    elif head is None:
+        order = []
     else:
+        order = gitcmd.rev_list(git_dir, head, exclude=exclude, repo_id=repo_id)
+    return ChunkedLog(git_dir, order, repo_id=repo_id, options=options, undiffable=undiffable)
+
+
+class ChunkedLog:
+    """Mines ``order`` with a pool of ``git log`` processes; iterate once for the records.
+
+    The processes start on the first ``next()`` (or :meth:`start`); :meth:`close` (also on
+    garbage collection of an abandoned iteration) stops them and removes their files.
+    """
+
+    def __init__(
+        self,
+        git_dir: Path,
+        order: list[str],
+        *,
+        repo_id: str,
+        options: MiningOptions,
+        undiffable: list[str] | None = None,
+    ):
+        self.git_dir, self.order, self.repo_id = git_dir, order, repo_id
+        self.copies = options.detect_copies
+        self.policy = MissingObjects(options.missing_objects)
+        jobs = options.jobs or default_jobs()
+        self.chunks = chunks(order, jobs) if order else []
+        self.jobs = max(1, min(jobs, len(self.chunks)))
+        self.undiffable = undiffable
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[_LogRun]] = deque()
+        self._submitted = 0
+        self._procs: set = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._stream = self._iterate()
+
+    def __iter__(self) -> Iterator[CommitRecord]:
+        return self
+
+    def __next__(self) -> CommitRecord:
+        return next(self._stream)
+
+    def start(self) -> ChunkedLog:
+        """Start the git processes now (e.g. before slow imports or reads), not on first use."""
+        if self._pool is None and self.chunks:
+            self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="git-log")
+            while self._submitted < min(len(self.chunks), self.jobs + LOOKAHEAD):
+                self._submit()
+        return self
+
+    def _submit(self) -> None:
+        commits = self.chunks[self._submitted]
+        self._pending.append(self._pool.submit(self._run, commits))
+        self._submitted += 1
+
+    def _iterate(self) -> Iterator[CommitRecord]:
+        self.start()
+        position = 0
         try:
-            order = _rev_list(git_dir, head, list(exclude))
-        except _LogFailed as exc:
-            raise GitMiningError(
-                f"{repo_id}: git cannot list the commits of {git_dir}: {scrub(exc.detail)}"
-            ) from exc
-    if not order:
-        return
-    jobs = default_jobs() if jobs is None else max(1, int(jobs))
-    jobs = min(jobs, -(-len(order) // BLOCK))
-    lists: list[list[str]] = [[] for _ in range(jobs)]
-    for start in range(0, len(order), BLOCK):
-        lists[(start // BLOCK) % jobs].extend(order[start : start + BLOCK])
-    streams = [
-        _mine_list(git_dir, commits, repo_id=repo_id, missing_objects=missing_objects)
-        for commits in lists
-    ]
-    try:
-        for start in range(0, len(order), BLOCK):
-            stream = streams[(start // BLOCK) % jobs]
-            for expected in order[start : start + BLOCK]:
-                record = next(stream, None)
-                if record is None or record.commit_hash != expected:
-                    got = record.commit_hash if record else "nothing"
-                    raise GitMiningError(
-                        f"{repo_id}: git log returned {got} where {expected} was expected"
+            for _ in self.chunks:
+                run = self._pending.popleft().result()
+                if self._submitted < len(self.chunks):
+                    self._submit()
+                for record in self._mine_chunk(run):
+                    expected = self.order[position]
+                    if record.commit_hash != expected:
+                        raise GitMiningError(
+                            f"{self.repo_id}: git log returned {record.commit_hash} where "
+                            f"{expected} was expected"
+                        )
+                    if record.insertions is None and self.undiffable is not None:
+                        self.undiffable.append(expected)
+                    position += 1
+                    yield record
+            if position != len(self.order):
+                raise GitMiningError(
+                    f"{self.repo_id}: git log returned {position} of {len(self.order)} commits"
+                )
+        finally:
+            self._stop()
+
+    def close(self) -> None:
+        """Stop every git process of this log and drop the output not read yet."""
+        self._stream.close()
+        self._stop()
+
+    def _stop(self) -> None:
+        with self._lock:
+            self._closed = True
+            for proc in list(self._procs):
+                proc.kill()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        while self._pending:
+            future = self._pending.popleft()
+            if future.done() and not future.cancelled() and future.exception() is None:
+                future.result().output.close()
+
+    def _run(self, commits: list[str], *, numstat: bool = True, extra=("--no-walk=unsorted",)):
+        """One ``git log`` over exactly ``commits``; its output goes to a temporary file."""
+        options = [*log_options(detect_copies=self.copies, numstat=numstat), *extra, "--stdin"]
+        with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
+            stdin.write(("\n".join(commits) + "\n").encode())
+            stdin.seek(0)
+            # The output outlives this call (the parser reads it later): closed by _records().
+            output = tempfile.TemporaryFile()  # noqa: SIM115
+            try:
+                with self._lock:
+                    if self._closed:
+                        raise GitMiningError(f"{self.repo_id}: mining was stopped")
+                    proc = gitcmd.spawn(
+                        options, git_dir=self.git_dir, stdin=stdin, stdout=output, stderr=stderr
                     )
-                if record.insertions is None and undiffable is not None:
-                    undiffable.append(expected)
-                yield record
-    finally:
-        for stream in streams:
-            stream.close()  # stops the other git processes early if this one failed
+                    self._procs.add(proc)
+                try:
+                    returncode = proc.wait()
+                finally:
+                    with self._lock:
+                        self._procs.discard(proc)
+            except OSError as exc:
+                output.close()
+                raise GitMiningError(f"{self.repo_id}: cannot run git log: {exc}") from exc
+            except BaseException:
+                output.close()
+                raise
+            stderr.seek(0)
+            detail = stderr.read().decode("utf-8", "replace")
+        output.seek(0)
+        return _LogRun(commits, output, returncode, detail)
 
+    def _records(self, run: _LogRun, *, numstat: bool = True) -> Iterator[CommitRecord]:
+        """The complete records of a run. After a failure the newest one is dropped (git may
+        have died inside its diff) and an unreadable tail is expected."""
+        held: CommitRecord | None = None
+        with run.output:
+            try:
+                for record in parse_log(tokens(run.output), numstat=numstat):
+                    if held is not None:
+                        yield held
+                    held = record
+            except LogFormatError as exc:
+                if run.returncode == 0:
+                    raise GitMiningError(
+                        f"{self.repo_id}: unreadable git log output: {exc}"
+                    ) from exc
+        if held is not None and run.returncode == 0:
+            yield held
 
-def _mine_list(
-    git_dir: Path, commits: list[str], *, repo_id: str, missing_objects: str
-) -> Iterator[CommitRecord]:
-    """Exactly ``commits``, in order, from one ``git log --no-walk`` process (restarted after a
-    commit it cannot diff); an undiffable commit comes from :func:`_raw_only`."""
-    start = 0
-    while start < len(commits):
-        # A bounded window per process: git parses every listed commit before printing any, and
-        # a restart after an undiffable commit would re-read the whole rest of the list.
-        batch = commits[start : start + WINDOW]
-        done = 0
-        try:
-            for record in _run_log(git_dir, batch, ["--no-walk=unsorted"]):
+    def _mine_chunk(self, run: _LogRun) -> Iterator[CommitRecord]:
+        """Exactly ``run.commits``, in order; after a commit git cannot diff, the rest of the
+        chunk is mined by a new process (the undiffable commit from its ``--raw`` diff)."""
+        commits, start = run.commits, 0
+        while True:
+            done = 0
+            for record in self._records(run):
                 done += 1
                 yield record
-            start += len(batch)
-            continue
-        except ValueError as exc:
-            raise GitMiningError(f"{repo_id}: {exc}") from exc
-        except _LogFailed as failure:
-            remaining = batch[done:]
-            # The failing commit is the next one, or the one after it: git may have died before
-            # printing a header, so the last complete record was held back.
-            culprit = next((c for c in remaining[:2] if not _diffable(git_dir, c)), None)
-            missing = _MISSING.findall(failure.detail.encode())
-            if culprit is None or missing_objects == "fail":
-                where = f"commit {culprit}" if culprit else f"the commit after {failure.last}"
-                what = f" (missing object {missing[0].decode()})" if missing else ""
-                raise GitMiningError(
-                    f"{repo_id}: git cannot diff {where}{what} in {git_dir}; nothing was "
-                    f"landed by this run: {scrub(failure.detail.strip())[-500:]}"
-                ) from None
-            if culprit != remaining[0]:  # the held-back commit is diffable: mine it alone
-                yield from _mine_list(
-                    git_dir, remaining[:1], repo_id=repo_id, missing_objects=missing_objects
-                )
-            yield _raw_only(git_dir, culprit, repo_id)
-            start += done + remaining.index(culprit) + 1
+            if run.returncode == 0:
+                return
+            start += done
+            start += yield from self._after_failure(commits, start, run)
+            if start >= len(commits):
+                return
+            run = self._run(commits[start:])
 
+    def _after_failure(
+        self, commits: list[str], start: int, run: _LogRun
+    ) -> Iterator[CommitRecord]:
+        """Records of ``commits[start:]`` up to the one that broke ``run``; returns how many."""
+        remaining = commits[start:]
+        # The failing commit is the next one, or the one after it: git may have died before
+        # printing a header, so the last complete record was held back.
+        culprit = next((c for c in remaining[:2] if not self._diffable(c)), None)
+        missing = _MISSING.findall(run.stderr.encode())
+        if culprit is None or self.policy is MissingObjects.FAIL:
+            where = f"commit {culprit or ' or '.join(remaining[:2])}"
+            what = f" (missing object {missing[0].decode()})" if missing else ""
+            raise GitMiningError(
+                f"{self.repo_id}: git cannot diff {where}{what} in {self.git_dir}; nothing was "
+                f"landed by this run: {gitcmd.scrub(run.stderr.strip())[-500:]}"
+            )
+        if culprit != remaining[0]:  # the held-back commit is diffable: mine it alone
+            yield from self._mine_chunk(self._run(remaining[:1]))
+        yield self._raw_only(culprit)
+        return remaining.index(culprit) + 1
 
-def _raw_only(git_dir: Path, commit: str, repo_id: str) -> CommitRecord:
-    """The commit's files from ``--raw`` (trees only); without rename detection if that fails too."""
-    for extra in (["--no-walk"], ["--no-walk", "--no-renames"]):
-        try:
-            records = list(_run_log(git_dir, [commit], extra, numstat=False))
-        except _LogFailed:
-            continue
-        if len(records) == 1:
-            return records[0]
-    raise GitMiningError(f"{repo_id}: git cannot read the trees of commit {commit} in {git_dir}")
+    def _diffable(self, commit: str) -> bool:
+        probe = gitcmd.git(
+            [
+                "diff-tree",
+                "-r",
+                "--root",
+                "--numstat",
+                "-M",
+                *(["-C"] if self.copies else []),
+                "--no-commit-id",
+                "--diff-merges=first-parent",
+                commit,
+            ],
+            git_dir=self.git_dir,
+        )
+        return probe.returncode == 0
+
+    def _raw_only(self, commit: str) -> CommitRecord:
+        """The commit's files from ``--raw`` (trees only); without rename detection if that fails."""
+        for extra in (["--no-walk"], ["--no-walk", "--no-renames"]):
+            run = self._run([commit], numstat=False, extra=extra)
+            records = list(self._records(run, numstat=False))
+            if run.returncode == 0 and len(records) == 1:
+                return records[0]
+        raise GitMiningError(
+            f"{self.repo_id}: git cannot read the trees of commit {commit} in {self.git_dir}"
+        )
