@@ -19,12 +19,16 @@ Pure: no git, no files. tests/extract/git/data/ holds recorded byte streams of i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import BinaryIO
 
 from extract.git.records import ChangeType, CommitRecord, ModifiedFileRecord
 
 MARK = b"\x1e"
+#: first byte of a boundary line: a line fed to ``git diff-tree --stdin`` that is not a commit is
+#: echoed to its output, so a fed ``\x1f<label>\n`` marks where the output of a block of commits ends
+BOUNDARY = b"\x1f"
 FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B"
 #: git's status letter -> change type (A D M R C T; the letters are the names' initials)
 _STATUS = {ord(change.value[0]): change for change in ChangeType}
@@ -41,15 +45,44 @@ class LogTruncated(LogFormatError):
     """The output ends inside a commit's header or diff."""
 
 
-def tokens(stream: BinaryIO) -> Iterator[bytes]:
-    """The NUL-separated tokens of a byte stream, read a megabyte at a time."""
+@dataclass(frozen=True)
+class Boundary:
+    """An echoed boundary line: every commit fed before it has been printed."""
+
+    label: bytes
+
+
+def tokens(stream: BinaryIO, *, boundaries: bool = False) -> Iterator[bytes]:
+    """The NUL-separated tokens of a byte stream, read as it comes (a megabyte at most at once).
+
+    With ``boundaries``, echoed boundary lines are tokens of their own, handed over as soon as they
+    arrive (no NUL follows them until git prints the next commit, which may wait for more input).
+    """
     rest = b""
     while chunk := stream.read1(_CHUNK):
         parts = (rest + chunk).split(b"\0") if rest else chunk.split(b"\0")
         rest = parts.pop()
-        yield from parts
+        for part in parts:
+            if boundaries and part[:1] == BOUNDARY:
+                lines, part = _boundary_lines(part)
+                yield from lines
+                if not part:
+                    continue
+            yield part
+        if boundaries and rest[:1] == BOUNDARY:
+            lines, rest = _boundary_lines(rest)
+            yield from lines
     if rest:
         yield rest
+
+
+def _boundary_lines(part: bytes) -> tuple[list[bytes], bytes]:
+    """Complete boundary lines at the start of ``part``, and what follows them."""
+    lines = []
+    while part[:1] == BOUNDARY and b"\n" in part:
+        line, part = part.split(b"\n", 1)
+        lines.append(line)
+    return lines, part
 
 
 def _text(raw: bytes) -> str:
@@ -90,16 +123,23 @@ class _Stream:
             raise LogTruncated(f"the output ends inside commit {commit_hash}") from None
 
 
-def parse_log(source: Iterator[bytes], *, numstat: bool = True) -> Iterator[CommitRecord]:
-    """Turn the NUL-separated tokens of ``git log`` into records, one per commit header.
+def parse_log(
+    source: Iterator[bytes], *, numstat: bool = True, boundaries: bool = False
+) -> Iterator[CommitRecord | Boundary]:
+    """Turn the NUL-separated tokens of ``git log``/``git diff-tree`` into records, one per header.
 
-    With ``numstat=False`` (the output of a ``--raw``-only log, used for commits whose blobs are
-    missing) line counts and binary flags are ``None``: unknown, not zero. Raises
-    :class:`LogFormatError` on output it cannot read.
+    With ``numstat=False`` (the output of a ``--raw``-only diff, used for commits whose blobs are
+    missing) line counts and binary flags are ``None``: unknown, not zero. With ``boundaries``,
+    boundary tokens (:func:`tokens`) end the commit before them and come out as :class:`Boundary`.
+    Raises :class:`LogFormatError` on output it cannot read.
     """
     stream = _Stream(source)
     pending = stream.next()
     while pending is not None:
+        if boundaries and pending[:1] == BOUNDARY:
+            yield Boundary(pending[1:])
+            pending = stream.next()
+            continue
         if not pending.startswith(MARK):
             raise LogFormatError(f"expected a commit header, got {pending[:80]!r}")
         header = _header(pending, stream)
@@ -123,7 +163,7 @@ def _diff(commit_hash: str, stream: _Stream):
     pending = stream.next()
     if pending is not None and pending[:1] == b"\n":
         pending = pending[1:]  # git separates the header from the diff with a newline
-    while pending is not None and not pending.startswith(MARK):
+    while pending is not None and pending[:1] not in (MARK, BOUNDARY):
         if pending[:1] == b":":
             status = pending.rpartition(b" ")[2]
             kind = _STATUS.get(status[0]) if status else None

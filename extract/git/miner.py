@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extract.git import gitcmd
-from extract.git.gitlog import ChunkedLog, iter_commits
+from extract.git.gitlog import DiffTreePool, iter_commits
 from extract.git.options import Engine, MiningOptions, MissingObjects, RunMode
 from extract.git.plan import LandedState, Plan, plan
 from extract.git.records import CommitRecord, GitMiningError
@@ -155,7 +155,7 @@ def _records(repo: gitcmd.LocalRepository, head: str | None, work: Plan, options
         only = None if work.mode is RunMode.FULL else work.to_mine
         return iter_commits_pydriller(repo.git_dir, head, only=only, repo_id=repo.repo_id)
     # ``to_mine`` is in rev-list order (the whole history on a full run): no second walk.
-    return ChunkedLog(repo.git_dir, work.to_mine, repo_id=repo.repo_id, options=options).start()
+    return DiffTreePool(repo.git_dir, work.to_mine, repo_id=repo.repo_id, options=options).start()
 
 
 def _mine(records, work: Plan, previous: _Previous, repo_id: str, log: Log | None):

@@ -43,6 +43,7 @@ def build_varied(repo):
     os.remove(repo.path / "tab\there.txt.link")
     repo.write("tab\there.txt.link", "now a file\n")
     repo.commit("type change")
+    repo.commit("an empty commit: no file changed")
     for branch in ("x", "y", "z"):
         repo.git("checkout", "-q", "-b", branch, "main")
         repo.write(f"{branch}.txt", f"{branch}\n" * 3)
@@ -399,17 +400,31 @@ def test_iter_commits_streams_typed_records_and_honours_exclusions(truth, make_r
         list(iter_commits(repo.path / ".git", "--all"))
 
 
-@pytest.mark.parametrize(("jobs", "block", "window"), [(1, 32, 1000), (2, 1, 3), (3, 2, 1)])
+def test_an_abandoned_iteration_stops_its_git_processes(make_repo, monkeypatch):
+    from extract.git import gitlog
+
+    repo = make_repo()
+    build_varied(repo)
+    monkeypatch.setattr(gitlog, "BLOCK", 1)
+    commits = iter_commits(repo.path / ".git", repo.head(), options=MiningOptions(jobs=2))
+    first = next(commits)
+    assert first.commit_hash == repo.head()
+    commits.close()
+    assert commits.workers and all(w.proc.poll() is not None for w in commits.workers)
+    assert not any(w.thread.is_alive() for w in commits.workers)
+
+
+@pytest.mark.parametrize(("jobs", "block", "ahead"), [(1, 64, 32), (2, 1, 3), (3, 2, 0)])
 def test_parallel_git_processes_yield_the_same_records_in_rev_list_order(
-    truth, make_repo, tmp_path, monkeypatch, jobs, block, window
+    truth, make_repo, tmp_path, monkeypatch, jobs, block, ahead
 ):
     from extract.git import gitlog
 
     repo = make_repo()
     build_varied(repo)
     head = repo.head()
-    monkeypatch.setattr(gitlog, "MIN_CHUNK", block)
-    monkeypatch.setattr(gitlog, "MAX_CHUNK", window)
+    monkeypatch.setattr(gitlog, "BLOCK", block)
+    monkeypatch.setattr(gitlog, "MAX_AHEAD", ahead)
     got = list(iter_commits(repo.path / ".git", head, options=MiningOptions(jobs=jobs)))
     assert [c.commit_hash for c in got] == truth.all_commits(repo.path)
     result = mine_repository(
@@ -419,11 +434,16 @@ def test_parallel_git_processes_yield_the_same_records_in_rev_list_order(
     assert_matches_git(truth, tmp_path / "landing", repo.path)
 
 
+@pytest.mark.parametrize("prescan", [True, False], ids=["missing-blobs-found-first", "restarts"])
 def test_undiffable_commits_in_several_processes_are_recorded_and_landed(
-    truth, make_repo, tmp_path, monkeypatch
+    truth, make_repo, tmp_path, monkeypatch, prescan
 ):
+    """Found by the first pass (the commits are mined aside), or, should that pass miss one, by
+    git dying on it (its process restarts after it): the same rows either way."""
     from extract.git import gitlog
 
+    if not prescan:
+        monkeypatch.setattr(gitlog.DiffTreePool, "_suspect_commits", lambda self: set())
     root = tmp_path / "landing"
     repo = make_repo()
     repo.write("keep.txt", "k\n")
@@ -437,8 +457,8 @@ def test_undiffable_commits_in_several_processes_are_recorded_and_landed(
         repo.commit(f"after {i}")
     for blob in blobs:
         (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
-    monkeypatch.setattr(gitlog, "MIN_CHUNK", 1)
-    monkeypatch.setattr(gitlog, "MAX_CHUNK", 2)
+    monkeypatch.setattr(gitlog, "BLOCK", 1)
+    monkeypatch.setattr(gitlog, "MAX_AHEAD", 2)
     order = truth.all_commits(repo.path)
     seen: list[str] = []
     got = list(

@@ -2,7 +2,8 @@
 
     uv run python tests/extract/git/data/record.py
 
-``valid.bin`` is real output of ``git log`` with the engine's options (``log_options()``) on a small
+``valid.bin`` is real output of ``git diff-tree --stdin`` with the engine's options (``diff_options()``,
+the commits of ``git rev-list HEAD`` on stdin) on a small
 repository built here with fixed identities and dates: an addition, a rename with an edit, a binary
 file, a type change, a path and a message that are not UTF-8, a merge. The other files are that
 stream cut or edited at one place each, for the parser's error paths (see README.md).
@@ -15,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from extract.git.gitlog import log_options
+from extract.git.gitlog import diff_options
 
 HERE = Path(__file__).parent
 
@@ -83,7 +84,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         build(repo)
-        valid = _git(repo, *log_options(), "HEAD", tick=[0])
+        listing = _git(repo, "rev-list", "HEAD", tick=[0])
+        valid = _git(repo, *diff_options(), input=listing, tick=[0])
     (HERE / "valid.bin").write_bytes(valid)
     header_end = valid.index(b"\0", valid.index(b"ada@example.org")) + 1
     (HERE / "truncated_header.bin").write_bytes(valid[:header_end])
