@@ -50,8 +50,21 @@ BLOCK = 64
 MAX_AHEAD = 32
 _PIPE_SIZE = 1 << 20
 
-#: settings that decide what the landed rows mean (never the user's configuration)
-_CONFIG = ["-c", "core.quotepath=off", "-c", "diff.noprefix=false"]
+#: settings that decide what the landed rows mean (never the user's configuration), and memory
+#: bounds: by default each git process maps up to 1 GiB windows of the pack and keeps a 96 MiB
+#: delta cache (~280 MB RSS each on mne-python); these keep a process near 100 MB for ~4% more CPU
+_CONFIG = [
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "diff.noprefix=false",
+    "-c",
+    "core.packedGitWindowSize=16m",
+    "-c",
+    "core.packedGitLimit=64m",
+    "-c",
+    "core.deltaBaseCacheLimit=48m",
+]
 
 
 def diff_options(*, detect_copies: bool = False, numstat: bool = True) -> list[str]:

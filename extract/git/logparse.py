@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from itertools import islice
 from typing import BinaryIO
 
 from extract.git.records import ChangeType, CommitRecord, ModifiedFileRecord
@@ -102,7 +103,7 @@ def _when(raw: bytes, commit_hash: str) -> tuple[datetime, int]:
             cached = (timezone(timedelta(minutes=minutes)), minutes)
             _TZ_CACHE[offset] = cached
         tz, minutes = cached
-        return datetime.fromtimestamp(int(seconds), UTC).astimezone(tz), minutes
+        return datetime.fromtimestamp(int(seconds), tz), minutes
     except (ValueError, OverflowError) as exc:
         raise LogFormatError(f"{commit_hash}: unreadable date {raw[:40]!r}") from exc
 
@@ -115,6 +116,12 @@ class _Stream:
 
     def next(self) -> bytes | None:
         return next(self._source, None)
+
+    def take_many(self, count: int, commit_hash: str) -> list[bytes]:
+        taken = list(islice(self._source, count))
+        if len(taken) < count:
+            raise LogTruncated(f"the output ends inside commit {commit_hash}")
+        return taken
 
     def take(self, commit_hash: str) -> bytes:
         try:
@@ -151,7 +158,7 @@ def _header(first: bytes, stream: _Stream) -> list:
     commit_hash = first[1:].decode("ascii", "replace")
     if len(commit_hash) not in (40, 64) or not _HEX.issuperset(commit_hash):
         raise LogFormatError(f"unreadable commit hash {first[1:80]!r}")
-    fields = [stream.take(commit_hash) for _ in range(8)]
+    fields = stream.take_many(8, commit_hash)
     parents = fields[0].decode("ascii", "replace").split()
     return [commit_hash, parents, *fields[1:]]
 
