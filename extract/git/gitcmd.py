@@ -8,6 +8,7 @@ reaches git only after ``--``/``--end-of-options`` or once it has been resolved 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -131,6 +132,7 @@ def run_git(
     return done.stdout
 
 
+@functools.cache
 def git_version() -> str:
     out = git(["--version"]).stdout
     return out.decode().strip().removeprefix("git version ")

@@ -19,6 +19,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +73,14 @@ class GitExtraction:
         row["missing_objects"] = self.missing_objects.value
         row["tool_versions"] = json.dumps(self.tool_versions, sort_keys=True)
         return row
+
+
+def _in_background(function, *args) -> Future:
+    pool = ThreadPoolExecutor(1, thread_name_prefix="git-miner")
+    try:
+        return pool.submit(function, *args)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def tool_versions(engine: Engine) -> dict[str, str]:
@@ -207,6 +216,8 @@ class _Run:
     options: MiningOptions
     previous: _Previous
     work: Plan
+    #: looked up while git runs (importlib.metadata scans every installed package: ~0.1 s)
+    versions: Future[dict[str, str]] | None = None
 
 
 def mine_repository(
@@ -242,6 +253,7 @@ def mine_repository(
             f"{work.dropped} dropped ({work.reason})"
         )
     run = _Run(repo, ref_name, head, options, previous, work)
+    run.versions = _in_background(tool_versions, options.engine)
     if work.mode is RunMode.UNCHANGED:
         data, commits, files = None, previous.commits, previous.files
     else:
@@ -281,6 +293,6 @@ def _extraction(run: _Run, commits: pa.Table, files: pa.Table) -> GitExtraction:
         engine=run.options.engine,
         detect_copies=run.options.detect_copies,
         missing_objects=run.options.missing_objects,
-        tool_versions=tool_versions(run.options.engine),
+        tool_versions=run.versions.result(),
         undiffable_commits=undiffable,
     )
