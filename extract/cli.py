@@ -59,7 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.landing_dir is None:
         args.landing_dir = settings.landing_dir()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        # A landing file that cannot be written or read (a full disk, say) is one line naming it.
+        # The landing module is looked up, not imported: a command that never loaded it (and
+        # pyarrow with it) cannot have raised its error.
+        landing = sys.modules.get("extract.landing")
+        if landing is None or not isinstance(exc, landing.LandingError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
