@@ -1,8 +1,7 @@
 """Where the git miner finds each repository and keeps its clones."""
 
-import os
-
 import dagster as dg
+from pydantic import Field
 
 from extract import settings
 from extract.repo_id import parse_repo_id, repo_slug
@@ -15,8 +14,12 @@ class GitSourceResource(dg.ConfigurableResource):
     a GitHub Enterprise host, or ``file://`` paths for local repositories (the offline sample).
     """
 
-    url_template: str = "https://github.com/{repo_id}.git"
-    mirror_dir: str
+    url_template: str = Field(
+        default=settings.GIT_URL_TEMPLATE_DEFAULT,
+        description="Clone URL of a repository: {repo_id}, {owner}, {name} or {slug} are filled "
+        "in ($MMS_GIT_URL_TEMPLATE).",
+    )
+    mirror_dir: str = Field(description="Where bare clones are kept ($MMS_MIRROR_DIR).")
 
     def source_for(self, repo_id: str) -> str:
         owner, name = parse_repo_id(repo_id)
@@ -27,6 +30,6 @@ class GitSourceResource(dg.ConfigurableResource):
 
 def git_source_resource() -> GitSourceResource:
     return GitSourceResource(
-        url_template=os.environ.get("MMS_GIT_URL_TEMPLATE", "https://github.com/{repo_id}.git"),
+        url_template=settings.git_url_template(),
         mirror_dir=str(settings.mirror_dir()),
     )
