@@ -68,20 +68,23 @@ def _build(landing: Path, directory: Path, *, fresh: bool) -> tuple[float, int, 
     warehouse = directory / "warehouse.duckdb"
     env = dict(os.environ, MMS_LANDING_DIR=str(landing), MMS_DUCKDB_PATH=str(warehouse))
     args = [str(Path(sys.executable).parent / "mms-warehouse"), "build"]
+    log = directory / "build.log"
     started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    parent, peak, disk = psutil.Process(proc.pid), 0, 0
-    while proc.poll() is None:
-        try:
-            tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        disk = max(disk, _disk(directory))
-        time.sleep(0.05)
+    # dbt's output goes to a file: a pipe read only at the end would fill and stall the build.
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        parent, peak, disk = psutil.Process(proc.pid), 0, 0
+        while proc.poll() is None:
+            try:
+                tree = [parent, *parent.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            disk = max(disk, _disk(directory))
+            time.sleep(0.05)
     seconds = time.perf_counter() - started
-    output = proc.stdout.read().decode(errors="replace")
     if proc.returncode != 0:
+        output = log.read_text(errors="replace")
         raise SystemExit(f"the build failed on {landing}:\n{output[-4000:]}")
     return seconds, peak, warehouse.stat().st_size, max(disk, _disk(directory))
 
