@@ -1,8 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='landing_file',
+        post_hook="{{ delete_unlanded_files('github/repositories') }}",
+    )
+}}
+
+-- depends_on: {{ source('github', 'repositories') }}
+
 with
 
 source as (
 
-    select * from {{ source('github', 'repositories') }}
+    select * from {{ landing_changed_files('github/repositories', incremental=is_incremental()) }}
+
+),
+
+stamps as (
+
+    {{ landing_file_stamps('github/repositories') }}
 
 ),
 
@@ -35,9 +52,13 @@ renamed as (
         fetched_at,
         values_fetched_at,
         requests_made,
-        api_base_url
+        api_base_url,
+        stamps.landing_file,
+        stamps.landing_modified,
+        stamps.landing_size
 
     from source
+    inner join stamps on source.filename = stamps.landing_file
 
 )
 
