@@ -72,7 +72,8 @@
 {% macro landing_current_files(table, commit_model, incremental=false) -%}
     {%- set root = landing_dir() -%}
     {%- set files = [root ~ '/' ~ table ~ '/_schema.parquet'] -%}
-    {%- if execute -%}
+    {#- A fresh warehouse has no commit model yet when only compiling (sqlfluff, dbt compile). -#}
+    {%- if execute and load_relation(commit_model) is not none -%}
         {%- set query -%}
             select landed_file
             from (select generation, unnest(landed_files) as landed_file from {{ commit_model }} where is_readable)
