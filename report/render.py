@@ -101,6 +101,7 @@ h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ccc; paddi
 .sample-banner { position: sticky; top: 0; z-index: 10; background: #b00020; color: #fff;
                  font-weight: 700; padding: .6rem 1rem; margin: 0 -1.5rem; text-align: center; }
 nav ol { columns: 2; font-size: .9rem; }
+.table-scroll { overflow-x: auto; }
 table.study-table { border-collapse: collapse; font-size: .88rem; margin: .8rem 0; }
 table.study-table th, table.study-table td { border-bottom: 1px solid #e2e2e2; padding: .25rem .6rem;
                                              text-align: left; vertical-align: top; }
@@ -153,7 +154,8 @@ def _section_html(section: Section) -> str:
             f'alt="{html.escape(section.figure.alt)}"></figure>'
         )
     if section.table is not None and len(section.table.columns):
-        parts.append(html_table(section))
+        # wide tables (the estimates, a column per year) scroll instead of leaving the page
+        parts.append(f'<div class="table-scroll">{html_table(section)}</div>')
     if section.notes:
         notes = "".join(f"<li>{html.escape(note)}</li>" for note in section.notes)
         parts.append(f'<ul class="notes">{notes}</ul>')

@@ -213,7 +213,8 @@ def refresh_suggestions_job(suggestions: dg.AssetsDefinition):
         "refresh_suggestions",
         selection=dg.AssetSelection.assets(suggestions).downstream(),
         description="Suggest labels and estimate shares from the published warehouse, then dbt "
-        "builds (and publishes) the suggestion and estimate marts from them.",
+        "builds (and publishes) the suggestion and estimate marts from them, and the study report "
+        "is written again with them.",
     )
 
 

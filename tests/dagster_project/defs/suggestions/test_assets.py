@@ -18,6 +18,7 @@ from dagster_project.defs.suggestions.assets import (
 )
 from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
 from demo.study_data import Scale, generate
+from report import Warehouse, build_report
 
 from ....conftest import run_dbt
 
@@ -88,6 +89,15 @@ def test_with_no_labels_the_asset_and_the_marts_say_why_they_are_empty(tmp_path,
         ).fetchall()
     assert status == [("insufficient_labels", False), ("insufficient_labels", False)]
     assert len(reasons) == 1 and "0 adjudicated issues item(s)" in reasons.pop()
+    # The study report says why instead of showing empty tables, in every section of issue 10.
+    with Warehouse.open(Path(env["MMS_DUCKDB_PATH"])) as warehouse:
+        study_report = build_report(warehouse)
+    for key, frame in (("activity_estimates", "commits"), ("challenge_estimates", "issues"),
+                       ("suggester_agreement", "issues"), ("activity_trends", "commits"),
+                       ("challenge_trends", "issues")):  # fmt: skip
+        section = study_report.section(key)
+        assert section.table is None, key
+        assert any(f"0 adjudicated {frame} item(s)" in note for note in section.notes), key
     # The same inputs: no new run.
     assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.SkipReason)
 
