@@ -58,9 +58,26 @@ def draw_closure_time_figure(
     ).reset_index(drop=True)
     # The highest median at the top, as the study sorts its boxes.
     positions = list(range(len(ordered), 0, -1))
+    figure, axes = plt.subplots(figsize=(10, 0.5 * len(ordered) + 2.6))
+    _draw_boxes(axes, ordered, outliers, positions)
+    legend = _mark_study_values(axes, ordered, positions)
+    _lay_out_axes(axes, ordered, positions, legend)
+    figure.text(
+        0.01, 0.005, "\n".join(textwrap.wrap(caption, 170)), fontsize=7, color="#444", va="bottom"
+    )
+    if sample_data:
+        _draw_sample_banner(figure)
+    figure.tight_layout(rect=(0, 0.04, 1, 0.965 if sample_data else 1))
+    return figure
+
+
+def _draw_boxes(axes, ordered: pd.DataFrame, outliers: pd.DataFrame, positions: list[int]) -> None:
+    """This run's boxes from the mart's quartiles and whiskers, its outliers as points (bxp: the
+    statistics are computed in dbt, not by matplotlib)."""
     stats, box_positions = [], []
     for position, row in zip(positions, ordered.itertuples(index=False), strict=True):
         if row.n > 0:
+            fliers = outliers.loc[outliers["challenge"] == row.challenge, "closure_days"]
             stats.append(
                 {
                     "whislo": row.lower_whisker_days,
@@ -68,103 +85,70 @@ def draw_closure_time_figure(
                     "med": row.median_days,
                     "q3": row.q3_days,
                     "whishi": row.upper_whisker_days,
-                    "fliers": outliers.loc[
-                        outliers["challenge"] == row.challenge, "closure_days"
-                    ].to_numpy(),
+                    "fliers": fliers.to_numpy(),
                 }
             )
             box_positions.append(position)
-
-    figure, axes = plt.subplots(figsize=(10, 0.5 * len(ordered) + 2.6))
-    if stats:
-        axes.bxp(
-            stats,
-            positions=box_positions,
-            orientation="horizontal",
-            showfliers=True,
-            manage_ticks=False,
-            flierprops={"marker": "o", "markersize": 4, "markerfacecolor": "#555", "alpha": 0.7},
-            medianprops={"color": "#1f4e79", "linewidth": 2},
-        )
-    else:
+    if not stats:
         axes.text(
             0.5, 0.5, "no labelled issues yet", ha="center", va="center", transform=axes.transAxes
         )
+        return
+    axes.bxp(
+        stats,
+        positions=box_positions,
+        orientation="horizontal",
+        showfliers=True,
+        manage_ticks=False,
+        flierprops={"marker": "o", "markersize": 4, "markerfacecolor": "#555", "alpha": 0.7},
+        medianprops={"color": "#1f4e79", "linewidth": 2},
+    )
+
+
+#: the study's values the figure marks: column -> (marker, size, what the legend and label say)
+_STUDY_MARKS = {
+    "study_median_days": ("D", 8, "median"),
+    "study_outlier_days": ("X", 9, "outlier"),
+}
+
+
+def _mark_study_values(axes, ordered: pd.DataFrame, positions: list[int]) -> list[Line2D]:
+    """The study's medians and outliers where its text gives them; returns the legend entries."""
     legend = [
         Line2D([], [], color="#1f4e79", linewidth=2, label="this run: median"),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="",
-            color="#555",
-            markersize=4,
-            label="this run: outlier (beyond 1.5 IQR)",
-        ),
-    ]
-    for position, row in zip(positions, ordered.itertuples(index=False), strict=True):
-        if pd.notna(row.study_median_days):
-            axes.plot(
-                row.study_median_days,
-                position,
-                marker="D",
-                color=STUDY_COLOUR,
-                markersize=8,
-                linestyle="",
-                zorder=5,
-            )
+        Line2D([], [], marker="o", linestyle="", color="#555", markersize=4,
+               label="this run: outlier (beyond 1.5 IQR)"),
+    ]  # fmt: skip
+    for column, (marker, size, what) in _STUDY_MARKS.items():
+        for position, days in zip(positions, ordered[column], strict=True):
+            if pd.isna(days):
+                continue
+            axes.plot(days, position, marker=marker, color=STUDY_COLOUR, markersize=size,
+                      linestyle="", zorder=5)  # fmt: skip
             axes.annotate(
-                f"study median {row.study_median_days:g} d",
-                (row.study_median_days, position),
+                f"study {what} {days:g} d",
+                (days, position),
                 xytext=(6, 7),
                 textcoords="offset points",
                 color=STUDY_COLOUR,
                 fontsize=8,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
             )
-        if pd.notna(row.study_outlier_days):
-            axes.plot(
-                row.study_outlier_days,
-                position,
-                marker="X",
-                color=STUDY_COLOUR,
-                markersize=9,
-                linestyle="",
-                zorder=5,
-            )
-            axes.annotate(
-                f"study outlier {row.study_outlier_days:g} d",
-                (row.study_outlier_days, position),
-                xytext=(6, 7),
-                textcoords="offset points",
-                color=STUDY_COLOUR,
-                fontsize=8,
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
-            )
-    if ordered["study_median_days"].notna().any():
-        legend.append(
-            Line2D(
-                [], [], marker="D", linestyle="", color=STUDY_COLOUR, label="study's text: median"
-            )
-        )
-    if ordered["study_outlier_days"].notna().any():
-        legend.append(
-            Line2D(
-                [], [], marker="X", linestyle="", color=STUDY_COLOUR, label="study's text: outlier"
-            )
-        )
+        if ordered[column].notna().any():
+            legend.append(Line2D([], [], marker=marker, linestyle="", color=STUDY_COLOUR,
+                                 label=f"study's text: {what}"))  # fmt: skip
+    return legend
 
+
+def _lay_out_axes(axes, ordered: pd.DataFrame, positions: list[int], legend: list) -> None:
+    """Challenges with their n, days on a symmetric log scale wide enough for every mark."""
     axes.set_yticks(
         positions, [f"{c} (n={n})" for c, n in zip(ordered["challenge"], ordered["n"], strict=True)]
     )
     axes.set_ylim(0.3, len(ordered) + 0.7)
     axes.set_xscale("symlog", linthresh=1)
-    largest = max(
-        [1.0]
-        + [float(v) for v in ordered["max_days"].dropna()]
-        + [float(v) for v in ordered["study_outlier_days"].dropna()]
-        + [float(v) for v in ordered["study_median_days"].dropna()]
-    )
+    columns = ("max_days", "study_outlier_days", "study_median_days")
+    largest = max([1.0] + [float(v) for c in columns for v in ordered[c].dropna()])
     axes.set_xlim(0, largest * 2.5)  # room for the labels of the rightmost marks
     axes.xaxis.set_major_locator(FixedLocator([t for t in DAY_TICKS if t <= largest * 2.5]))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
@@ -172,40 +156,22 @@ def draw_closure_time_figure(
     axes.grid(axis="x", color="#ddd", linewidth=0.6)
     axes.set_xlabel("days to close (closed_at - created_at), symmetric log scale")
     axes.set_title("Figure 1. Time to close GitHub issues by challenge, sorted by median")
-    axes.legend(
-        handles=legend,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.09),
-        ncol=min(4, len(legend)),
-        fontsize=8,
-        frameon=False,
-    )
+    axes.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.09),
+                ncol=min(4, len(legend)), fontsize=8, frameon=False)  # fmt: skip
+
+
+def _draw_sample_banner(figure: MatplotlibFigure) -> None:
+    """A banner above the plot and a watermark across it: a cropped figure still says so."""
     figure.text(
-        0.01, 0.005, "\n".join(textwrap.wrap(caption, 170)), fontsize=7, color="#444", va="bottom"
+        0.5,
+        0.995,
+        SAMPLE_BANNER,
+        ha="center",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+        color="white",
+        bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 4},
     )
-    if sample_data:
-        figure.text(
-            0.5,
-            0.995,
-            SAMPLE_BANNER,
-            ha="center",
-            va="top",
-            fontsize=11,
-            fontweight="bold",
-            color="white",
-            bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 4},
-        )
-        figure.text(
-            0.55,
-            0.5,
-            "SAMPLE DATA",
-            ha="center",
-            va="center",
-            fontsize=64,
-            color="#b00020",
-            alpha=0.12,
-            rotation=20,
-            fontweight="bold",
-        )
-    figure.tight_layout(rect=(0, 0.04, 1, 0.965 if sample_data else 1))
-    return figure
+    figure.text(0.55, 0.5, "SAMPLE DATA", ha="center", va="center", fontsize=64,
+                color="#b00020", alpha=0.12, rotation=20, fontweight="bold")  # fmt: skip
