@@ -221,29 +221,10 @@ def estimate_frame(
     frame_pred = frame[[f"p_{label}" for label in labels]].to_numpy(float)
     frame_pred = frame_pred * frame["p_ml_related"].to_numpy(float)[:, None]
 
-    levels: list[tuple[str, list[str], np.ndarray]] = [("label", labels, np.eye(len(labels)))]
-    if groups:
-        group_names, matrix = group_matrix(labels, groups)
-        levels.append(("group", group_names, matrix))
-    names = [name for _, level_names, _ in levels for name in level_names]
-    level_of = [level for level, level_names, _ in levels for _ in level_names]
-    stacked = np.hstack([m for _, _, m in levels])
-
-    domains: list[tuple[object, np.ndarray, np.ndarray]] = [
-        (None, np.ones(len(labelled), bool), np.ones(len(frame), bool))
-    ]
-    if domain_column:
-        for value in sorted(frame[domain_column].dropna().unique()):
-            domains.append(
-                (
-                    value,
-                    (labelled[domain_column] == value).to_numpy(),
-                    (frame[domain_column] == value).to_numpy(),
-                )
-            )
-
+    names, level_of, stacked = _levels(labels, groups)
+    arrays = {"truth": truth, "pred": pred, "frame_pred": frame_pred, "stacked": stacked}
     rows = []
-    for value, in_labelled, in_frame in domains:
+    for value, in_labelled, in_frame in _domains(labelled, frame, domain_column):
         d_l, d_f = in_labelled.astype(float), in_frame.astype(float)
         base = {
             "domain_value": value,
@@ -257,62 +238,90 @@ def estimate_frame(
                 f"{int(in_labelled.sum())} labelled item(s) in this domain, fewer than "
                 f"{min_labelled_in_domain}: no interval"
             )
-            for level, name in zip(level_of, names, strict=True):
-                rows.append({**base, "level": level, "name": name, "status": reason})
+            rows += [{**base, "level": lv, "name": n, "status": reason} for lv, n in zip(level_of, names, strict=True)]  # fmt: skip
             continue
-        try:
-            result = ratio_shares(
-                names=names,
-                numerators=(truth @ stacked) * d_l[:, None],
-                denominators=truth.sum(axis=1) * d_l,
-                predicted_numerators=(pred @ stacked) * d_l[:, None],
-                predicted_denominators=pred.sum(axis=1) * d_l,
-                frame_numerators=(frame_pred @ stacked) * d_f[:, None],
-                frame_denominators=frame_pred.sum(axis=1) * d_f,
-                weights=weights,
-                confidence=confidence,
-            )
-        except EstimationError as exc:
-            for level, name in zip(level_of, names, strict=True):
-                rows.append({**base, "level": level, "name": name, "status": str(exc)})
-            continue
-        for j, (level, name) in enumerate(zip(level_of, names, strict=True)):
-            rows.append(
-                {
-                    **base,
-                    "level": level,
-                    "name": name,
-                    "status": "ok",
-                    "estimate": result.estimate[j],
-                    "ci_lower": result.ci_lower[j],
-                    "ci_upper": result.ci_upper[j],
-                    "power_tuning": result.power_tuning[j],
-                    "sample_estimate": result.sample_estimate[j],
-                    "sample_ci_lower": result.sample_ci_lower[j],
-                    "sample_ci_upper": result.sample_ci_upper[j],
-                    "prediction_only_share": result.prediction_only[j],
-                }
-            )
-        rows.extend(
-            _relevance_rows(base, relevant * d_l, labelled, frame, d_l, d_f, weights, confidence)
+        rows += _domain_rows(base, names, level_of, arrays, d_l, d_f, weights, confidence)
+        rows += _relevance_rows(
+            base, relevant * d_l, labelled, frame, d_l, d_f, weights, confidence
         )
     out = pd.DataFrame(rows)
-    for column in (
-        "estimate",
-        "ci_lower",
-        "ci_upper",
-        "power_tuning",
-        "sample_estimate",
-        "sample_ci_lower",
-        "sample_ci_upper",
-        "prediction_only_share",
-    ):
+    for column in _RESULT_COLUMNS.values():
         if column not in out:
             out[column] = np.nan
     out["ci_width"] = out["ci_upper"] - out["ci_lower"]
     out["sample_ci_width"] = out["sample_ci_upper"] - out["sample_ci_lower"]
     out["confidence"] = confidence
     return out
+
+
+#: RatioShares attribute -> output column
+_RESULT_COLUMNS = {
+    "estimate": "estimate",
+    "ci_lower": "ci_lower",
+    "ci_upper": "ci_upper",
+    "power_tuning": "power_tuning",
+    "sample_estimate": "sample_estimate",
+    "sample_ci_lower": "sample_ci_lower",
+    "sample_ci_upper": "sample_ci_upper",
+    "prediction_only": "prediction_only_share",
+}
+
+
+def _levels(labels: list[str], groups: Mapping[str, str] | None):
+    """Names, level of each name, and the 0/1 matrix mapping labels to them (labels, then groups)."""
+    levels: list[tuple[str, list[str], np.ndarray]] = [("label", labels, np.eye(len(labels)))]
+    if groups:
+        group_names, matrix = group_matrix(labels, groups)
+        levels.append(("group", group_names, matrix))
+    names = [name for _, level_names, _ in levels for name in level_names]
+    level_of = [level for level, level_names, _ in levels for _ in level_names]
+    return names, level_of, np.hstack([m for _, _, m in levels])
+
+
+def _domains(labelled: pd.DataFrame, frame: pd.DataFrame, domain_column: str | None):
+    """(domain value, labelled mask, frame mask): the whole frame (None), then each value."""
+    yield None, np.ones(len(labelled), bool), np.ones(len(frame), bool)
+    if domain_column:
+        for value in sorted(frame[domain_column].dropna().unique()):
+            yield (
+                value,
+                (labelled[domain_column] == value).to_numpy(),
+                (frame[domain_column] == value).to_numpy(),
+            )
+
+
+def _domain_rows(base, names, level_of, arrays, d_l, d_f, weights, confidence) -> list[dict]:
+    """One row per label and group of a domain: its estimate, or why there is none."""
+    truth, pred, frame_pred, stacked = (
+        arrays[k] for k in ("truth", "pred", "frame_pred", "stacked")
+    )
+    try:
+        result = ratio_shares(
+            names=names,
+            numerators=(truth @ stacked) * d_l[:, None],
+            denominators=truth.sum(axis=1) * d_l,
+            predicted_numerators=(pred @ stacked) * d_l[:, None],
+            predicted_denominators=pred.sum(axis=1) * d_l,
+            frame_numerators=(frame_pred @ stacked) * d_f[:, None],
+            frame_denominators=frame_pred.sum(axis=1) * d_f,
+            weights=weights,
+            confidence=confidence,
+        )
+    except EstimationError as exc:
+        return [
+            {**base, "level": level, "name": name, "status": str(exc)}
+            for level, name in zip(level_of, names, strict=True)
+        ]
+    return [
+        {
+            **base,
+            "level": level,
+            "name": name,
+            "status": "ok",
+            **{column: getattr(result, attr)[j] for attr, column in _RESULT_COLUMNS.items()},
+        }
+        for j, (level, name) in enumerate(zip(level_of, names, strict=True))
+    ]
 
 
 def _relevance_rows(base, relevant_d, labelled, frame, d_l, d_f, weights, confidence) -> list[dict]:
