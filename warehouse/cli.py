@@ -14,7 +14,7 @@ import sys
 from extract import settings
 from warehouse.files import WarehouseFiles
 from warehouse.lock import WarehouseBusy
-from warehouse.publish import build_session, publication_status, run_dbt
+from warehouse.publish import build_session, keep_snapshots, publication_status, run_dbt
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -24,12 +24,18 @@ def _build(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    try:  # a bad setting is one line, before the lock is taken or dbt started
+        keep = keep_snapshots()
+    except ValueError as exc:
+        say(f"error: {exc}")
+        return 2
     try:
         with build_session(
             files,
             holder=holder,
             landing_root=settings.landing_dir(),
             wait_seconds=args.wait,
+            keep=keep,
             on_wait=say,
             log=say,
         ) as session:
