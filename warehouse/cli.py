@@ -12,6 +12,7 @@ import getpass
 import sys
 
 from extract import settings
+from extract.landing import LandingError
 from warehouse.files import WarehouseFiles
 from warehouse.lock import WarehouseBusy
 from warehouse.publish import build_session, keep_snapshots, publication_status, run_dbt
@@ -46,6 +47,9 @@ def _build(args: argparse.Namespace) -> int:
     except WarehouseBusy as exc:
         say(f"error: {exc}")
         return 3
+    except LandingError as exc:
+        say(f"error: {exc}; nothing was published")
+        return 2
     return 0 if session.passed else 1
 
 

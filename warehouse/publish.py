@@ -277,7 +277,7 @@ def build_session(
         )
         # The schema files follow this code's contract, so files landed before a column was added
         # read with the column empty instead of failing the build.
-        landing.ensure_landing(landing_root)
+        landing.refresh_schemas(landing_root)
         quarantined = landing.quarantine_unreadable(landing_root)
         for item in quarantined:
             log(f"quarantined {item.table} of {item.key}: {item.reason} (moved to {item.moved_to})")

@@ -96,6 +96,19 @@ def ensure_landing(root: Path, tables: Iterable[str] | None = None) -> None:
         write_atomic(schema_path, schema.empty_table())
 
 
+
+def refresh_schemas(root: Path) -> None:
+    """Bring an initialised landing's schema files to this code's contract (a table added or a
+    column added since it was initialised). A directory holding no table at all is refused: it is
+    almost always a mistyped MMS_LANDING_DIR, and a build over it would replace a good warehouse
+    with an empty one."""
+    if not any(table_dir(root, table).joinpath(SCHEMA_FILE).is_file() for table in SCHEMAS):
+        raise LandingError(
+            f"landing directory {root} holds no landed table: run `uv run mms-extract init` there, "
+            "or point MMS_LANDING_DIR at the landing directory"
+        )
+    ensure_landing(root)
+
 @cache
 def _file_mode() -> int:
     """0666 minus the process umask: what ``open()`` would have created (mkstemp makes 0600)."""
