@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 .PHONY: run test dev lint uv
 
 uv:
-	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --user --quiet uv
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || { python3 -m pip install --user --quiet uv 2>/dev/null || python3 -m pip install --user --quiet --break-system-packages uv; }
 
 run: uv
 	$(UV) sync --frozen
