@@ -8,8 +8,14 @@ from pathlib import Path
 
 
 def _cmd_mine(args: argparse.Namespace) -> int:
+    from extract import settings
     from extract.git.miner import GitMiningError, mine_repository
 
+    try:
+        missing_objects = args.missing_objects or settings.git_missing_objects()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         result = mine_repository(
             args.repo_id,
@@ -20,7 +26,7 @@ def _cmd_mine(args: argparse.Namespace) -> int:
             engine=args.engine,
             full_refresh=args.full,
             log=lambda line: print(line, file=sys.stderr),
-            missing_objects=args.missing_objects,
+            missing_objects=missing_objects,
             jobs=args.jobs,
         )
     except GitMiningError as exc:
@@ -50,8 +56,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     mine.add_argument(
         "--missing-objects",
         choices=("fail", "record"),
-        default="fail",
-        help="on a commit git cannot diff: fail, or land it with unknown line counts",
+        default=None,
+        help="on a commit git cannot diff: fail, or land it with unknown line counts "
+        "(default: $MMS_GIT_MISSING_OBJECTS, else fail)",
     )
     mine.add_argument(
         "--jobs",

@@ -22,8 +22,9 @@ class GitMiningConfig(dg.Config):
     #: "git-log" (one streamed git log) or "pydriller" (the study's tool, per commit; slow).
     engine: str = "git-log"
     #: On a commit git cannot diff (a snapshot lacking blobs): "fail", or "record" it with unknown
-    #: line counts (listed in git/extractions.undiffable_commits).
-    missing_objects: str = "fail"
+    #: line counts (listed in git/extractions.undiffable_commits). Unset: the git source's policy
+    #: ($MMS_GIT_MISSING_OBJECTS, else "fail"), so runs a sensor or schedule launches follow it.
+    missing_objects: str | None = None
     #: git processes per repository; 1 when many repositories are mined at once on few cores.
     jobs: int | None = None
 
@@ -71,7 +72,7 @@ def git_history(context: dg.AssetExecutionContext, config: GitMiningConfig, git:
             mirror_dir=Path(git.mirror_dir),
             engine=config.engine,
             full_refresh=config.full_refresh,
-            missing_objects=config.missing_objects,
+            missing_objects=config.missing_objects or git.missing_objects,
             jobs=config.jobs,
             log=context.log.info,
         )
