@@ -126,6 +126,17 @@ def candidate_list(env: Mapping[str, str] | None = None) -> str:
     return _env(env).get("MMS_CANDIDATE_LIST", "")
 
 
+def celery_broker(env: Mapping[str, str] | None = None) -> str:
+    """``MMS_CELERY_BROKER`` (e.g. ``redis://host:6379/0``): when set, Dagster runs every step on
+    Celery workers instead of in processes beside the run."""
+    return _env(env).get("MMS_CELERY_BROKER", "")
+
+
+def celery_backend(env: Mapping[str, str] | None = None) -> str:
+    """``MMS_CELERY_BACKEND``: where Celery keeps step results (default: the broker)."""
+    return _env(env).get("MMS_CELERY_BACKEND", "")
+
+
 def subprocess_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a child process (dbt): every path setting made absolute, so the child
     reads the same files whatever its working directory."""
