@@ -1,218 +1,270 @@
-"""Throughput of the git miner against raw ``git log --numstat`` and PyDriller's per-commit path.
+"""What a user waits for: the whole ``mms-extract git mine`` process against raw ``git log --numstat``.
 
-    uv run python benchmarks/git_mining.py REPO_PATH [REPO_PATH ...] --repeats 3
+    uv run python benchmarks/git_mining.py REPO_PATH [REPO_PATH ...] --repeats 5
 
-For each repository, the commits git can diff (snapshots may lack blobs; those commits are listed
-by a first pass in ``missing_objects="record"`` mode) are fed, in ``rev-list`` order, to
-(a) raw ``git log --numstat`` with its output discarded: the baseline of the targets (``-M`` by
-    default, no diff for merges);
-(b) one ``git log`` with exactly our options (``LOG_OPTIONS``: ``--raw -M -C``, first-parent diffs
-    of merges), output discarded: what git alone costs for the rows we land;
-(c) our engine (``iter_commits``, ``--jobs`` git processes, default one per core, at most 2);
-(d) our engine on the whole history (restarts after undiffable commits included);
-(e) PyDriller's per-commit path (``Git.get_commit`` then ``insertions``, ``deletions``,
-    ``modified_files``) on a uniform random sample of the diffable commits (seeded, in
-    ``rev-list`` order). PyDriller runs git processes per commit, so its rate on a uniform sample
-    estimates its rate on the whole history: ``ours/PyDriller`` is (c) over that rate, i.e. the
-    ratio of the times to mine the whole diffable history. Our engine also runs on the same
-    sample (``same sample``): isolated commits lose the locality git's caches get from
-    consecutive commits, so that ratio is a lower bound.
-Wall-clock medians over repeats, all measured in the same run; CPU seconds (user + system, git
-included) are medians too. Peak RSS of our engine mining the whole repository into Arrow tables,
-in a subprocess.
+For each repository (a local git directory, e.g. a snapshot fetched as a bare repository), in
+interleaved repeats (each repeat runs every measurement once, so a change of load hits all of
+them):
+
+(a) **raw git**, the baseline: ``git log --numstat`` over the commits git can diff, in ``rev-list``
+    order (``--no-walk=unsorted --stdin``; on a complete repository this is ``git log --numstat
+    HEAD``: a snapshot that lacks blobs makes that command fail). git's default ``-M``, no diff for
+    merges, output discarded.
+(b) **the CLI**: ``mms-extract git mine --full --missing-objects record`` into an empty landing
+    directory, the whole process as a user starts it (imports, every git process, parsing, Arrow,
+    Parquet landing), undiffable commits included.
+(c) **the engine in-process**: ``iter_commits`` over the diffable commits (commits and files per
+    second, the figures earlier versions of this benchmark reported).
+(d) optionally **PyDriller**'s per-commit path on a seeded random sample of diffable commits
+    (``--pydriller-commits``; 0 skips it), and our engine on the same sample.
+
+Wall time and CPU (user + system of the process and every child it waited for) come from
+``os.wait4``; peak memory of the process **tree** (the process and all its git children) from
+sampling every 20 ms with psutil: the sum of RSS (what ``top`` shows; pages of the pack that two
+git processes map are counted twice) and of PSS (shared pages split between the processes that
+map them). The CLI/raw ratio is the median of each repeat's ratio. The load average of the machine
+is printed beside each repository. Before the repeats the CLI runs once with bytecode caching on
+(as after an installation), so start-up is measured warm.
+
+Two single-process git runs explain where the time goes: git with exactly the engine's options
+(``git diff-tree --stdin``: ``--raw --numstat -M --diff-merges=first-parent``), and the same with
+merges not diffed (``--diff-merges=off``): the difference is the first-parent merge diffs that the
+baseline does not compute.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extract.git.gitcmd import git_env, open_local, resolve_head  # noqa: E402
-from extract.git.gitlog import LOG_OPTIONS, _rev_list, default_jobs, iter_commits  # noqa: E402
+from extract.git import gitcmd  # noqa: E402
+from extract.git.gitlog import default_jobs, diff_options, iter_commits  # noqa: E402
+from extract.git.options import MiningOptions  # noqa: E402
 
-_RSS_PROBE = """
-import json, resource, sys
-sys.path.insert(0, sys.argv[1])
-from extract.git.gitlog import iter_commits
-from extract.git.miner import records_to_tables
-commits, files = records_to_tables("bench/repo", iter_commits(sys.argv[2], sys.argv[3],
-    missing_objects="record", undiffable=[], jobs=int(sys.argv[4])))
-print(json.dumps({"rows": commits.num_rows + files.num_rows,
-    "python_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-    "git_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
-"""
+CLI = [sys.executable, "-m", "extract"]
 
 
-def _cpu() -> float:
+class Measured:
+    """One finished process: wall and CPU seconds, peak RSS and PSS of its tree in MB."""
+
+    def __init__(self, wall: float, cpu: float, rss: float, pss: float):
+        self.wall, self.cpu, self.rss, self.pss = wall, cpu, rss, pss
+
+
+def measure(cmd: list[str], *, stdin: Path | None = None, env=None, cwd=None) -> Measured:
+    peak = {"rss": 0, "pss": 0}
+    done = threading.Event()
+    with open(stdin or os.devnull, "rb") as source:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd
+        )
+        sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done), daemon=True)
+        sampler.start()
+        stderr = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[:6]} failed ({proc.returncode}): {stderr.decode()[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(wall, cpu, peak["rss"] / 2**20, peak["pss"] / 2**20)
+
+
+def _sample(pid: int, peak: dict, done: threading.Event) -> None:
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    while not done.is_set():
+        rss = pss = 0
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return
+        for proc in tree:
+            try:
+                memory = proc.memory_full_info()
+            except psutil.Error:
+                continue
+            rss += memory.rss
+            pss += memory.pss
+        peak["rss"], peak["pss"] = max(peak["rss"], rss), max(peak["pss"], pss)
+        time.sleep(0.02)
+
+
+def cpu_now() -> float:
+    import resource
+
     own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for git processes
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def timed(fn, *args):
-    """(wall seconds, CPU seconds, result)."""
-    cpu, start = _cpu(), time.perf_counter()
-    out = fn(*args)
-    return time.perf_counter() - start, _cpu() - cpu, out
+def engine(git_dir: Path, commits: list[str], jobs: int) -> tuple[float, int]:
+    start = time.perf_counter()
+    files = 0
+    options = MiningOptions(missing_objects="record", jobs=jobs)
+    for record in iter_commits(git_dir, None, only=commits, options=options, undiffable=[]):
+        files += len(record.modified_files)
+    return time.perf_counter() - start, files
 
 
-def git_log(git_dir: Path, commits: list[str], options: list[str]) -> tuple[int, int]:
-    with tempfile.TemporaryFile() as stdin:
-        stdin.write(("\n".join(commits) + "\n").encode())
-        stdin.seek(0)
-        subprocess.run(
-            ["git", f"--git-dir={git_dir}", *options, "--no-walk=unsorted", "--stdin"],
-            stdin=stdin,
-            stdout=subprocess.DEVNULL,
-            env=git_env(),
-            check=True,
-        )
-    return len(commits), -1
-
-
-def ours(git_dir: Path, head: str, only: list[str] | None, jobs: int) -> tuple[int, int]:
-    n = f = 0
-    for record in iter_commits(
-        git_dir, head, only=only, missing_objects="record", undiffable=[], jobs=jobs
-    ):
-        n += 1
-        f += len(record.modified_files)
-    return n, f
-
-
-def pydriller_sample(git_dir: Path, sample: list[str]) -> tuple[int, int]:
+def pydriller_sample(git_dir: Path, sample: list[str]) -> float:
     from pydriller import Git
 
-    # Fetched snapshots are bare without ``core.bare``, so GitPython would run git in their parent
-    # directory; GIT_DIR (this process only; our engine drops it) points it at the repository.
+    # Snapshots are bare without ``core.bare``: GitPython would run git in the parent directory.
     os.environ["GIT_DIR"] = str(git_dir)
     repo = Git(str(git_dir))
-    n = f = 0
+    start = time.perf_counter()
     for commit_hash in sample:
         commit = repo.get_commit(commit_hash)
-        _ = commit.insertions, commit.deletions
-        f += len(commit.modified_files)
-        n += 1
-    return n, f
+        _ = commit.insertions, commit.deletions, len(commit.modified_files)
+    del os.environ["GIT_DIR"]
+    return time.perf_counter() - start
 
 
-def _merges(git_dir: Path, head: str) -> list[str]:
-    out = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "rev-list", "--merges", head],
-        capture_output=True,
-        env=git_env(),
-        check=True,
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def cli_run(git_dir: Path, name: str, jobs: int | None) -> Measured:
+    with tempfile.TemporaryDirectory(prefix="bench-landing-") as landing:
+        cmd = [*CLI, "--landing-dir", landing, "git", "mine", f"bench/{name}"]
+        cmd += ["--source", str(git_dir), "--full", "--missing-objects", "record"]
+        cmd += ["--jobs", str(jobs)] if jobs else []
+        return measure(cmd, env=cli_env(), cwd=ROOT)
+
+
+def history(git_dir: Path) -> tuple[str, list[str], list[str], int]:
+    repo = gitcmd.open_local("bench/repo", git_dir)
+    _, head = gitcmd.resolve_head(repo, None)
+    order = gitcmd.rev_list(repo.git_dir, head, repo_id="bench/repo")
+    undiffable: list[str] = []
+    options = MiningOptions(missing_objects="record")
+    for _ in iter_commits(repo.git_dir, None, only=order, options=options, undiffable=undiffable):
+        pass
+    skip = set(undiffable)
+    merges = gitcmd.run_git(
+        ["rev-list", "--merges", "--count", head], git_dir=repo.git_dir, repo_id="x", what="merges"
     )
-    return out.stdout.decode().split()
+    diffable = [c for c in order if c not in skip]
+    return head, order, diffable, int(merges)
+
+
+def benchmark(path: Path, args, lists: Path) -> tuple[dict, dict]:
+    name = path.name if path.name not in ("repo", ".git") else path.parent.name
+    name = name.replace("+", "__")
+    head, order, diffable, merges = history(path)
+    listing = lists / f"{name}.commits"
+    listing.write_text("\n".join(diffable) + "\n")
+    raw = ["git", f"--git-dir={path}", "log", "--numstat", "--no-walk=unsorted", "--stdin"]
+    ours_one = ["git", f"--git-dir={path}", *diff_options()]
+    no_merges = [*ours_one[:-1], "--diff-merges=off", ours_one[-1]]
+    picked = set(
+        random.Random(args.seed).sample(diffable, min(args.pydriller_commits, len(diffable)))
+    )
+    sample = [c for c in diffable if c in picked]
+    cli_run(path, name, args.jobs)  # warm-up: writes bytecode caches, fills the page cache
+    runs: dict[str, list] = {
+        k: [] for k in ("raw", "cli", "ratio", "engine", "pyd", "same", "load")
+    }
+    for _ in range(args.repeats):
+        runs["load"].append(os.getloadavg()[0])
+        runs["raw"].append(measure(raw, stdin=listing))
+        runs["cli"].append(cli_run(path, name, args.jobs))
+        runs["ratio"].append(runs["cli"][-1].wall / runs["raw"][-1].wall)
+        runs["engine"].append(engine(path, diffable, args.jobs or default_jobs()))
+        if sample:
+            runs["pyd"].append(pydriller_sample(path, sample))
+            runs["same"].append(engine(path, sample, args.jobs or default_jobs())[0])
+    one = measure(ours_one, stdin=listing)
+    off = measure(no_merges, stdin=listing)
+    med = statistics.median
+    raw_s, cli_s = med(m.wall for m in runs["raw"]), med(m.wall for m in runs["cli"])
+    engine_s, files = med(w for w, _ in runs["engine"]), runs["engine"][0][1]
+    row = {
+        "repository": name,
+        "commits": len(order),
+        "merges": merges,
+        "undiffable": len(order) - len(diffable),
+        "raw git s": f"{raw_s:.2f}",
+        "CLI s": f"{cli_s:.2f}",
+        "CLI/raw": f"{med(runs['ratio']):.2f}x",
+        "CLI - raw s": f"{cli_s - raw_s:+.2f}",
+        "CPU s raw / CLI": f"{med(m.cpu for m in runs['raw']):.1f} / "
+        f"{med(m.cpu for m in runs['cli']):.1f}",
+        "peak tree RSS / PSS MB (CLI)": f"{max(m.rss for m in runs['cli']):.0f} / "
+        f"{max(m.pss for m in runs['cli']):.0f}",
+        "peak RSS raw git MB": f"{max(m.rss for m in runs['raw']):.0f}",
+        "engine c/s": f"{len(diffable) / engine_s:,.0f}",
+        "engine files/s": f"{files / engine_s:,.0f}",
+        "load avg min-max": f"{min(runs['load']):.1f}-{max(runs['load']):.1f}",
+    }
+    if sample:
+        pyd_cps = len(sample) / med(runs["pyd"])
+        row[f"PyDriller c/s ({len(sample)} random)"] = f"{pyd_cps:,.1f}"
+        row["engine/PyDriller"] = f"{len(diffable) / engine_s / pyd_cps:,.0f}x"
+        row["same sample"] = f"{len(sample) / med(runs['same']) / pyd_cps:,.0f}x"
+    where = {
+        "repository": name,
+        "git, engine's options, 1 process: s / CPU s": f"{one.wall:.2f} / {one.cpu:.1f}",
+        "same, merges not diffed: s / CPU s": f"{off.wall:.2f} / {off.cpu:.1f}",
+        "merge diffs, CPU s": f"{one.cpu - off.cpu:.1f}",
+        "peak RSS 1 git process MB": f"{one.rss:.0f}",
+    }
+    print(f"done {name}", file=sys.stderr)
+    return row, where
+
+
+def table(rows: list[dict]) -> None:
+    headers = list(rows[0])
+    widths = [max(len(h), *(len(str(r.get(h, ""))) for r in rows)) for h in headers]
+    print(" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for r in rows:
+        print(" | ".join(str(r.get(h, "")).ljust(w) for h, w in zip(headers, widths, strict=True)))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repos", nargs="+", type=Path)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--pydriller-commits", type=int, default=500, help="size of the random sample"
-    )
-    parser.add_argument("--jobs", type=int, default=default_jobs(), help="git processes of ours")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--pydriller-commits", type=int, default=500, help="0 skips PyDriller")
+    parser.add_argument("--jobs", type=int, default=None, help="git processes (default: the CLI's)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    rows = []
-    for path in args.repos:
-        repo = open_local("bench/repo", path)
-        _, head = resolve_head(repo, None)
-        undiffable: list[str] = []
-        all_files = sum(
-            len(r.modified_files)
-            for r in iter_commits(
-                repo.git_dir, head, missing_objects="record", undiffable=undiffable
-            )
-        )
-        order = _rev_list(repo.git_dir, head, [])
-        skip = set(undiffable)
-        diffable = [c for c in order if c not in skip]
-        picked = set(
-            random.Random(args.seed).sample(diffable, min(args.pydriller_commits, len(diffable)))
-        )
-        sample = [c for c in diffable if c in picked]
-        raw_options = ["log", "--numstat"]
-        same_options = LOG_OPTIONS
-        runs: dict[str, list[tuple[float, float]]] = {
-            k: [] for k in ("raw", "same", "ours", "full", "pyd", "ours_sample")
-        }
-        files = pyd = None
-        for _ in range(args.repeats):
-            wall, cpu, _ = timed(git_log, repo.git_dir, diffable, raw_options)
-            runs["raw"].append((wall, cpu))
-            wall, cpu, _ = timed(git_log, repo.git_dir, diffable, same_options)
-            runs["same"].append((wall, cpu))
-            wall, cpu, (_, files) = timed(ours, repo.git_dir, head, diffable, args.jobs)
-            runs["ours"].append((wall, cpu))
-            wall, cpu, _ = timed(ours, repo.git_dir, head, None, args.jobs)
-            runs["full"].append((wall, cpu))
-            wall, cpu, _ = timed(ours, repo.git_dir, head, sample, args.jobs)
-            runs["ours_sample"].append((wall, cpu))
-            wall, cpu, pyd = timed(pydriller_sample, repo.git_dir, sample)
-            runs["pyd"].append((wall, cpu))
-        probe = subprocess.run(
-            [sys.executable, "-c", _RSS_PROBE, str(ROOT), str(repo.git_dir), head, str(args.jobs)],
-            capture_output=True,
-            check=True,
-            text=True,
-        )
-        rss = json.loads(probe.stdout)
-        wall = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
-        cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
-        raw_cps = len(diffable) / wall["raw"]
-        same_cps = len(diffable) / wall["same"]
-        ours_cps = len(diffable) / wall["ours"]
-        pyd_cps = pyd[0] / wall["pyd"]
-        ours_sample_cps = len(sample) / wall["ours_sample"]
-        rows.append(
-            {
-                "repository": path.name if path.name not in ("repo", ".git") else path.parent.name,
-                "commits": len(order),
-                "merges": sum(1 for _ in _merges(repo.git_dir, head)),
-                "undiffable": len(undiffable),
-                "raw git c/s": f"{raw_cps:,.0f}",
-                "git, our options, 1 proc c/s": f"{same_cps:,.0f}",
-                "ours c/s": f"{ours_cps:,.0f}",
-                "ours files/s": f"{files / wall['ours']:,.0f}",
-                "ours/raw": f"{ours_cps / raw_cps:.2f}x",
-                "CPU s raw / ours": f"{cpu['raw']:.1f} / {cpu['ours']:.1f}",
-                "ours full history c/s": f"{len(order) / wall['full']:,.0f}",
-                f"PyDriller c/s ({len(sample)} random)": f"{pyd_cps:,.1f}",
-                "PyDriller files/s": f"{pyd[1] / wall['pyd']:,.1f}",
-                "ours/PyDriller": f"{ours_cps / pyd_cps:,.0f}x",
-                "ours c/s (same sample)": f"{ours_sample_cps:,.0f}",
-                "ours/PyDriller same sample": f"{ours_sample_cps / pyd_cps:,.0f}x",
-                "peak RSS ours (MB)": f"{rss['python_kb'] / 1024:,.0f}",
-                "peak RSS git (MB)": f"{rss['git_kb'] / 1024:,.0f}",
-                "rows landed": rss["rows"],
-            }
-        )
-        print(f"done {path} ({all_files} modified files)", file=sys.stderr)
-    headers = list(rows[0])
-    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
+    rows, where = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-lists-") as lists:
+        for path in args.repos:
+            row, explained = benchmark(path.resolve(), args, Path(lists))
+            rows.append(row)
+            where.append(explained)
+    git = gitcmd.git_version()
     print(
-        f"medians over {args.repeats} repeats; c/s = commits per second (wall clock); "
-        f"ours = {args.jobs} git process(es); os.cpu_count() = {os.cpu_count()}"
+        f"medians over {args.repeats} interleaved repeats; git {git}; "
+        f"os.cpu_count() = {os.cpu_count()}; CLI git processes = {args.jobs or default_jobs()}"
     )
-    print(" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("-+-".join("-" * w for w in widths))
-    for r in rows:
-        print(" | ".join(str(r[h]).ljust(w) for h, w in zip(headers, widths, strict=True)))
+    table(rows)
+    print()
+    table(where)
     return 0
 
 

@@ -45,3 +45,17 @@ def test_no_import_against_the_layering(package):
         if module in FORBIDDEN[package]
     ]
     assert offending == []
+
+
+def test_no_function_in_extract_is_over_60_lines():
+    """Extraction stays easy to change: planners, clients and state objects, not long functions."""
+    long = []
+    for path in sorted((ROOT / "extract").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > 60:
+                    long.append(
+                        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)"
+                    )
+    assert long == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 import os
 import re
@@ -269,23 +270,7 @@ def import_labels(
             raise AnnotationFileError(
                 f"{path}, row {line}: item_key {item!r} is not in the {frame} sample"
             )
-        cells = [cell.strip() for cell in row["labels"].split(LABEL_SEPARATOR)]
-        cells = [cell for cell in cells if cell]
-        if not cells:
-            raise AnnotationFileError(f"{path}, row {line}: item {item!r} has no label")
-        seen: set[str] = set()
-        for position, cell in enumerate(cells, start=1):
-            label = allowed.get(cell.lower())
-            if label is None:
-                raise AnnotationFileError(
-                    f"{path}, row {line}: unknown label {cell!r} for item {item!r}; the {frame} "
-                    f"taxonomy has {sorted(allowed.values())}"
-                )
-            if label in seen:
-                raise AnnotationFileError(
-                    f"{path}, row {line}: label {label!r} given twice for item {item!r}"
-                )
-            seen.add(label)
+        for position, label in enumerate(_labels_of(path, line, row, frame, allowed), start=1):
             for name, value in (
                 ("frame", frame),
                 ("item_key", item),
@@ -306,6 +291,31 @@ def import_labels(
                 f"e.g. {missing[:3]}"
             )
     return _land(root, "annotations/labels", f"{frame}__{rater}", out)
+
+
+def _labels_of(
+    path: Path, line: int, row: dict[str, str], frame: str, allowed: dict[str, str]
+) -> list[str]:
+    """The row's labels in the taxonomy's spelling: at least one, each known, none twice."""
+    item = row["item_key"]
+    cells = [cell.strip() for cell in row["labels"].split(LABEL_SEPARATOR)]
+    cells = [cell for cell in cells if cell]
+    if not cells:
+        raise AnnotationFileError(f"{path}, row {line}: item {item!r} has no label")
+    labels: list[str] = []
+    for cell in cells:
+        label = allowed.get(cell.lower())
+        if label is None:
+            raise AnnotationFileError(
+                f"{path}, row {line}: unknown label {cell!r} for item {item!r}; the {frame} "
+                f"taxonomy has {sorted(allowed.values())}"
+            )
+        if label in labels:
+            raise AnnotationFileError(
+                f"{path}, row {line}: label {label!r} given twice for item {item!r}"
+            )
+        labels.append(label)
+    return labels
 
 
 def neutralise(value: object) -> tuple[str, bool]:
@@ -379,7 +389,12 @@ def export_frame(warehouse: Path, frame: str, out: Path, order: str = "draw") ->
         )
         header = [d[0] for d in result.description]
         rows = result.fetchall()
-    out = Path(out)
+    _write_export(Path(out), header, rows)
+    return len(rows)
+
+
+def _write_export(out: Path, header: list[str], rows: list[tuple]) -> None:
+    """The CSV, neutralised cell by cell, written whole or not at all."""
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -397,6 +412,5 @@ def export_frame(warehouse: Path, frame: str, out: Path, order: str = "draw") ->
         os.replace(tmp, out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        reason = "the disk is full" if exc.errno == 28 else (exc.strerror or str(exc))
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise AnnotationFileError(f"cannot write {out}: {reason}") from exc
-    return len(rows)

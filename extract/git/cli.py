@@ -1,35 +1,41 @@
-"""``mms-extract git ...``: mine repositories into the landing zone from the command line."""
+"""``mms-extract git ...``: mine repositories into the landing zone from the command line.
+
+Paths default to the same settings Dagster reads (``MMS_MIRROR_DIR``, ``MMS_LANDING_DIR``; see
+extract/settings.py). Importing this module is cheap: the miner is imported when a command runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import get_args
+
+from extract.git.options import EngineName, MissingObjectsPolicy
 
 
 def _cmd_mine(args: argparse.Namespace) -> int:
     from extract import settings
-    from extract.git.miner import GitMiningError, mine_repository
+    from extract.git.miner import GitMiningError, MiningOptions, mine_repository
 
     try:
-        missing_objects = args.missing_objects or settings.git_missing_objects()
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
+        options = MiningOptions(
+            ref=args.ref,
+            engine=args.engine,
+            detect_copies=args.detect_copies,
+            missing_objects=args.missing_objects or settings.git_missing_objects(),
+            full_refresh=args.full,
+            jobs=args.jobs,
+        )
         result = mine_repository(
             args.repo_id,
             args.source,
             args.landing_dir,
-            mirror_dir=args.mirror_dir,
-            ref=args.ref,
-            engine=args.engine,
-            full_refresh=args.full,
+            options,
+            mirror_dir=args.mirror_dir or settings.mirror_dir(),
             log=lambda line: print(line, file=sys.stderr),
-            missing_objects=missing_objects,
-            jobs=args.jobs,
         )
-    except GitMiningError as exc:
+    except (GitMiningError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
@@ -40,6 +46,13 @@ def _cmd_mine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of processes")
+    return value
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add this domain's sub-commands to ``mms-extract``."""
     git = commands.add_parser("git", help="mine commits and modified files of git repositories")
@@ -48,21 +61,30 @@ def register(commands: argparse._SubParsersAction) -> None:
     mine.add_argument("repo_id", help="owner/name")
     mine.add_argument("--source", required=True, help="local git repository path or clone URL")
     mine.add_argument(
-        "--mirror-dir", type=Path, default=Path("data/mirrors"), help="where URL clones live"
+        "--mirror-dir",
+        type=Path,
+        default=None,
+        help="where URL clones live (default: $MMS_MIRROR_DIR or data/mirrors)",
     )
     mine.add_argument("--ref", default=None, help="branch or commit (default: the default branch)")
-    mine.add_argument("--engine", choices=("git-log", "pydriller"), default="git-log")
+    mine.add_argument("--engine", choices=get_args(EngineName), default="git-log")
+    mine.add_argument(
+        "--detect-copies",
+        action="store_true",
+        help="also detect copies (git -C): a copy lands as COPY with line counts against its "
+        "source instead of an ADD (the study's tool detects renames only)",
+    )
     mine.add_argument("--full", action="store_true", help="re-mine everything")
     mine.add_argument(
         "--missing-objects",
-        choices=("fail", "record"),
+        choices=get_args(MissingObjectsPolicy),
         default=None,
         help="on a commit git cannot diff: fail, or land it with unknown line counts "
         "(default: $MMS_GIT_MISSING_OBJECTS, else fail)",
     )
     mine.add_argument(
         "--jobs",
-        type=int,
+        type=_positive,
         default=None,
         help="git processes mining the repository at once (default: one per core, at most 2)",
     )

@@ -1,6 +1,6 @@
 """Running git safely, and turning a source (local path or clone URL) into a local git directory.
 
-Every git call goes through :func:`run_git`: an argument list (never a shell), a scrubbed
+Every git call goes through :func:`spawn` (and :func:`git` / :func:`run_git` on top of it): an argument list (never a shell), a scrubbed
 environment (no inherited ``GIT_DIR`` and friends, no credential prompts, no replace refs, no lazy
 fetch of missing objects), and errors that name the repository with credentials removed. User input
 reaches git only after ``--``/``--end-of-options`` or once it has been resolved to a full hash.
@@ -8,11 +8,13 @@ reaches git only after ``--``/``--end-of-options`` or once it has been resolved 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -71,6 +73,46 @@ def is_url(source: str) -> bool:
     return bool(_URL_SCHEME.match(source) or _SCP_LIKE.match(source))
 
 
+def spawn(
+    args: list[str],
+    *,
+    git_dir: Path | None = None,
+    cwd: Path | None = None,
+    ceiling: Path | None = None,
+    stdin=None,
+    stdout=subprocess.PIPE,
+    stderr=subprocess.PIPE,
+) -> subprocess.Popen:
+    """Start ``git [--git-dir=...] args`` in the scrubbed environment: the one place git is run.
+
+    Raises :class:`OSError` when git cannot be started; callers name the repository.
+    """
+    cmd = ["git"] if git_dir is None else ["git", f"--git-dir={git_dir}"]
+    return subprocess.Popen(
+        [*cmd, *args], cwd=cwd, stdin=stdin, stdout=stdout, stderr=stderr, env=git_env(ceiling)
+    )
+
+
+def git(
+    args: list[str],
+    *,
+    git_dir: Path | None = None,
+    cwd: Path | None = None,
+    ceiling: Path | None = None,
+    input: bytes | None = None,
+) -> subprocess.CompletedProcess:
+    """Run git to completion through :func:`spawn`; the exit status is the caller's to judge."""
+    proc = spawn(
+        args,
+        git_dir=git_dir,
+        cwd=cwd,
+        ceiling=ceiling,
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+    )
+    out, err = proc.communicate(input)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
 def run_git(
     args: list[str],
     *,
@@ -78,17 +120,10 @@ def run_git(
     repo_id: str,
     what: str,
     input: bytes | None = None,
-    env: dict[str, str] | None = None,
 ) -> bytes:
     """Run ``git [--git-dir=...] args`` and return stdout; raise GitMiningError naming ``what``."""
-    cmd = ["git"]
-    if git_dir is not None:
-        cmd.append(f"--git-dir={git_dir}")
-    cmd += args
     try:
-        done = subprocess.run(
-            cmd, input=input, capture_output=True, env=env or git_env(), check=False
-        )
+        done = git(args, git_dir=git_dir, input=input)
     except OSError as exc:
         raise GitMiningError(f"{repo_id}: cannot run git for {what}: {exc}") from exc
     if done.returncode != 0:
@@ -97,9 +132,45 @@ def run_git(
     return done.stdout
 
 
+@functools.cache
 def git_version() -> str:
-    out = subprocess.run(["git", "--version"], capture_output=True, check=True, env=git_env())
-    return out.stdout.decode().strip().removeprefix("git version ")
+    out = git(["--version"]).stdout
+    return out.decode().strip().removeprefix("git version ")
+
+
+def rev_list(git_dir: Path, head: str, *, exclude: Iterable[str] = (), repo_id: str) -> list[str]:
+    """Commits reachable from ``head`` and not from ``exclude``, newest first (``git rev-list``).
+
+    Revisions are full hashes resolved beforehand and reach git on stdin, never as options.
+    """
+    revs = [head, *exclude]
+    for rev in revs:
+        if not isinstance(rev, str) or not is_full_hash(rev):
+            raise GitMiningError(f"{repo_id}: {rev!r} is not a full commit hash")
+    listing = run_git(
+        ["rev-list", "--stdin"],
+        git_dir=git_dir,
+        repo_id=repo_id,
+        what=f"walking the history of {head} in {git_dir}",
+        input=("\n".join([head, *(f"^{rev}" for rev in revs[1:])]) + "\n").encode(),
+    )
+    return listing.decode().split()
+
+
+def count_commits(git_dir: Path, head: str | None, *, repo_id: str) -> int:
+    """How many commits are reachable from ``head`` (``git rev-list --count``); 0 for ``None``."""
+    if head is None:
+        return 0
+    if not is_full_hash(head):
+        raise GitMiningError(f"{repo_id}: {head!r} is not a full commit hash")
+    out = run_git(
+        ["rev-list", "--count", "--stdin"],
+        git_dir=git_dir,
+        repo_id=repo_id,
+        what=f"counting the commits of {head} in {git_dir}",
+        input=f"{head}\n".encode(),
+    )
+    return int(out.decode().strip())
 
 
 @dataclass(frozen=True)
@@ -116,15 +187,8 @@ def open_local(repo_id: str, path: str | os.PathLike) -> LocalRepository:
     if not resolved.is_dir():
         raise GitMiningError(f"{repo_id}: source {str(path)!r} is not a directory")
     # The ceiling stops git from discovering an enclosing repository above the given path.
-    env = git_env(ceiling=resolved.parent)
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--absolute-git-dir"],
-            cwd=resolved,
-            capture_output=True,
-            env=env,
-            check=False,
-        )
+        done = git(["rev-parse", "--absolute-git-dir"], cwd=resolved, ceiling=resolved.parent)
     except OSError as exc:
         raise GitMiningError(f"{repo_id}: cannot run git in {str(path)!r}: {exc}") from exc
     if done.returncode != 0:
@@ -154,6 +218,14 @@ def mirror_path(mirror_dir: Path, repo_id: str) -> Path:
     return Path(mirror_dir).resolve() / f"{repo_slug(repo_id)}.git"
 
 
+def local_git_dir(repo_id: str, source: str | os.PathLike, mirror_dir: Path) -> Path:
+    """The git directory :func:`open_source` mines for ``source``, without cloning or fetching."""
+    text = os.fspath(source)
+    if is_url(text):
+        return mirror_path(mirror_dir, repo_id)
+    return open_local(repo_id, text).git_dir
+
+
 def sync_mirror(repo_id: str, url: str, mirror_dir: Path) -> LocalRepository:
     """Clone ``url`` into a bare mirror once; later calls ``git fetch --prune --force`` it.
 
@@ -165,45 +237,48 @@ def sync_mirror(repo_id: str, url: str, mirror_dir: Path) -> LocalRepository:
     target = mirror_path(mirror_dir, repo_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            run_git(
-                ["clone", "--bare", "--quiet", "--no-tags", "--", url, str(staging / "repo.git")],
-                repo_id=repo_id,
-                what=f"cloning {shown!r}",
-            )
-            clone = staging / "repo.git"
-            run_git(
-                ["remote", "set-url", "origin", shown],
-                git_dir=clone,
-                repo_id=repo_id,
-                what=f"configuring mirror {clone}",
-            )
-            os.replace(clone, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        _clone(repo_id, url, target)
         return LocalRepository(repo_id, target, shown)
     repo = open_local(repo_id, target)
+    _fetch(repo, url)
+    return LocalRepository(repo_id, repo.git_dir, shown)
+
+
+def _clone(repo_id: str, url: str, target: Path) -> None:
+    shown = scrub_url(url)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        clone = staging / "repo.git"
+        run_git(
+            ["clone", "--bare", "--quiet", "--no-tags", "--", url, str(clone)],
+            repo_id=repo_id,
+            what=f"cloning {shown!r}",
+        )
+        run_git(
+            ["remote", "set-url", "origin", shown],
+            git_dir=clone,
+            repo_id=repo_id,
+            what=f"configuring mirror {clone}",
+        )
+        os.replace(clone, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fetch(repo: LocalRepository, url: str) -> None:
+    """Refresh the mirror's branches, and its HEAD: the remote's default branch may have changed."""
+    shown, target = scrub_url(url), repo.git_dir
+    refspec = "+refs/heads/*:refs/heads/*"
     run_git(
-        [
-            "fetch",
-            "--prune",
-            "--force",
-            "--quiet",
-            "--no-tags",
-            "--",
-            url,
-            "+refs/heads/*:refs/heads/*",
-        ],
-        git_dir=repo.git_dir,
-        repo_id=repo_id,
+        ["fetch", "--prune", "--force", "--quiet", "--no-tags", "--", url, refspec],
+        git_dir=target,
+        repo_id=repo.repo_id,
         what=f"fetching {shown!r} into {target}",
     )
-    # The remote's default branch may have changed since the clone.
     listing = run_git(
         ["ls-remote", "--symref", "--", url, "HEAD"],
-        git_dir=repo.git_dir,
-        repo_id=repo_id,
+        git_dir=target,
+        repo_id=repo.repo_id,
         what=f"reading the default branch of {shown!r}",
     ).decode("utf-8", "replace")
     for line in listing.splitlines():
@@ -211,29 +286,18 @@ def sync_mirror(repo_id: str, url: str, mirror_dir: Path) -> LocalRepository:
             branch = line[len("ref: ") : -len("\tHEAD")]
             run_git(
                 ["symbolic-ref", "HEAD", branch],
-                git_dir=repo.git_dir,
-                repo_id=repo_id,
+                git_dir=target,
+                repo_id=repo.repo_id,
                 what=f"pointing HEAD of {target} at {branch}",
             )
-    return LocalRepository(repo_id, repo.git_dir, shown)
 
 
 def resolve_head(repo: LocalRepository, ref: str | None) -> tuple[str, str | None]:
     """``(ref name, commit hash)``; the hash is ``None`` for an empty repository."""
     if ref is None:
-        symbolic = subprocess.run(
-            ["git", f"--git-dir={repo.git_dir}", "symbolic-ref", "-q", "HEAD"],
-            capture_output=True,
-            env=git_env(),
-            check=False,
-        )
+        symbolic = git(["symbolic-ref", "-q", "HEAD"], git_dir=repo.git_dir)
         ref_name = symbolic.stdout.decode().strip() or "HEAD"
-        probe = subprocess.run(
-            ["git", f"--git-dir={repo.git_dir}", "rev-parse", "-q", "--verify", "HEAD^{commit}"],
-            capture_output=True,
-            env=git_env(),
-            check=False,
-        )
+        probe = git(["rev-parse", "-q", "--verify", "HEAD^{commit}"], git_dir=repo.git_dir)
         if probe.returncode == 0:
             return ref_name, probe.stdout.decode().strip()
         refs = run_git(

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
-#: change_type values as landed (upper case; dbt staging lower-cases them).
-CHANGE_TYPES = ("ADD", "DELETE", "MODIFY", "RENAME", "COPY", "TYPE_CHANGE")
+
+class ChangeType(StrEnum):
+    """How a commit changed a file, as landed in ``change_type`` (dbt staging lower-cases it)."""
+
+    ADD = "ADD"
+    DELETE = "DELETE"
+    MODIFY = "MODIFY"
+    RENAME = "RENAME"
+    #: only with copy detection on (``MiningOptions.detect_copies``); otherwise an ``ADD``
+    COPY = "COPY"
+    TYPE_CHANGE = "TYPE_CHANGE"
+
+
+CHANGE_TYPES = tuple(ChangeType)
 
 
 class GitMiningError(RuntimeError):
@@ -15,12 +28,13 @@ class GitMiningError(RuntimeError):
 
 @dataclass(slots=True)
 class ModifiedFileRecord:
-    change_type: str
+    change_type: ChangeType
     old_path: str | None
     new_path: str | None
-    added_lines: int
-    deleted_lines: int
-    is_binary: bool
+    #: ``None``: unknown (git could not diff the commit: a snapshot lacking the blob)
+    added_lines: int | None
+    deleted_lines: int | None
+    is_binary: bool | None
 
 
 @dataclass(slots=True)
@@ -38,8 +52,9 @@ class CommitRecord:
     committer_tz_offset_minutes: int
     message: str
     message_decoding_replaced: bool
-    insertions: int
-    deletions: int
+    #: sums over the modified files; ``None`` when git could not diff the commit
+    insertions: int | None
+    deletions: int | None
     modified_files: list[ModifiedFileRecord] = field(default_factory=list)
 
     @property

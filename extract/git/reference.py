@@ -3,8 +3,9 @@
 Rows come from ``Repository(...).traverse_commits()`` and each ``Commit``'s ``insertions``,
 ``deletions`` and ``modified_files``. Where PyDriller's data model differs from the fast engine
 (docs/git-mining.md lists them): merge commits have no modified files; copies are reported as
-additions (GitPython diffs with ``-M`` only); messages are stripped (``Commit.msg``);
-``is_binary`` is inferred from GitPython's ``Binary files ... differ`` patch.
+additions (GitPython diffs with ``-M`` only, as the git-log engine does by default); messages are
+stripped (``Commit.msg``); ``is_binary`` is inferred from the ``Binary files ... differ`` patch
+that ``ModifiedFile.diff`` holds for a binary file.
 """
 
 from __future__ import annotations
@@ -12,13 +13,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from extract.git.records import CommitRecord, GitMiningError, ModifiedFileRecord
-
-_KIND = {"ADD": "ADD", "DELETE": "DELETE", "MODIFY": "MODIFY", "RENAME": "RENAME", "COPY": "COPY"}
+from extract.git.records import ChangeType, CommitRecord, GitMiningError, ModifiedFileRecord
 
 
 def _offset_minutes(moment) -> int:
     return int(moment.utcoffset().total_seconds() // 60)
+
+
+#: PyDriller's ModificationType -> ours. PyDriller says UNKNOWN when the blob did not change (a
+#: mode-only change), which git reports as a modification (status M).
+_KIND = {**{kind.name: kind for kind in ChangeType}, "UNKNOWN": ChangeType.MODIFY}
+
+
+def _modified_file(mf) -> ModifiedFileRecord:
+    kind = _KIND[mf.change_type.name]
+    return ModifiedFileRecord(
+        kind,
+        # PyDriller documents old_path None for an addition (new_path None for a deletion) but
+        # GitPython's patch parser fills both; keep the documented model.
+        None if kind is ChangeType.ADD else mf.old_path,
+        None if kind is ChangeType.DELETE else mf.new_path,
+        mf.added_lines,
+        mf.deleted_lines,
+        mf.diff.startswith("Binary files"),
+    )
 
 
 def iter_commits_pydriller(
@@ -31,24 +49,7 @@ def iter_commits_pydriller(
     )
     try:
         for commit in repository.traverse_commits():
-            files = []
-            for mf in commit.modified_files:
-                kind = _KIND.get(mf.change_type.name, mf.change_type.name)
-                binary = mf.diff.startswith("Binary files") or (
-                    not mf.diff and mf._c_diff.diff.startswith(b"Binary files")
-                )
-                files.append(
-                    ModifiedFileRecord(
-                        kind,
-                        # PyDriller documents old_path None for an addition (new_path None for a
-                        # deletion) but GitPython's patch parser fills both; keep the documented model.
-                        None if kind == "ADD" else mf.old_path,
-                        None if kind == "DELETE" else mf.new_path,
-                        mf.added_lines,
-                        mf.deleted_lines,
-                        binary,
-                    )
-                )
+            files = [_modified_file(mf) for mf in commit.modified_files]
             yield CommitRecord(
                 commit.hash,
                 list(commit.parents),

@@ -57,6 +57,10 @@ GIT_SCHEMAS: dict[str, pa.Schema] = {
             ("dropped_commits", pa.int64()),
             ("extracted_at", _TS),
             ("engine", pa.string()),
+            # mining options that change rows (extract/git/options.py); NULL for partitions landed
+            # before the columns existed (mined with -M -C and missing_objects unknown)
+            ("detect_copies", pa.bool_()),
+            ("missing_objects", pa.string()),
             ("tool_versions", pa.string()),
             # commits git could not diff (a snapshot lacking blobs): landed with NULL line counts
             ("undiffable_commits", pa.list_(pa.string())),

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -40,20 +41,30 @@ def _env(tmp: Path, **extra) -> dict[str, str]:
 
 
 def _mms_warehouse(env, *args, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
+    """A `mms-warehouse` process whose output goes to a file (``process.output()`` reads it): a
+    pipe nobody reads while the test polls would fill and stall dbt."""
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives as long as the process)
+    process = subprocess.Popen(
         [str(Path(sys.executable).parent / "mms-warehouse"), *args],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         **kwargs,
     )
 
+    def output() -> str:
+        log.seek(0)
+        return log.read()
+
+    process.output = output
+    return process
+
 
 def _build(env, *args) -> tuple[int, str]:
     process = _mms_warehouse(env, "build", *args)
-    output, _ = process.communicate(timeout=600)
-    return process.returncode, output
+    process.wait(timeout=600)
+    return process.returncode, process.output()
 
 
 def _build_id(path: Path) -> str:
@@ -106,7 +117,7 @@ def test_readers_never_see_a_lock_error_and_never_block_the_build(published):
     while process.poll() is None:
         copies_during_build.append(len(list(tmp.rglob("*.duckdb"))) - 1)  # snapshots are links
         time.sleep(0.2)
-    output = process.stdout.read()
+    output = process.output()
     stop.set()
     reader.join()
     assert process.returncode == 0, output

@@ -1,15 +1,17 @@
 """Commits and modified files of each repository, mined with extract.git and landed as Parquet."""
 
-import subprocess
 from pathlib import Path
+from typing import Literal
 
 import dagster as dg
+from pydantic import Field
 
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.partitions import DAILY_FRESHNESS, repository_partitions
 from extract import settings
 from extract.git import gitcmd
-from extract.git.miner import GitMiningError, mine_repository
+from extract.git.miner import GitMiningError, MiningOptions, mine_repository
+from extract.git.options import EngineName, MissingObjectsPolicy
 
 COMMITS = dg.AssetKey(["git", "commits"])
 MODIFIED_FILES = dg.AssetKey(["git", "modified_files"])
@@ -17,16 +19,46 @@ EXTRACTIONS = dg.AssetKey(["git", "extractions"])
 
 
 class GitMiningConfig(dg.Config):
-    #: Re-mine the whole history instead of only the commits not landed yet.
-    full_refresh: bool = False
-    #: "git-log" (one streamed git log) or "pydriller" (the study's tool, per commit; slow).
-    engine: str = "git-log"
-    #: On a commit git cannot diff (a snapshot lacking blobs): "fail", or "record" it with unknown
-    #: line counts (listed in git/extractions.undiffable_commits). Unset: the git source's policy
-    #: ($MMS_GIT_MISSING_OBJECTS, else "fail"), so runs a sensor or schedule launches follow it.
-    missing_objects: str | None = None
-    #: git processes per repository; 1 when many repositories are mined at once on few cores.
-    jobs: int | None = None
+    full_refresh: bool = Field(
+        default=False,
+        description="Re-mine the whole history instead of only the commits not landed yet.",
+    )
+    engine: EngineName = Field(
+        default="git-log",
+        description="git-log: streamed git log processes (fast). pydriller: the study's tool, "
+        "one commit at a time (slow, for comparison).",
+    )
+    detect_copies: bool = Field(
+        default=False,
+        description="Also detect copies (git -C). Off: renames only, as the study's tool; a "
+        "copied file lands as an ADD of all its lines. On: as a COPY with line counts against its "
+        "source. Changing it re-mines the repository.",
+    )
+    missing_objects: Literal["source", "fail", "record"] = Field(
+        default="source",
+        description="On a commit git cannot diff (a snapshot lacking blobs): fail, or record it "
+        "with unknown line counts (listed in git/extractions.undiffable_commits). source: what "
+        "the git source says ($MMS_GIT_MISSING_OBJECTS, else fail), which runs a sensor or "
+        "schedule launches follow.",
+    )
+    jobs: int | None = Field(
+        default=None,
+        ge=1,
+        description="git processes per repository (default: one per core, at most 2); 1 when "
+        "many repositories are mined at once on few cores.",
+    )
+
+    def options(self, source_policy: MissingObjectsPolicy = "fail") -> MiningOptions:
+        """The miner's options; ``source_policy`` is what the git source says of missing objects."""
+        return MiningOptions(
+            engine=self.engine,
+            detect_copies=self.detect_copies,
+            missing_objects=source_policy
+            if self.missing_objects == "source"
+            else self.missing_objects,
+            full_refresh=self.full_refresh,
+            jobs=self.jobs,
+        )
 
 
 @dg.multi_asset(
@@ -62,20 +94,19 @@ class GitMiningConfig(dg.Config):
 )
 def git_history(context: dg.AssetExecutionContext, config: GitMiningConfig, git: GitSourceResource):
     repo_id = context.partition_key
-    landing = settings.landing_dir()
     source = git.source_for(repo_id)
     try:
         result = mine_repository(
             repo_id,
             source,
-            landing,
+            settings.landing_dir(),
+            config.options(git.missing_objects),
             mirror_dir=Path(git.mirror_dir),
-            engine=config.engine,
-            full_refresh=config.full_refresh,
-            missing_objects=config.missing_objects or git.missing_objects,
-            jobs=config.jobs,
             log=context.log.info,
         )
+        # Counted by git itself, independently of the miner's walk.
+        git_dir = gitcmd.local_git_dir(repo_id, source, Path(git.mirror_dir))
+        expected = gitcmd.count_commits(git_dir, result.mined_head, repo_id=repo_id)
     except GitMiningError as exc:
         # The message names the repository and the bad input; the traceback adds nothing for users.
         raise dg.Failure(description=str(exc)) from None
@@ -83,8 +114,9 @@ def git_history(context: dg.AssetExecutionContext, config: GitMiningConfig, git:
     common = {
         "repo_id": repo_id,
         "mined_head": result.mined_head,
-        "mode": result.mode,
-        "engine": result.engine,
+        "mode": result.mode.value,
+        "engine": result.engine.value,
+        "detect_copies": result.detect_copies,
     }
     yield dg.MaterializeResult(
         asset_key=COMMITS,
@@ -105,24 +137,9 @@ def git_history(context: dg.AssetExecutionContext, config: GitMiningConfig, git:
         },
     )
     yield dg.MaterializeResult(asset_key=EXTRACTIONS, metadata=common)
-    expected = _rev_list_count(repo_id, source, Path(git.mirror_dir), result.mined_head)
     yield dg.AssetCheckResult(
         check_name="commits_match_rev_list",
         asset_key=COMMITS,
         passed=expected == result.commits,
         metadata={"landed": result.commits, "rev_list_count": expected},
     )
-
-
-def _rev_list_count(repo_id: str, source: str, mirror_dir: Path, head: str | None) -> int:
-    """Count commits reachable from the mined head with git itself, independently of the miner."""
-    if head is None:
-        return 0
-    git_dir = gitcmd.mirror_path(mirror_dir, repo_id) if gitcmd.is_url(source) else Path(source)
-    done = subprocess.run(
-        ["git", "-C", str(git_dir), "rev-list", "--count", head, "--"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(done.stdout.strip())

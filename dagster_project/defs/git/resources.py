@@ -1,10 +1,10 @@
 """Where the git miner finds each repository and keeps its clones."""
 
-import os
-
 import dagster as dg
+from pydantic import Field
 
 from extract import settings
+from extract.git.options import MissingObjectsPolicy
 from extract.repo_id import parse_repo_id, repo_slug
 
 
@@ -13,13 +13,20 @@ class GitSourceResource(dg.ConfigurableResource):
 
     ``url_template`` takes ``{repo_id}``, ``{owner}``, ``{name}`` and ``{slug}``: github.com by default,
     a GitHub Enterprise host, or ``file://`` paths for local repositories (the offline sample).
-    ``missing_objects`` is what the sources lack: ``record`` for snapshots from archives, which
-    may lack blobs (a run's config can still override it).
     """
 
-    url_template: str = "https://github.com/{repo_id}.git"
-    mirror_dir: str
-    missing_objects: str = "fail"
+    url_template: str = Field(
+        default=settings.GIT_URL_TEMPLATE_DEFAULT,
+        description="Clone URL of a repository: {repo_id}, {owner}, {name} or {slug} are filled "
+        "in ($MMS_GIT_URL_TEMPLATE).",
+    )
+    mirror_dir: str = Field(description="Where bare clones are kept ($MMS_MIRROR_DIR).")
+    missing_objects: MissingObjectsPolicy = Field(
+        default="fail",
+        description="What the sources lack: fail on a commit git cannot diff, or record it "
+        "(snapshots from archives, which may lack blobs); a run's config overrides it "
+        "($MMS_GIT_MISSING_OBJECTS).",
+    )
 
     def source_for(self, repo_id: str) -> str:
         owner, name = parse_repo_id(repo_id)
@@ -30,7 +37,7 @@ class GitSourceResource(dg.ConfigurableResource):
 
 def git_source_resource() -> GitSourceResource:
     return GitSourceResource(
-        url_template=os.environ.get("MMS_GIT_URL_TEMPLATE", "https://github.com/{repo_id}.git"),
+        url_template=settings.git_url_template(),
         mirror_dir=str(settings.mirror_dir()),
         missing_objects=settings.git_missing_objects(),
     )

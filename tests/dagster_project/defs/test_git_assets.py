@@ -11,6 +11,7 @@ from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
 from demo.git_repos import SAMPLE_REPOS, build_sample_repos
 from extract import landing
+from extract.git.options import Engine, MissingObjects
 
 
 def _git_truth(git_dir):
@@ -24,7 +25,6 @@ def _git_truth(git_dir):
             "--numstat",
             "--diff-merges=first-parent",
             "-M",
-            "-C",
         ],
         capture_output=True,
         text=True,
@@ -69,6 +69,22 @@ def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, wareho
         if m.asset_key == dg.AssetKey(["git", "commits"])
     ]
     assert commits_event.materialization.metadata["mode"].value == "unchanged"
+    # An option that changes rows, set in the launch form, re-mines the repository.
+    copies = dg.materialize(
+        [git_history],
+        partition_key=SAMPLE_REPOS[0].repo_id,
+        instance=instance,
+        resources=resources,
+        run_config=dg.RunConfig({"git_history": {"config": {"detect_copies": True}}}),
+    )
+    [event] = [
+        m
+        for m in copies.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey(["git", "commits"])
+    ]
+    metadata = event.materialization.metadata
+    assert (metadata["mode"].value, metadata["detect_copies"].value) == ("full", True)
+    assert [c.passed for c in copies.get_asset_check_evaluations()] == [True]
 
     built = dg.materialize(
         [warehouse_dbt_assets()],
@@ -95,3 +111,20 @@ def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, wareho
             "select count(*) from stg_git__commits where has_empty_message"
         ).fetchone()[0]
         assert empty > 0
+
+
+def test_mining_options_show_in_the_launch_form_with_their_choices():
+    fields = git_history.op.config_schema.config_type.fields
+    assert set(fields) == {"full_refresh", "engine", "detect_copies", "missing_objects", "jobs"}
+    assert all(field.description for field in fields.values())
+    choices = {
+        name: [value.config_value for value in fields[name].config_type.enum_values]
+        for name in ("engine", "missing_objects")
+    }
+    # "source": the git source's policy (MMS_GIT_MISSING_OBJECTS), what sensor-launched runs use.
+    assert choices == {"engine": list(Engine), "missing_objects": ["source", *MissingObjects]}
+    assert fields["missing_objects"].default_value == "source"
+    assert (fields["engine"].default_value, fields["detect_copies"].default_value) == (
+        "git-log",
+        False,
+    )

@@ -91,7 +91,7 @@ def test_a_bad_missing_objects_setting_is_one_line_naming_it(tmp_path, monkeypat
          "git", "mine", REPO_ID, "--source", str(tmp_path)],
         capture_output=True, text=True, env={**os.environ, "MMS_GIT_MISSING_OBJECTS": "ignore"},
     )  # fmt: skip
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "error: MMS_GIT_MISSING_OBJECTS='ignore' must be one of fail, record"
     ]

@@ -99,8 +99,9 @@ def make_repo(tmp_path):
     return make
 
 
-def truth_commit(repo_dir: Path, commit: str) -> dict:
-    """One commit as git's plumbing reports it, parsed independently of the miner."""
+def truth_commit(repo_dir: Path, commit: str, *, copies: bool = False) -> dict:
+    """One commit as git's plumbing reports it, parsed independently of the miner: renames
+    detected (``-M``, as PyDriller), copies only with ``copies`` (``-C``)."""
     raw = subprocess.run(
         ["git", "cat-file", "commit", commit], cwd=repo_dir, capture_output=True, check=True
     ).stdout
@@ -127,14 +128,14 @@ def truth_commit(repo_dir: Path, commit: str) -> dict:
                 sign * (int(offset[1:3]) * 60 + int(offset[3:5])),
             )
     base = [parents[0]] if parents else ["--root"]
+    detection = ["-M", "-C"] if copies else ["-M"]
     status = subprocess.run(
         [
             "git",
             "diff-tree",
             "-r",
             "-z",
-            "-M",
-            "-C",
+            *detection,
             "--no-commit-id",
             "--name-status",
             *base,
@@ -145,7 +146,7 @@ def truth_commit(repo_dir: Path, commit: str) -> dict:
         check=True,
     ).stdout.split(b"\0")[:-1]
     numstat = subprocess.run(
-        ["git", "diff-tree", "-r", "-z", "-M", "-C", "--no-commit-id", "--numstat", *base, commit],
+        ["git", "diff-tree", "-r", "-z", *detection, "--no-commit-id", "--numstat", *base, commit],
         cwd=repo_dir,
         capture_output=True,
         check=True,

@@ -2,6 +2,7 @@
 
 from extract import landing
 from extract.git.miner import mine_repository
+from extract.git.options import MiningOptions
 
 
 def build(repo):
@@ -13,6 +14,11 @@ def build(repo):
     repo.write("src/net.py", "".join(f"w{i} = {i}\n" for i in range(31)))
     repo.write("weights.bin", bytes(range(255, -1, -1)) * 8)
     repo.commit("rename and retrain")
+    # A near copy of a file modified in the same commit: git -C would call it a COPY with line
+    # counts against net.py; PyDriller (renames only) sees an addition of all its lines.
+    repo.write("src/net.py", "".join(f"w{i} = {i}\n" for i in range(32)))
+    repo.write("src/net_v2.py", "".join(f"w{i} = {i}\n" for i in range(31)) + "v2 = True\n")
+    repo.commit("second network")
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("feature.py", "x = 1\n")
     repo.commit("feature")
@@ -32,7 +38,9 @@ def test_both_engines_land_the_same_rows_except_the_documented_differences(make_
     repo = make_repo()
     build(repo)
     fast = mine_repository("acme/widgets", repo.path, tmp_path / "fast")
-    ref = mine_repository("acme/widgets", repo.path, tmp_path / "ref", engine="pydriller")
+    ref = mine_repository(
+        "acme/widgets", repo.path, tmp_path / "ref", MiningOptions(engine="pydriller")
+    )
     assert ref.engine == "pydriller" and "pydriller" in ref.tool_versions
     assert (fast.commits, fast.mined_head) == (ref.commits, ref.mined_head)
     fast_c = {r["commit_hash"]: r for r in rows(tmp_path / "fast", "git/commits")}
@@ -62,15 +70,17 @@ def test_both_engines_land_the_same_rows_except_the_documented_differences(make_
     assert {h: v for h, v in fast_f.items() if h not in merges} == ref_f
     assert any(f["is_binary"] for files in ref_f.values() for f in files)
     assert any(f["change_type"] == "RENAME" for files in ref_f.values() for f in files)
+    [copy] = [f for files in fast_f.values() for f in files if f["new_path"] == "src/net_v2.py"]
+    assert (copy["change_type"], copy["added_lines"], copy["deleted_lines"]) == ("ADD", 32, 0)
 
 
 def test_a_refresh_with_the_reference_engine_mines_only_new_commits(make_repo, tmp_path):
     repo = make_repo()
     build(repo)
-    first = mine_repository("acme/widgets", repo.path, tmp_path, engine="pydriller")
+    first = mine_repository("acme/widgets", repo.path, tmp_path, MiningOptions(engine="pydriller"))
     repo.write("more.py", "y = 2\n")
     new = repo.commit("more")
-    second = mine_repository("acme/widgets", repo.path, tmp_path, engine="pydriller")
+    second = mine_repository("acme/widgets", repo.path, tmp_path, MiningOptions(engine="pydriller"))
     assert (second.mode, second.new_commits, second.commits) == (
         "incremental",
         1,

@@ -12,6 +12,7 @@ from extract import landing
 from extract.git import miner
 from extract.git.gitlog import iter_commits
 from extract.git.miner import GitMiningError, mine_repository
+from extract.git.options import MiningOptions
 
 WEIRD_PATHS = [
     "dir with space/file name.txt",
@@ -42,6 +43,7 @@ def build_varied(repo):
     os.remove(repo.path / "tab\there.txt.link")
     repo.write("tab\there.txt.link", "now a file\n")
     repo.commit("type change")
+    repo.commit("an empty commit: no file changed")
     for branch in ("x", "y", "z"):
         repo.git("checkout", "-q", "-b", branch, "main")
         repo.write(f"{branch}.txt", f"{branch}\n" * 3)
@@ -58,7 +60,7 @@ def landed(root, table, repo_id="acme/widgets"):
     return landing.read_partition(root, table, repo_id).to_pylist()
 
 
-def assert_matches_git(truth, root, repo_dir, repo_id="acme/widgets"):
+def assert_matches_git(truth, root, repo_dir, repo_id="acme/widgets", *, copies=False):
     commits = {row["commit_hash"]: row for row in landed(root, "git/commits", repo_id)}
     files: dict[str, list] = {}
     for row in landed(root, "git/modified_files", repo_id):
@@ -66,7 +68,7 @@ def assert_matches_git(truth, root, repo_dir, repo_id="acme/widgets"):
     expected = truth.all_commits(repo_dir)
     assert sorted(commits) == sorted(expected)
     for commit in expected:
-        fact, row = truth.commit(repo_dir, commit), commits[commit]
+        fact, row = truth.commit(repo_dir, commit, copies=copies), commits[commit]
         assert row["parent_hashes"] == fact["parents"]
         for who, prefix in (("author", "author"), ("committer", "committer")):
             name, email, seconds, offset = fact[who]
@@ -104,7 +106,14 @@ def test_every_field_matches_git_on_a_varied_repository(truth, make_repo, tmp_pa
     assert result.commits == len(commits) == result.new_commits
     assert result.modified_files == sum(len(v) for v in files.values())
     kinds = {r["change_type"] for rows in files.values() for r in rows}
-    assert kinds == {"ADD", "DELETE", "MODIFY", "RENAME", "COPY", "TYPE_CHANGE"}
+    # Renames only by default, as PyDriller: of b.py and c.py, both a.py plus a line, one is
+    # a.py renamed and the other an addition of all its lines.
+    assert kinds == {"ADD", "DELETE", "MODIFY", "RENAME", "TYPE_CHANGE"}
+    assert sorted(from_a(files)) == [("ADD", None, 41), ("RENAME", "a.py", 1)]
+    assert (result.detect_copies, extraction_options(tmp_path / "landing")) == (
+        False,
+        (False, "fail"),
+    )
     assert any(r["is_binary"] for rows in files.values() for r in rows)
     paths = {r["new_path"] for rows in files.values() for r in rows}
     assert set(WEIRD_PATHS) - {"dir with space/file name.txt"} <= paths
@@ -120,6 +129,36 @@ def test_every_field_matches_git_on_a_varied_repository(truth, make_repo, tmp_pa
     assert json.loads(extraction["tool_versions"])["git"]
     meta = pq.read_schema(result.paths["git/commits"]).metadata[miner.METADATA_KEY.encode()]
     assert json.loads(meta)["mined_head"] == head
+
+
+def from_a(files):
+    """(change type, old path, added lines) of b.py and c.py, both made from a.py."""
+    rows = [r for rs in files.values() for r in rs if r["new_path"] in ("b.py", "c.py")]
+    return [(r["change_type"], r["old_path"], r["added_lines"]) for r in rows]
+
+
+def extraction_options(root):
+    row = landed(root, "git/extractions")[0]
+    return row["detect_copies"], row["missing_objects"]
+
+
+def test_copy_detection_is_an_option_and_changing_it_re_mines(truth, make_repo, tmp_path):
+    root = tmp_path / "landing"
+    repo = make_repo()
+    build_varied(repo)
+    mine_repository("acme/widgets", repo.path, root)
+    copies = mine_repository("acme/widgets", repo.path, root, MiningOptions(detect_copies=True))
+    # Same head, but rows mined without copy detection cannot be reused: a full run.
+    assert (copies.mode, copies.new_commits, copies.detect_copies) == ("full", copies.commits, True)
+    commits, files = assert_matches_git(truth, root, repo.path, copies=True)
+    # The copy's line counts are against its source: a.py (40 lines) plus one line.
+    assert sorted(from_a(files)) == [("COPY", "a.py", 1), ("RENAME", "a.py", 1)]
+    assert extraction_options(root) == (True, "fail")
+    again = mine_repository("acme/widgets", repo.path, root, MiningOptions(detect_copies=True))
+    assert again.mode == "unchanged"
+    back = mine_repository("acme/widgets", repo.path, root)
+    assert (back.mode, back.new_commits) == ("full", back.commits)
+    assert_matches_git(truth, root, repo.path)
 
 
 def test_a_commit_touching_5000_files(truth, make_repo, tmp_path):
@@ -177,7 +216,7 @@ def test_refresh_mines_only_new_commits_and_rerunning_is_idempotent(truth, make_
     commits, _ = assert_matches_git(truth, root, repo.path)
     assert refreshed.commits == first.commits + 2 == len(commits)
     before = sorted(map(str, landed(root, "git/modified_files")), key=str)
-    full = mine_repository("acme/widgets", repo.path, root, full_refresh=True)
+    full = mine_repository("acme/widgets", repo.path, root, MiningOptions(full_refresh=True))
     assert full.mode == "full" and full.commits == refreshed.commits
     assert sorted(map(str, landed(root, "git/modified_files")), key=str) == before
 
@@ -236,9 +275,9 @@ def test_bad_sources_fail_naming_the_input_and_keep_what_was_landed(make_repo, t
     with pytest.raises(GitMiningError, match="cloning 'file:///nowhere/at/all'"):
         mine_repository("acme/widgets", "file:///nowhere/at/all", root, mirror_dir=tmp_path / "m")
     with pytest.raises(GitMiningError, match="'no-such-branch'"):
-        mine_repository("acme/widgets", repo.path, root, ref="no-such-branch")
+        mine_repository("acme/widgets", repo.path, root, MiningOptions(ref="no-such-branch"))
     with pytest.raises(GitMiningError, match="invalid ref '--output=/tmp/x'"):
-        mine_repository("acme/widgets", repo.path, root, ref="--output=/tmp/x")
+        mine_repository("acme/widgets", repo.path, root, MiningOptions(ref="--output=/tmp/x"))
     assert landed(root, "git/commits") == before
 
 
@@ -268,7 +307,7 @@ def test_a_missing_object_fails_naming_repository_commit_and_object(make_repo, t
     repo.commit("after")
     blob = _drop_a_blob(repo)
     with pytest.raises(GitMiningError) as info:
-        mine_repository("acme/widgets", repo.path, root, full_refresh=True)
+        mine_repository("acme/widgets", repo.path, root, MiningOptions(full_refresh=True))
     assert "acme/widgets" in str(info.value) and broken in str(info.value)
     assert blob in str(info.value)
     assert landed(root, "git/commits") == before
@@ -284,7 +323,9 @@ def test_missing_objects_can_be_recorded_with_unknown_line_counts(make_repo, tmp
     repo.write("keep.txt", "k2\n")
     repo.commit("after")
     _drop_a_blob(repo)
-    result = mine_repository("acme/widgets", repo.path, root, missing_objects="record")
+    result = mine_repository(
+        "acme/widgets", repo.path, root, MiningOptions(missing_objects="record")
+    )
     assert result.undiffable_commits == [broken] and result.commits == 3
     rows = {r["commit_hash"]: r for r in landed(root, "git/commits")}
     assert rows[broken]["insertions"] is None
@@ -300,13 +341,16 @@ import os, signal, sys
 from pathlib import Path
 from extract import landing
 from extract.git.miner import mine_repository
+from extract.git.options import MiningOptions
 real = landing.write_atomic
 def write_atomic(path, *args, **kwargs):
     if Path(path).parent.name == "extractions":
         os.kill(os.getpid(), signal.SIGKILL)  # kill -9 after the data files, before the commit
     return real(path, *args, **kwargs)
 landing.write_atomic = write_atomic
-mine_repository("acme/widgets", sys.argv[1], Path(sys.argv[2]), full_refresh=sys.argv[3] == "full")
+mine_repository(
+    "acme/widgets", sys.argv[1], Path(sys.argv[2]), MiningOptions(full_refresh=sys.argv[3] == "full")
+)
 """
 
 
@@ -356,9 +400,23 @@ def test_iter_commits_streams_typed_records_and_honours_exclusions(truth, make_r
         list(iter_commits(repo.path / ".git", "--all"))
 
 
-@pytest.mark.parametrize(("jobs", "block", "window"), [(1, 32, 1000), (2, 1, 3), (3, 2, 1)])
+def test_an_abandoned_iteration_stops_its_git_processes(make_repo, monkeypatch):
+    from extract.git import gitlog
+
+    repo = make_repo()
+    build_varied(repo)
+    monkeypatch.setattr(gitlog, "BLOCK", 1)
+    commits = iter_commits(repo.path / ".git", repo.head(), options=MiningOptions(jobs=2))
+    first = next(commits)
+    assert first.commit_hash == repo.head()
+    commits.close()
+    assert commits.workers and all(w.proc.poll() is not None for w in commits.workers)
+    assert not any(w.thread.is_alive() for w in commits.workers)
+
+
+@pytest.mark.parametrize(("jobs", "block", "ahead"), [(1, 64, 32), (2, 1, 3), (3, 2, 0)])
 def test_parallel_git_processes_yield_the_same_records_in_rev_list_order(
-    truth, make_repo, tmp_path, monkeypatch, jobs, block, window
+    truth, make_repo, tmp_path, monkeypatch, jobs, block, ahead
 ):
     from extract.git import gitlog
 
@@ -366,19 +424,26 @@ def test_parallel_git_processes_yield_the_same_records_in_rev_list_order(
     build_varied(repo)
     head = repo.head()
     monkeypatch.setattr(gitlog, "BLOCK", block)
-    monkeypatch.setattr(gitlog, "WINDOW", window)
-    got = list(iter_commits(repo.path / ".git", head, jobs=jobs))
+    monkeypatch.setattr(gitlog, "MAX_AHEAD", ahead)
+    got = list(iter_commits(repo.path / ".git", head, options=MiningOptions(jobs=jobs)))
     assert [c.commit_hash for c in got] == truth.all_commits(repo.path)
-    result = mine_repository("acme/widgets", repo.path, tmp_path / "landing", jobs=jobs)
+    result = mine_repository(
+        "acme/widgets", repo.path, tmp_path / "landing", MiningOptions(jobs=jobs)
+    )
     assert result.commits == len(got)
     assert_matches_git(truth, tmp_path / "landing", repo.path)
 
 
+@pytest.mark.parametrize("prescan", [True, False], ids=["missing-blobs-found-first", "restarts"])
 def test_undiffable_commits_in_several_processes_are_recorded_and_landed(
-    truth, make_repo, tmp_path, monkeypatch
+    truth, make_repo, tmp_path, monkeypatch, prescan
 ):
+    """Found by the first pass (the commits are mined aside), or, should that pass miss one, by
+    git dying on it (its process restarts after it): the same rows either way."""
     from extract.git import gitlog
 
+    if not prescan:
+        monkeypatch.setattr(gitlog.DiffTreePool, "_suspect_commits", lambda self: set())
     root = tmp_path / "landing"
     repo = make_repo()
     repo.write("keep.txt", "k\n")
@@ -393,21 +458,26 @@ def test_undiffable_commits_in_several_processes_are_recorded_and_landed(
     for blob in blobs:
         (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     monkeypatch.setattr(gitlog, "BLOCK", 1)
-    monkeypatch.setattr(gitlog, "WINDOW", 2)
+    monkeypatch.setattr(gitlog, "MAX_AHEAD", 2)
     order = truth.all_commits(repo.path)
     seen: list[str] = []
     got = list(
         iter_commits(
-            repo.path / ".git", repo.head(), missing_objects="record", undiffable=seen, jobs=2
+            repo.path / ".git",
+            repo.head(),
+            options=MiningOptions(missing_objects="record", jobs=2),
+            undiffable=seen,
         )
     )
     assert [c.commit_hash for c in got] == order
     assert seen == [c for c in order if c in broken]
     with pytest.raises(GitMiningError, match="missing object") as info:
-        list(iter_commits(repo.path / ".git", repo.head(), jobs=2))
+        list(iter_commits(repo.path / ".git", repo.head(), options=MiningOptions(jobs=2)))
     assert broken[-1] in str(info.value)
 
-    result = mine_repository("acme/widgets", repo.path, root, missing_objects="record", jobs=2)
+    result = mine_repository(
+        "acme/widgets", repo.path, root, MiningOptions(missing_objects="record", jobs=2)
+    )
     assert result.undiffable_commits == seen
     extraction = landed(root, "git/extractions")[0]
     assert extraction["undiffable_commits"] == seen
@@ -426,10 +496,14 @@ def test_undiffable_commits_in_several_processes_are_recorded_and_landed(
     tree = repo.git("mktree", "--missing", input=b"\n".join(entries) + b"\n").decode().strip()
     later = repo.git("commit-tree", tree, "-p", "HEAD", "-m", "later").decode().strip()
     repo.git("update-ref", "HEAD", later)
-    again = mine_repository("acme/widgets", repo.path, root, missing_objects="record")
+    again = mine_repository(
+        "acme/widgets", repo.path, root, MiningOptions(missing_objects="record")
+    )
     assert (again.mode, again.new_commits) == ("incremental", 1)
     assert sorted(landed(root, "git/extractions")[0]["undiffable_commits"]) == sorted(broken)
-    unchanged = mine_repository("acme/widgets", repo.path, root, missing_objects="record")
+    unchanged = mine_repository(
+        "acme/widgets", repo.path, root, MiningOptions(missing_objects="record")
+    )
     assert unchanged.mode == "unchanged"
     assert sorted(unchanged.undiffable_commits) == sorted(broken)
 

@@ -23,6 +23,8 @@ renamed as (
         source.dropped_commits,
         source.extracted_at,
         source.engine,
+        coalesce(source.detect_copies, source.engine = 'git-log') as detects_copies,
+        source.missing_objects as missing_objects_policy,
         source.tool_versions,
         source.undiffable_commits,
         source.generation,

@@ -1,0 +1,58 @@
+"""`mms-extract git mine` as a user runs it: settings from the environment, cheap start-up."""
+
+import subprocess
+import sys
+
+from extract import landing
+from extract.cli import main as mms_extract
+
+
+def test_mine_reads_the_mirror_and_landing_directories_from_the_settings(
+    make_repo, tmp_path, monkeypatch, capsys
+):
+    remote = make_repo("remote")
+    remote.write("a.txt", "a\n")
+    remote.commit("one")
+    monkeypatch.setenv("MMS_MIRROR_DIR", str(tmp_path / "mirrors"))
+    monkeypatch.setenv("MMS_LANDING_DIR", str(tmp_path / "landing"))
+    url = f"file://{remote.path}"
+    assert mms_extract(["git", "mine", "acme/widgets", "--source", url]) == 0
+    assert (tmp_path / "mirrors" / "acme__widgets.git").is_dir()
+    assert "acme/widgets: full at" in capsys.readouterr().out
+    row = landing.read_partition(tmp_path / "landing", "git/extractions", "acme/widgets")
+    assert row.to_pylist()[0]["commits"] == 1
+    # A command-line flag still wins over the setting.
+    flag = tmp_path / "elsewhere"
+    assert (
+        mms_extract(["git", "mine", "acme/widgets", "--source", url, "--mirror-dir", str(flag)])
+        == 0
+    )
+    assert (flag / "acme__widgets.git").is_dir()
+
+
+def test_bad_options_fail_with_one_line_naming_them(make_repo, tmp_path, capsys):
+    repo = make_repo()
+    repo.write("a", "a\n")
+    repo.commit("a")
+    args = ["--landing-dir", str(tmp_path), "git", "mine", "acme/widgets", "--source"]
+    assert mms_extract([*args, str(tmp_path / "nowhere")]) == 1
+    assert capsys.readouterr().err.strip().endswith("is not a directory")
+    code = subprocess.run(
+        [sys.executable, "-m", "extract", *args, str(repo.path), "--jobs", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert code.returncode == 2 and "'0' is not a positive number" in code.stderr
+
+
+def test_the_git_command_starts_without_pygithub_or_pyarrow():
+    """pyarrow is loaded once git runs, PyGithub never: start-up is a fixed cost on every repository."""
+    probe = (
+        "import sys; from extract.cli import build_parser, _command;"
+        "argv = ['--landing-dir', 'x', 'git', 'mine', 'a/b', '--source', '.'];"
+        "build_parser(_command(argv)).parse_args(argv);"
+        "import extract.git.miner;"
+        "print(sorted(m for m in ('github', 'pyarrow', 'dagster') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
