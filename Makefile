@@ -23,4 +23,4 @@ lint: uv
 	$(UV) sync --frozen
 	$(UV) run ruff check . && $(UV) run ruff format --check .
 	# sqlfluff's dbt templater compiles the project: give it a throwaway warehouse.
-	MMS_DUCKDB_PATH=$$(mktemp -d)/warehouse.duckdb $(UV) run sqlfluff lint dbt/models dbt/tests
+	d=$$(mktemp -d) && MMS_DUCKDB_PATH=$$d/warehouse.duckdb MMS_DBT_BUILD_PATH=$$d/build.duckdb $(UV) run sqlfluff lint dbt/models dbt/tests

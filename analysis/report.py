@@ -1,15 +1,18 @@
-"""Tables (pandas DataFrames, Markdown) and the trend figure (PNG) of the suggester's results.
+"""Display tables (pandas DataFrames of formatted cells) and the trend figure (PNG) of the
+suggester's results.
 
 The marts ``activity_estimates``, ``challenge_estimates``, ``activity_trends``,
-``challenge_trends`` and ``suggester_agreement`` are the tables a report includes; this module reads
-them (``read_tables``) and renders them, and builds the same tables from a fresh run (before dbt has
-staged it) for the Dagster asset's metadata.
+``challenge_trends`` and ``suggester_agreement`` are what the study report (report/) shows; it draws
+their trends with ``trend_figure``. The tables here are built from a fresh run (before dbt has
+staged it) for the Dagster asset's metadata; whoever shows them renders them with pandas
+(``DataFrame.to_markdown``), never by hand.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,23 +22,8 @@ SAMPLE_DATA_BANNER = (
     "**SAMPLE DATA**: generated items and generated raters, not the study's labels; the agreement "
     "and the estimates below show the method, not findings."
 )
-MARTS = (
-    "activity_estimates",
-    "challenge_estimates",
-    "activity_trends",
-    "challenge_trends",
-    "suggester_agreement",
-)
-
-
-def read_tables(con) -> dict[str, pd.DataFrame]:
-    """The published marts of issue 10 as DataFrames (for reports)."""
-    return {
-        mart: con.execute(
-            f"select * exclude (build_id, built_at, study_parameters) from {mart}"
-        ).df()
-        for mart in MARTS
-    }
+#: drawn on a figure of sample data (and kept in its PNG metadata)
+SAMPLE_FIGURE_BANNER = "SAMPLE DATA: generated items and raters, not research results"
 
 
 def _pct(value) -> str:
@@ -48,16 +36,6 @@ def _interval(lower, upper) -> str:
     if lower is None or (isinstance(lower, float) and math.isnan(lower)):
         return ""
     return f"[{_pct(lower)}, {_pct(upper)}]"
-
-
-def markdown(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table of a small DataFrame."""
-    columns = [str(c) for c in frame.columns]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in frame.itertuples(index=False):
-        cells = ["" if v is None else str(v).replace("|", "\\|").replace("\n", " ") for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def estimates_beside_wilson(estimates: pd.DataFrame, wilson: pd.DataFrame) -> pd.DataFrame:
@@ -126,19 +104,35 @@ def per_label_table(evaluation: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend_figure(
-    trends: Mapping[str, pd.DataFrame], sample_data: bool, max_lines: int = 6
+    trends: Mapping[str, pd.DataFrame],
+    sample_data: bool,
+    max_lines: int = 6,
+    *,
+    caption: str | None = None,
+    banner: str = SAMPLE_FIGURE_BANNER,
 ) -> bytes:
     """One panel per frame: the largest shares per year with their PPI intervals as bands.
 
     ``trends``: panel title -> rows with year (domain_value), name, estimate, ci_lower, ci_upper.
+    Sample data gets ``banner`` drawn above the panels and in the PNG's Warning text chunk, as the
+    report's Figure 1 does; ``caption`` (the data's provenance) is drawn below them and kept as the
+    PNG's Source.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator
 
     panels = list(trends.items())
-    figure, axes = plt.subplots(1, max(1, len(panels)), figsize=(6.5 * max(1, len(panels)), 4.6))
+    width = 6.5 * max(1, len(panels))
+    # about 17 characters of 7-point text per inch
+    caption_lines = textwrap.wrap(caption, int(17 * width)) if caption else []
+    # inches kept for the banner above the title and for the caption below the panels
+    above = 0.35 if sample_data else 0.0
+    below = 0.15 * len(caption_lines) + (0.1 if caption_lines else 0)
+    height = 4.8 + above + below
+    figure, axes = plt.subplots(1, max(1, len(panels)), figsize=(width, height))
     axes = np.atleast_1d(axes)
     for ax, (title, rows) in zip(axes, panels, strict=False):
         rows = rows[rows["estimate"].notna()]
@@ -146,22 +140,46 @@ def trend_figure(
             ax.text(0.5, 0.5, "no estimate yet", ha="center", va="center", transform=ax.transAxes)
         else:
             top = rows.groupby("name")["estimate"].mean().nlargest(max_lines).index
-            for name in top:
+            years = sorted(rows["domain_value"].astype(int).unique())
+            for position, name in enumerate(top):
                 line = rows[rows["name"] == name].sort_values("domain_value")
-                years = line["domain_value"].astype(int)
-                ax.plot(years, 100 * line["estimate"], marker="o", label=name)
-                ax.fill_between(years, 100 * line["ci_lower"], 100 * line["ci_upper"], alpha=0.15)
+                x = line["domain_value"].astype(int)
+                share, low, high = (100 * line[c] for c in ("estimate", "ci_lower", "ci_upper"))
+                if len(years) > 1:
+                    (drawn,) = ax.plot(x, share, marker="o", label=name)
+                    ax.fill_between(x, low, high, alpha=0.15, color=drawn.get_color())
+                else:  # one year: intervals as bars, side by side
+                    ax.errorbar(x + 0.08 * (position - (len(top) - 1) / 2), share, capsize=3,
+                                yerr=[share - low, high - share], marker="o", label=name)  # fmt: skip
+            ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+            ax.xaxis.set_major_locator(FixedLocator(years))
             ax.legend(fontsize=7, loc="upper left")
             ax.set_xlabel("year")
         ax.set_ylabel("share of label occurrences (%)")
         ax.set_title(title, fontsize=10)
-    banner = "SAMPLE DATA - " if sample_data else ""
-    figure.suptitle(
-        f"{banner}Shares over the whole frame per year (prediction-powered, 95% intervals)",
-        fontsize=11,
-    )
-    figure.tight_layout()
+    title = "Shares over the whole frame per year (prediction-powered, 95% intervals)"
+    figure.suptitle(title, fontsize=11, y=1 - (above + 0.08) / height, va="top")
+    if sample_data:
+        figure.text(
+            0.5,
+            0.995,
+            banner,
+            ha="center",
+            va="top",
+            fontsize=11,
+            fontweight="bold",
+            color="white",
+            bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 4},
+        )
+    if caption_lines:
+        figure.text(0.01, 0.005, "\n".join(caption_lines), fontsize=7, color="#444", va="bottom")
+    figure.tight_layout(rect=(0, below / height, 1, 1 - (above + 0.3) / height))
+    metadata = {"Title": title}
+    if caption:
+        metadata["Source"] = caption
+    if sample_data:
+        metadata["Warning"] = banner
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
+    figure.savefig(buffer, format="png", dpi=100, metadata=metadata)
     plt.close(figure)
     return buffer.getvalue()

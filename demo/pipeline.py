@@ -131,17 +131,29 @@ def run_sample(argv: list[str] | None = None) -> int:
 
 
 def _summary(result) -> str:
-    """Counts of a run, from its materializations' row-count metadata."""
+    """Counts of a run, from its materializations' row-count metadata, and what the suggester
+    said of each frame (ok, or why it suggested nothing: too few labels)."""
+    from dagster_project.defs.suggestions.assets import LABEL_SUGGESTIONS
+
     rows = 0
     assets = 0
+    suggester = []
     for event in result.get_asset_materialization_events():
         assets += 1
-        value = event.materialization.metadata.get("dagster/row_count")
+        metadata = event.materialization.metadata
+        value = metadata.get("dagster/row_count")
         rows += int(value.value) if value is not None else 0
+        if event.asset_key == LABEL_SUGGESTIONS:
+            suggester = [
+                f"{name.removesuffix('_status')} {entry.value}"
+                for name, entry in metadata.items()
+                if name.endswith("_status")
+            ]
     checks = result.get_asset_check_evaluations()
     failed = [c.check_name for c in checks if not c.passed]
     text = f"{assets} assets, {rows:,} rows, {len(checks)} checks"
-    return text + (f" ({len(failed)} failed: {', '.join(failed[:3])})" if failed else "")
+    text += f" ({len(failed)} failed: {', '.join(failed[:3])})" if failed else ""
+    return text + (f", suggester: {'; '.join(suggester)}" if suggester else "")
 
 
 def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
@@ -187,13 +199,13 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
             _say(f"   full log: run {result.run_id} in {os.environ['DAGSTER_HOME']} (`make dev`)")
         return result.success
 
-    _say("1/6 manual inspection decisions (reviewer file) ...")
+    _say("1/7 manual inspection decisions (reviewer file) ...")
     import_inspections(
         settings.landing_dir(),
         write_inspection_decisions(sample_dir / "inspections.csv"),
         "sample-reviewer",
     )
-    if not run("2/6", "refresh_selection"):
+    if not run("2/7", "refresh_selection"):
         return 1
 
     sensor_result = repository_partitions_from_selection(
@@ -201,7 +213,7 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
     )
     if isinstance(sensor_result, dg.SkipReason):
         # A second sample run: the partitions already match the selection, refresh them all.
-        _say(f"3/6 selection sensor: {sensor_result.skip_message}")
+        _say(f"3/7 selection sensor: {sensor_result.skip_message}")
     else:
         for request in sensor_result.dynamic_partitions_requests:
             if isinstance(request, dg.AddDynamicPartitionsRequest):
@@ -215,28 +227,33 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
     if not keys:
         _say("no project was selected: see the project_selection mart for the reasons")
         return 1
-    _say(f"3/6 selection sensor: repository partitions {', '.join(keys)}")
+    _say(f"3/7 selection sensor: repository partitions {', '.join(keys)}")
 
     for done, repo_id in enumerate(keys, start=1):
         if not run(
-            f"4/6 [{done}/{len(keys)}] {repo_id}", "refresh_repository", partition_key=repo_id
+            f"4/7 [{done}/{len(keys)}] {repo_id}", "refresh_repository", partition_key=repo_id
         ):
             return 1
 
-    if not run("5/6", "build_warehouse"):
+    if not run("5/7", "build_warehouse"):
         return 1
 
     counts = label_samples(settings.duckdb_path(), settings.landing_dir(), sample_dir)
     _say(
-        f"6/6 two SAMPLE raters labelled {counts['commits']} commits and {counts['issues']} issues"
+        f"6/7 two SAMPLE raters labelled {counts['commits']} commits and {counts['issues']} issues"
     )
-    if not (run("6/6", "link_sampled_issues") and run("6/6", "build_warehouse")):
+    if not (run("6/7", "link_sampled_issues") and run("6/7", "build_warehouse")):
+        return 1
+    # The suggester reads the build just published; the job's dbt step stages what it landed and
+    # publishes again, then the report is written with the whole-frame estimates and trends.
+    if not run("7/7", "refresh_suggestions"):
         return 1
 
     _say(f"done in {time.monotonic() - started:.0f}s")
     _say(f"warehouse (DuckDB, published): {settings.duckdb_path()}  (`uv run mms-warehouse sql`)")
     _say(
-        f"report (Tables 1-8, Figure 1 beside the study): {settings.reports_dir() / 'report.html'}"
+        "report (Tables 1-8, Figure 1 beside the study; whole-frame estimates, trends): "
+        f"{settings.reports_dir() / 'report.html'}"
     )
     _say(f"landing files (Parquet): {settings.landing_dir()}")
     _say(f"Dagster runs: {os.environ['DAGSTER_HOME']} (browse them with `make dev`)")

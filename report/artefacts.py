@@ -3,8 +3,8 @@ and the difference where one is meaningful.
 
 Each artefact names the warehouse tables it needs and a function building its Section. The study's
 artefacts are required (a warehouse without their marts is an error naming the mart); artefacts
-beyond the study are optional and skipped silently when their marts are absent, so another package
-(issue 10's population estimates) adds its tables with one ``Artefact(...)`` in EXTRA_ARTEFACTS.
+beyond the study (issue 10's whole-frame estimates, the suggester's agreement, the trends per year)
+are optional and skipped silently when their marts are absent.
 
 Tables 7 and 8 keep the seeds' row order (the study's): DuckDB preserves insertion order, so a mart
 selected without ORDER BY returns the seed's rows as transcribed."""
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from report.figures import closure_time_figure
+from analysis.report import trend_figure
+from report.figures import SAMPLE_BANNER, closure_time_figure
 from report.formatting import (
     MISSING,
     count,
@@ -536,6 +537,377 @@ def table8(warehouse: Warehouse, provenance: Provenance) -> Section:
     )
 
 
+# -- beyond the study (issue 10): whole-frame estimates, the suggester, trends -----------------
+#
+# The marts hold a row per quantity even before any suggestion exists, with estimate_status saying
+# why there is no number; a section with no number at all shows that reason instead of a table.
+
+
+def _suggestion_reason(warehouse: Warehouse, frame: str) -> str:
+    """Why a frame has no suggestion (suggestion_status), for marts with no row to carry it."""
+    status = warehouse.load("suggestion_status")
+    row = status[status["frame"] == frame]
+    if row.empty or not isinstance(row["suggester_status_reason"].iloc[0], str):
+        return "the suggester computed nothing for this frame"
+    return str(row["suggester_status_reason"].iloc[0])
+
+
+def _listed(names: Iterable[object]) -> str:
+    return ", ".join(str(name) for name in dict.fromkeys(names))
+
+
+def _stale_notes(rows: pd.DataFrame) -> list[str]:
+    stale = rows[rows["is_stale"].fillna(False).astype(bool)]
+    if stale.empty:
+        return []
+    why = _listed(stale["stale_reason"].dropna()) or "the labels or the frame changed"
+    return [
+        f"STALE: {why}. These numbers come from the earlier labels until the job "
+        "refresh_suggestions (started by its sensor after a build) computes them again."
+    ]
+
+
+def _missing_notes(rows: pd.DataFrame, *, where: str) -> list[str]:
+    """One note per reason a row has no estimate (estimate_status), naming the rows' ``where``
+    column unless every row shares the reason."""
+    missing = rows[rows["estimate_status"].fillna("") != "ok"]
+    notes = []
+    for reason, group in missing.groupby(missing["estimate_status"].fillna("unknown"), sort=False):
+        if len(group) == len(rows):
+            notes.append(f"No estimate: {reason}.")
+        else:
+            notes.append(f"No estimate for {_listed(group[where])}: {reason}.")
+    return notes
+
+
+def _no_estimate_section(
+    key: str, title: str, rows: pd.DataFrame, *, where: str, reason: Callable[[], str]
+) -> Section:
+    """A section whose marts hold no number yet: the reasons the rows carry (or, without a row,
+    ``reason()``) instead of a table of dashes."""
+    if rows.empty:
+        return Section(key=key, title=title, notes=(f"No estimate: {reason()}.",))
+    return Section(
+        key=key, title=title, notes=(*_missing_notes(rows, where=where), *_stale_notes(rows))
+    )
+
+
+def _estimate_cells(r: object) -> list[str]:
+    """Whole frame beside the sample: share, interval and width of each method, their ratio,
+    the study's share. Widths are in percentage points."""
+    return [
+        percent(r.estimate),
+        interval(r.ci_lower, r.ci_upper),
+        percent(r.ci_width),
+        percent(r.wilson_share),
+        interval(r.wilson_ci_lower, r.wilson_ci_upper),
+        percent(r.wilson_ci_width),
+        number(r.width_ratio_to_wilson, 2),
+        number(r.study_share_pct, 1),
+    ]
+
+
+def _estimate_headers(provenance: Provenance, table: str) -> list[str]:
+    confidence = provenance.study_parameters.get("interval_confidence", 0.95)
+    return [
+        "Whole frame %",
+        f"{confidence:.0%} CI (PPI)",
+        "PPI width",
+        f"Sample % ({table})",
+        f"{confidence:.0%} CI (Wilson)",
+        "Wilson width",
+        "Width ratio",
+        "Study %",
+    ]
+
+
+def _estimate_notes(rows: pd.DataFrame, *, items: str, frame: str, table: str) -> list[str]:
+    estimated = rows[rows["estimate"].notna()].iloc[0]
+    return [
+        f"Whole frame: all {count(estimated.frame_items)} {items} of the {frame} frame, their "
+        f"labels predicted by the suggester (trained on {count(estimated.training_items)} "
+        f"adjudicated {items}) and corrected by the {count(estimated.labelled_items)} labelled "
+        f"{items} of the design sample: prediction-powered inference (PPI++, ppi_py), "
+        "cross-fitted by project and weighted by the stratified design. Shares are of label "
+        f"occurrences among ML-related {items}, as in {table}.",
+        f"Sample: {table}'s share of the labelled sample and its Wilson interval. Widths in "
+        "percentage points; width ratio = PPI width / Wilson width (below 1, using the whole "
+        "frame narrowed the interval). docs/method.md (Population estimates) says what these "
+        "numbers do not mean.",
+        f"Suggester: {estimated.model_version}.",
+    ]
+
+
+def activity_estimates(warehouse: Warehouse, provenance: Provenance) -> Section:
+    key, title = "activity_estimates", "Beyond the study: activities over the whole frame (RQ1)"
+    estimates = warehouse.load(
+        "activity_estimates", order_by="study_share_pct desc nulls last, name"
+    )
+    if not estimates["estimate"].notna().any():
+        return _no_estimate_section(
+            key,
+            title,
+            estimates,
+            where="name",
+            reason=lambda: _suggestion_reason(warehouse, "commits"),
+        )
+    activities = estimates[estimates["level"] == "activity"]
+    rows: list[list[str]] = []
+    groups: list[int] = []
+    for c in estimates[estimates["level"] == "category"].itertuples(index=False):
+        groups.append(len(rows))
+        rows.append([c.name, "", *_estimate_cells(c)])
+        for a in activities[activities["category"] == c.name].itertuples(index=False):
+            rows.append(["", a.name, *_estimate_cells(a)])
+    for r in estimates[estimates["level"] == "ml_related"].itertuples(index=False):
+        groups.append(len(rows))
+        rows.append(["ML-related commits", "", *_estimate_cells(r)])
+    return Section(
+        key=key,
+        title=title,
+        table=_frame(["Category", "Activity", *_estimate_headers(provenance, "Table 5")], rows),
+        label_columns=2,
+        group_rows=tuple(groups),
+        notes=(
+            *_estimate_notes(estimates, items="model-file commits", frame="RQ1", table="Table 5"),
+            "ML-related commits: the share of the frame's model-file commits that are ML-related "
+            "(the review decisions keep/reject are its labels); the shares above are among them.",
+            *_missing_notes(estimates, where="name"),
+            *_stale_notes(estimates),
+        ),
+    )
+
+
+def challenge_estimates(warehouse: Warehouse, provenance: Provenance) -> Section:
+    key, title = "challenge_estimates", "Beyond the study: challenges over the whole frame (RQ2)"
+    estimates = warehouse.load(
+        "challenge_estimates",
+        order_by="level = 'ml_related', name = 'Other', study_share_pct desc, name",
+    )
+    if not estimates["estimate"].notna().any():
+        return _no_estimate_section(
+            key,
+            title,
+            estimates,
+            where="name",
+            reason=lambda: _suggestion_reason(warehouse, "issues"),
+        )
+    rows = [
+        ["ML-related issues" if r.level == "ml_related" else r.name, *_estimate_cells(r)]
+        for r in estimates.itertuples(index=False)
+    ]
+    related = [i for i, level in enumerate(estimates["level"]) if level == "ml_related"]
+    return Section(
+        key=key,
+        title=title,
+        table=_frame(["Challenge", *_estimate_headers(provenance, "Table 6")], rows),
+        group_rows=tuple(related),
+        notes=(
+            *_estimate_notes(estimates, items="closed issues", frame="RQ2", table="Table 6"),
+            "ML-related issues: the share of the frame's closed issues that are ML-related; the "
+            "shares above are among them.",
+            *_missing_notes(estimates, where="name"),
+            *_stale_notes(estimates),
+        ),
+    )
+
+
+def suggester_agreement(warehouse: Warehouse, provenance: Provenance) -> Section:
+    key = "suggester_agreement"
+    title = "Beyond the study: the label suggester beside the raters (Cohen's kappa)"
+    agreement = warehouse.load("suggester_agreement", order_by="frame")
+    status = warehouse.load("suggestion_status", order_by="frame")
+    study = dict(
+        warehouse.load("study_rater_agreement")[["frame", "study_cohen_kappa"]].itertuples(
+            index=False
+        )
+    )
+    rows, notes = [], []
+    for frame in status["frame"]:
+        of_frame = agreement[agreement["frame"] == frame]
+        overall = of_frame[of_frame["metric_scope"] == "all labels"]
+        relevance = of_frame[of_frame["metric_scope"] == "not ML-related"]
+        if overall.empty or overall["suggester_status"].iloc[0] != "ok":
+            reason = (
+                _suggestion_reason(warehouse, frame)
+                if overall.empty
+                else str(overall["suggester_status_reason"].iloc[0])
+            )
+            notes.append(f"{frame}: no agreement to report: {reason}.")
+            continue
+        r = overall.iloc[0]
+        rows.append(
+            [
+                frame,
+                count(r.evaluated_items),
+                count(r.folds),
+                number(r.cohen_kappa, 2),
+                number(r.rater_kappa_mean, 2),
+                _difference(r.cohen_kappa, r.rater_kappa_mean, 2),
+                number(study.get(frame), 2),
+                percent(r.exact_set_agreement),
+                number(relevance["cohen_kappa"].iloc[0], 2) if len(relevance) else MISSING,
+            ]
+        )
+        notes += _stale_notes(of_frame.head(1))
+    if not rows:
+        return Section(key=key, title=title, notes=tuple(notes))
+    return Section(
+        key=key,
+        title=title,
+        table=_frame(
+            [
+                "Frame",
+                "Items",
+                "Folds",
+                "Suggester's kappa",
+                "Raters' kappa",
+                "Difference",
+                "Study's kappa",
+                "Exact label sets %",
+                "ML-related kappa",
+            ],
+            rows,
+        ),
+        notes=(
+            *notes,
+            "Suggester's kappa: its labels against the adjudicated ones, each item predicted by a "
+            "model trained on other projects' items (cross-validation by project), as the "
+            "multi-instance kappa of the raters. Raters' kappa: rater_agreement, the mean over "
+            "rater pairs; difference = suggester - raters. Exact label sets: items whose "
+            "suggested set is the adjudicated set. ML-related kappa: the relevance suggestion "
+            "against the review decisions (keep/reject), none without a rejected item.",
+            "Per-label precision and recall: suggester_agreement where metric_scope = 'label'.",
+        ),
+    )
+
+
+def _trend_cell(r: object) -> str:
+    if not is_number(r.estimate):
+        return MISSING
+    return f"{percent(r.estimate)} ({interval(r.ci_lower, r.ci_upper)})"
+
+
+def _trend_table(
+    trends: pd.DataFrame, year_column: str, labels: list[tuple[str, str, list[str]]]
+) -> tuple[list[str], list[list[str]]]:
+    """Years as columns, the year's labelled / frame items first, then one row per (level, name,
+    the row's label cells)."""
+    years = sorted(int(y) for y in trends[year_column].unique())
+    by_year = trends.groupby(year_column)
+    items = [
+        f"{count(g['labelled_items_in_year'].max())} / {count(g['frame_items_in_year'].max())}"
+        for _, g in sorted(by_year, key=lambda pair: int(pair[0]))
+    ]
+    cells = {
+        (r.level, r.name, int(getattr(r, year_column))): _trend_cell(r)
+        for r in trends.itertuples(index=False)
+    }
+    rows = []
+    for level, name, shown in labels:
+        rows.append([*shown, *(cells.get((level, name, y), MISSING) for y in years)])
+    return [str(y) for y in years], [items, *rows]
+
+
+def _trend_figure(
+    trends: pd.DataFrame, year_column: str, level: str, panel: str, provenance: Provenance
+) -> bytes:
+    rows = trends[trends["level"] == level].rename(columns={year_column: "domain_value"})
+    return trend_figure(
+        {panel: rows},
+        provenance.is_sample_data,
+        caption=provenance_summary(provenance),
+        banner=SAMPLE_BANNER,
+    )
+
+
+def _trend_notes(trends: pd.DataFrame, year_column: str, items: str, drawn: str) -> list[str]:
+    return [
+        f"Each cell: the share over the whole frame of that year (prediction-powered, as in the "
+        f"estimates above) and its interval, among the year's ML-related {items}; the first row "
+        f"gives the year's labelled / frame {items}. The figure draws {drawn}.",
+        *_missing_notes(trends.rename(columns={year_column: "year"}), where="year"),
+        *_stale_notes(trends),
+    ]
+
+
+def activity_trends(warehouse: Warehouse, provenance: Provenance) -> Section:
+    key, title = "activity_trends", "Beyond the study: activities per year of commit (RQ1)"
+    trends = warehouse.load("activity_trends", order_by="commit_year, level, name")
+    if not trends["estimate"].notna().any():
+        return _no_estimate_section(
+            key, title, trends.rename(columns={"commit_year": "year"}), where="year",
+            reason=lambda: _suggestion_reason(warehouse, "commits"),
+        )  # fmt: skip
+    taxonomy = warehouse.load(
+        "activity_taxonomy",
+        order_by="study_category_share_pct desc, category, study_share_pct desc, activity",
+    )
+    labels, groups = [], []
+    for category, members in taxonomy.groupby("category", sort=False):
+        groups.append(len(labels) + 1)  # after the row of item counts
+        labels.append(("category", category, [category, ""]))
+        labels += [("activity", a, ["", a]) for a in members["activity"]]
+    years, rows = _trend_table(trends, "commit_year", labels)
+    rows[0] = ["Labelled / frame commits", "", *rows[0]]
+    return Section(
+        key=key,
+        title=title,
+        table=_frame(["Category", "Activity", *years], rows),
+        label_columns=2,
+        group_rows=tuple(groups),
+        notes=tuple(_trend_notes(trends, "commit_year", "model-file commits", "the categories")),
+        figure=Figure(
+            file_name="activity_trends.png",
+            png=_trend_figure(
+                trends,
+                "commit_year",
+                "category",
+                "RQ1: activity categories by year of commit",
+                provenance,
+            ),
+            alt="Activity categories' shares over the whole frame per year of commit, with "
+            "prediction-powered 95% intervals",
+        ),
+    )
+
+
+def challenge_trends(warehouse: Warehouse, provenance: Provenance) -> Section:
+    key, title = "challenge_trends", "Beyond the study: challenges per year of closure (RQ2)"
+    trends = warehouse.load("challenge_trends", order_by="closed_year, level, name")
+    if not trends["estimate"].notna().any():
+        return _no_estimate_section(
+            key, title, trends.rename(columns={"closed_year": "year"}), where="year",
+            reason=lambda: _suggestion_reason(warehouse, "issues"),
+        )  # fmt: skip
+    taxonomy = warehouse.load(
+        "challenge_taxonomy", order_by="challenge = 'Other', study_share_pct desc, challenge"
+    )
+    labels = [("challenge", c, [c]) for c in taxonomy["challenge"]]
+    years, rows = _trend_table(trends, "closed_year", labels)
+    rows[0] = ["Labelled / frame issues", *rows[0]]
+    return Section(
+        key=key,
+        title=title,
+        table=_frame(["Challenge", *years], rows),
+        notes=tuple(
+            _trend_notes(trends, "closed_year", "closed issues", "the six largest challenges")
+        ),
+        figure=Figure(
+            file_name="challenge_trends.png",
+            png=_trend_figure(
+                trends,
+                "closed_year",
+                "challenge",
+                "RQ2: challenges by year of closure",
+                provenance,
+            ),
+            alt="The six largest challenges' shares over the whole frame per year of closure, "
+            "with prediction-powered 95% intervals",
+        ),
+    )
+
+
 STUDY_ARTEFACTS: tuple[Artefact, ...] = (
     Artefact(("pipeline_counts",), pipeline_counts),
     Artefact(("project_statistics",), table1),
@@ -550,7 +922,24 @@ STUDY_ARTEFACTS: tuple[Artefact, ...] = (
     Artefact(("survey_solutions",), table8),
 )
 
-#: Sections beyond the study, e.g. issue 10's population estimates and trend figure:
-#: ``Artefact(("activity_estimates",), analysis_section, optional=True)``. Included when the
-#: warehouse holds their marts, skipped silently otherwise.
-EXTRA_ARTEFACTS: tuple[Artefact, ...] = ()
+#: Sections beyond the study (issue 10): included when the warehouse holds their marts, skipped
+#: silently otherwise (a warehouse built before the suggestion marts existed).
+EXTRA_ARTEFACTS: tuple[Artefact, ...] = (
+    Artefact(("activity_estimates", "suggestion_status"), activity_estimates, optional=True),
+    Artefact(("challenge_estimates", "suggestion_status"), challenge_estimates, optional=True),
+    Artefact(
+        ("suggester_agreement", "suggestion_status", "study_rater_agreement"),
+        suggester_agreement,
+        optional=True,
+    ),
+    Artefact(
+        ("activity_trends", "suggestion_status", "activity_taxonomy"),
+        activity_trends,
+        optional=True,
+    ),
+    Artefact(
+        ("challenge_trends", "suggestion_status", "challenge_taxonomy"),
+        challenge_trends,
+        optional=True,
+    ),
+)

@@ -19,7 +19,9 @@ def number(value: object, decimals: int = 0) -> str:
     """``1,808.6``: thousands separators and exactly ``decimals`` decimals."""
     if _is_missing(value):
         return MISSING
-    return f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+    text = f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+    # a kappa of -0.0004 is printed 0.00, not -0.00
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def trimmed(value: object, decimals: int) -> str:

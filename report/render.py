@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -15,20 +16,34 @@ from report.provenance import parameters_summary, provenance_summary
 SAMPLE_BANNER_MARKDOWN = f"> **{SAMPLE_BANNER.replace(':', ':**', 1)}"
 
 
-def _alignments(section: Section) -> list[str]:
-    columns = section.table.shape[1] if section.table is not None else 0
-    return ["left"] * section.label_columns + ["right"] * (columns - section.label_columns)
+def _is_missing(cell: object) -> bool:
+    return cell is None or (pd.api.types.is_scalar(cell) and bool(pd.isna(cell)))
+
+
+def frame_markdown(
+    table: pd.DataFrame, *, label_columns: int = 1, group_rows: Sequence[int] = ()
+) -> str:
+    """A display frame (every cell already text) as a GitHub-flavoured table through pandas
+    (DataFrame.to_markdown, i.e. tabulate): the first ``label_columns`` columns left, the others
+    right-aligned, ``group_rows`` in bold."""
+    # tabulate writes cells as they are: a pipe would open a column, a newline end the row.
+    table = table.map(
+        lambda cell: "" if _is_missing(cell) else str(cell).replace("|", "\\|").replace("\n", " ")
+    )
+    for position in group_rows:
+        table.iloc[position] = [f"**{cell}**" if cell else cell for cell in table.iloc[position]]
+    alignments = ["left"] * label_columns + ["right"] * (table.shape[1] - label_columns)
+    # disable_numparse: cells are already formatted as the study prints them; tabulate must not
+    # re-format "1,808.6" or "+0.4".
+    return table.to_markdown(index=False, colalign=alignments, disable_numparse=True)
 
 
 def markdown_table(section: Section) -> str:
     """GitHub-flavoured table: labels left, numbers right, group rows in bold."""
     assert section.table is not None
-    table = section.table.map(lambda cell: str(cell).replace("|", "\\|"))
-    for position in section.group_rows:
-        table.iloc[position] = [f"**{cell}**" if cell else cell for cell in table.iloc[position]]
-    # disable_numparse: cells are already formatted as the study prints them; tabulate must not
-    # re-format "1,808.6" or "+0.4".
-    return table.to_markdown(index=False, colalign=_alignments(section), disable_numparse=True)
+    return frame_markdown(
+        section.table, label_columns=section.label_columns, group_rows=section.group_rows
+    )
 
 
 def _figure_markdown(section: Section, *, embed: bool) -> str:
@@ -86,6 +101,7 @@ h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ccc; paddi
 .sample-banner { position: sticky; top: 0; z-index: 10; background: #b00020; color: #fff;
                  font-weight: 700; padding: .6rem 1rem; margin: 0 -1.5rem; text-align: center; }
 nav ol { columns: 2; font-size: .9rem; }
+.table-scroll { overflow-x: auto; }
 table.study-table { border-collapse: collapse; font-size: .88rem; margin: .8rem 0; }
 table.study-table th, table.study-table td { border-bottom: 1px solid #e2e2e2; padding: .25rem .6rem;
                                              text-align: left; vertical-align: top; }
@@ -138,7 +154,8 @@ def _section_html(section: Section) -> str:
             f'alt="{html.escape(section.figure.alt)}"></figure>'
         )
     if section.table is not None and len(section.table.columns):
-        parts.append(html_table(section))
+        # wide tables (the estimates, a column per year) scroll instead of leaving the page
+        parts.append(f'<div class="table-scroll">{html_table(section)}</div>')
     if section.notes:
         notes = "".join(f"<li>{html.escape(note)}</li>" for note in section.notes)
         parts.append(f'<ul class="notes">{notes}</ul>')

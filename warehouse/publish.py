@@ -275,6 +275,9 @@ def build_session(
         record = BuildRecord(
             build_id, holder, _now(), code_version=code_version(), project_fingerprint=fingerprint
         )
+        # The schema files follow this code's contract, so files landed before a column was added
+        # read with the column empty instead of failing the build.
+        landing.ensure_landing(landing_root)
         quarantined = landing.quarantine_unreadable(landing_root)
         for item in quarantined:
             log(f"quarantined {item.table} of {item.key}: {item.reason} (moved to {item.moved_to})")

@@ -72,7 +72,8 @@
 {% macro landing_current_files(table, commit_model, incremental=false) -%}
     {%- set root = landing_dir() -%}
     {%- set files = [root ~ '/' ~ table ~ '/_schema.parquet'] -%}
-    {%- if execute -%}
+    {#- A fresh warehouse has no commit model yet when only compiling (sqlfluff, dbt compile). -#}
+    {%- if execute and load_relation(commit_model) is not none -%}
         {%- set query -%}
             select landed_file
             from (select generation, unnest(landed_files) as landed_file from {{ commit_model }} where is_readable)
@@ -108,4 +109,54 @@
             and current_commits.repo_id = loaded.repo_id
             and current_commits.generation = loaded.landing_generation
     )
+{%- endmacro %}
+
+{#- Single-file tables with one file per repository (github/repositories: 4,031 files at study
+    scale, 40,000 at ten times) load incrementally by file: a build reads only the files whose
+    modification time or size changed since the last build, and forgets the rows of files that
+    are gone. Each row carries the file it came from (landing_file) and that file's stamp. -#}
+{% macro landing_glob(table) -%}
+    {{ sql_string(landing_dir() ~ '/' ~ table ~ '/*.parquet') }}
+{%- endmacro %}
+
+{% macro landing_changed_files(table, incremental=false) -%}
+    {%- set files = [landing_dir() ~ '/' ~ table ~ '/_schema.parquet'] -%}
+    {%- if execute -%}
+        {%- set query -%}
+            select listed.filename
+            from read_blob({{ landing_glob(table) }}) as listed
+            {%- if incremental %}
+            left join (select distinct landing_file, landing_modified, landing_size from {{ this }}) as loaded
+                on listed.filename = loaded.landing_file
+                and listed.last_modified = loaded.landing_modified
+                and listed.size = loaded.landing_size
+            where loaded.landing_file is null and
+            {%- else %}
+            where
+            {%- endif %}
+                listed.filename not like '%/_schema.parquet'
+            order by listed.filename
+        {%- endset -%}
+        {%- for filename in run_query(query).columns[0].values() -%}
+            {%- do files.append(filename) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    read_parquet([
+        {%- for file in files %}{{ sql_string(file) }}{{ ', ' if not loop.last }}{% endfor -%}
+    ], union_by_name = true, filename = true)
+{%- endmacro %}
+
+{#- The stamp of every landed file of the table, to join on the rows read from them. -#}
+{% macro landing_file_stamps(table) -%}
+    select
+        filename as landing_file,
+        last_modified as landing_modified,
+        size as landing_size
+
+    from read_blob({{ landing_glob(table) }})
+{%- endmacro %}
+
+{% macro delete_unlanded_files(table) -%}
+    delete from {{ this }}
+    where landing_file not in (select filename from read_blob({{ landing_glob(table) }}))
 {%- endmacro %}

@@ -1,6 +1,6 @@
 """The HTML report as a reader sees it: headless Debian Chromium driven by Playwright opens
-report.html from disk (a labelled generated study marked as sample data) and checks the banner,
-every table and the figure, and that the page fetches nothing."""
+report.html from disk (a labelled generated study marked as sample data, the suggester run on it)
+and checks the banner, every table and the figures, and that the page fetches nothing."""
 
 import os
 import shutil
@@ -25,7 +25,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     root = tmp_path_factory.mktemp("report-html")
-    warehouse = build_labelled_study(root / "study", sample_data=True)
+    warehouse = build_labelled_study(root / "study", sample_data=True, suggest=True)
     return write_report(warehouse, root / "reports", project_dir=ROOT)
 
 
@@ -81,3 +81,22 @@ def test_figure1_is_drawn_and_nothing_is_fetched(page):
     assert figure.evaluate("img => img.complete && img.naturalWidth") > 600
     assert figure.bounding_box()["width"] > 600
     assert all(url.startswith(("file:", "data:")) for url in page.requests), page.requests
+
+
+def test_the_estimates_and_trend_figures_are_shown(page, written):
+    estimates = page.locator("#activity_estimates table")
+    refactoring = estimates.locator("tr", has_text="Refactoring")
+    cells = refactoring.locator("td")
+    sync_api.expect(cells).to_have_count(10)
+    # whole frame, its interval, then Table 5's share and Wilson interval, then the study's 20.5
+    expected = written.report.section("activity_estimates").table
+    row = expected[expected["Activity"] == "Refactoring"].iloc[0].tolist()
+    sync_api.expect(cells).to_have_text(row)
+    sync_api.expect(cells.nth(9)).to_have_text("20.5")
+    for key in ("activity_trends", "challenge_trends"):
+        figure = page.locator(f"#{key} img")
+        figure.scroll_into_view_if_needed()
+        sync_api.expect(figure).to_be_visible()
+        assert figure.evaluate("img => img.complete && img.naturalWidth") > 500, key
+    # a table wider than the page (a column per year) scrolls in its box; the page does not
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

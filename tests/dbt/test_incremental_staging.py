@@ -28,6 +28,7 @@ STAGED = {
     "stg_git__modified_files": "select repo_id, commit_hash, file_index from stg_git__modified_files",
     "stg_github__issues": "select repo_id, issue_number, title from stg_github__issues",
     "stg_github__pull_requests": "select repo_id, pull_request_number from stg_github__pull_requests",
+    "stg_github__repositories": "select repo_id, stars from stg_github__repositories",
 }
 
 
@@ -65,6 +66,17 @@ def test_incremental_staging_equals_a_full_rebuild_after_every_kind_of_change(tm
 
     kept = _recommit(root, re_mined)
     landing.delete_partition(root, "git/extractions", deleted)
+    # Metadata: one repository re-fetched with other values, one candidate's file gone.
+    metadata = landing.read_partition(root, "github/repositories", re_mined)
+    landing.write_partition(
+        root,
+        "github/repositories",
+        re_mined,
+        metadata.set_column(
+            metadata.schema.get_field_index("stargazers_count"), "stargazers_count", [[123456]]
+        ),
+    )
+    landing.delete_partition(root, "github/repositories", deleted)
     bad = landing.current_path(root, "github/issues", quarantined)
     (root / landing.QUARANTINE_DIR).mkdir()
     shutil.move(bad, root / landing.QUARANTINE_DIR / bad.name)
@@ -78,6 +90,15 @@ def test_incremental_staging_equals_a_full_rebuild_after_every_kind_of_change(tm
     ).read_text()
     read = sorted(set(re.findall(r"git/commits/([^'/*]+\.parquet)", compiled)))
     assert read == ["_schema.parquet", landing.current_path(root, "git/commits", re_mined).name]
+    compiled = (
+        Path(env["MMS_DBT_TARGET"])
+        / "compiled/model_management/models/staging/github/stg_github__repositories.sql"
+    ).read_text()
+    read = sorted(set(re.findall(r"github/repositories/([^'/*]+\.parquet)", compiled)))
+    assert read == ["_schema.parquet", f"{re_mined.replace('/', '__')}.parquet"]
+    assert query(
+        env, f"select stars from stg_github__repositories where repo_id = '{re_mined}'"
+    ) == [(123456,)]
     assert query(env, f"select count(*) from stg_git__commits where repo_id = '{re_mined}'") == [
         (kept,)
     ]

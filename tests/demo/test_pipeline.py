@@ -168,6 +168,53 @@ def test_sample_run_writes_the_report_beside_the_study_marked_sample(sample_run)
     assert provenance["counts"]["selected_projects"] == selected == len(SAMPLE_REPOS)
 
 
+#: issue 10's sections (report/artefacts.py EXTRA_ARTEFACTS) and the frame each reads
+ESTIMATE_SECTIONS = {"activity_estimates": "commits", "challenge_estimates": "issues",
+                     "suggester_agreement": "commits", "activity_trends": "commits",
+                     "challenge_trends": "issues"}  # fmt: skip
+
+
+def test_make_run_computes_suggestions_and_the_report_shows_the_estimates(sample_run):
+    root, _, _ = sample_run
+    reports = root / "reports"
+    with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
+        status = {
+            frame: (has, stale, state, reason)
+            for frame, has, stale, state, reason in con.execute(
+                "select frame, has_suggestions, is_stale, suggester_status, "
+                "suggester_status_reason from suggestion_status"
+            ).fetchall()
+        }
+        refactoring = con.execute(
+            "select estimate, ci_lower, ci_upper from activity_estimates where name = 'Refactoring'"
+        ).fetchone()
+    # the suggester ran on the labels of the last build: current, whatever it concluded
+    assert {frame: s[:2] for frame, s in status.items()} == {
+        "commits": (True, False), "issues": (True, False)}  # fmt: skip
+    for key, frame in ESTIMATE_SECTIONS.items():
+        text = (reports / f"{key}.md").read_text(encoding="utf-8")
+        assert text.startswith("> **SAMPLE DATA:**"), key
+        _, _, state, reason = status[frame]
+        if state == "ok" and key.endswith("_trends"):  # no year may have 20 labelled items
+            assert text.count("\n|") >= 3 or "- No estimate for " in text, key
+        elif state == "ok":
+            assert text.count("\n|") >= 3, key
+        else:  # too few labels on the sample: the report says so instead of a table
+            assert "\n|" not in text and reason in text, key
+    if status["commits"][2] == "ok":
+        estimates = (reports / "activity_estimates.md").read_text(encoding="utf-8")
+        assert "95% CI (PPI)" in estimates and "95% CI (Wilson)" in estimates
+        estimate, low, high = refactoring
+        shown = f"{100 * estimate:.1f} | {100 * low:.1f}–{100 * high:.1f}"
+        row = next(line for line in estimates.splitlines() if "| Refactoring " in line)
+        assert shown in re.sub(r" +", " ", row) and row.rstrip(" |").endswith("20.5"), row
+        for figure in ("activity_trends.png", "challenge_trends.png"):
+            png = (reports / figure).read_bytes()
+            assert png.startswith(b"\x89PNG") and b"SAMPLE DATA" in png, figure
+        html = (reports / "report.html").read_text(encoding="utf-8")
+        assert html.count("data:image/png;base64,") == 3
+
+
 def test_the_report_asset_shows_the_report_in_the_ui(sample_run):
     root, _, _ = sample_run
     instance = dg.DagsterInstance.from_config(str(root / "dagster_home"))
@@ -179,6 +226,9 @@ def test_the_report_asset_shows_the_report_in_the_ui(sample_run):
     for name in STUDY_VALUES:
         entry = metadata[name.removesuffix(".md")]
         assert "SAMPLE DATA" in entry.value and STUDY_VALUES[name] in entry.value, name
+    # the latest report is the one refresh_suggestions wrote, with the estimates
+    for key in ESTIMATE_SECTIONS:
+        assert "SAMPLE DATA" in metadata[key].value, key
     assert "data:image/png;base64," in metadata["figure1_closure_times"].value
     assert metadata["is_sample_data"].value is True
     assert metadata["html_report"].value == str(root / "reports" / "report.html")
@@ -217,9 +267,16 @@ def test_the_run_prints_a_short_progress_report_not_dagsters_event_log(sample_ru
     assert all(line.startswith("[sample]") for line in lines), output
     # each step with its counts and time, and where the results are
     assert any(
-        re.match(r"\[sample\] 5/6 build_warehouse: ok, \d+ assets, [\d,]+ rows", line)
+        re.match(r"\[sample\] 5/7 build_warehouse: ok, \d+ assets, [\d,]+ rows", line)
         for line in lines
     )
+    # the last step: suggestions, the marts that read them, the report; what the suggester said
+    assert any(
+        re.match(
+            r"\[sample\] 7/7 refresh_suggestions: ok, .*, suggester: commits .+; issues ", line
+        )
+        for line in lines
+    ), output
     assert any("warehouse (DuckDB, published)" in line for line in lines)
 
 

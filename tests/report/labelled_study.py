@@ -1,5 +1,7 @@
 """A generated study built by the real `dbt build`, its samples labelled by two raters through the
-real export/import round trip, then built again: a warehouse with every mart the report reads.
+real export/import round trip, then built again: a warehouse with every mart the report reads. With
+``suggest``, the label suggester then runs on it and dbt builds a third time, as the job
+refresh_suggestions does, so the estimate, agreement and trend marts hold numbers.
 
 Shared by tests/report (session fixture) and tests/browser (the HTML in Chromium)."""
 
@@ -11,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from analysis.warehouse import run as suggest_labels
 from demo.labels import label_samples
 from demo.study_data import Scale, generate
 
@@ -50,14 +53,20 @@ def study_env(root: Path, *, sample_data: bool = False, code_version: str | None
     return env
 
 
-def build_labelled_study(root: Path, *, sample_data: bool = False) -> Path:
+def build_labelled_study(root: Path, *, sample_data: bool = False, suggest: bool = False) -> Path:
     """The warehouse file of a labelled generated study (one build stamp on every mart); the
-    warehouse before labelling is kept beside it as ``unlabelled.duckdb``."""
+    warehouse before labelling is kept beside it as ``unlabelled.duckdb``, and with ``suggest`` the
+    labelled one before the suggester ran as ``unsuggested.duckdb``."""
     root.mkdir(parents=True, exist_ok=True)
     env = study_env(root, sample_data=sample_data)
+    warehouse = Path(env["MMS_DUCKDB_PATH"])
     generate(root / "landing", SCALE, seed=13)
     dbt(env, "build")
-    shutil.copy(env["MMS_DUCKDB_PATH"], root / "unlabelled.duckdb")
-    label_samples(Path(env["MMS_DUCKDB_PATH"]), root / "landing", root)
+    shutil.copy(warehouse, root / "unlabelled.duckdb")
+    label_samples(warehouse, root / "landing", root)
     dbt(env, "build")
-    return Path(env["MMS_DUCKDB_PATH"])
+    if suggest:
+        shutil.copy(warehouse, root / "unsuggested.duckdb")
+        suggest_labels(warehouse, root / "landing")
+        dbt(env, "build")
+    return warehouse

@@ -7,6 +7,7 @@ Expected values are read from the seeds (the study) and recomputed from the mart
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from PIL import Image
 
 from report import (
     STUDY_ARTEFACTS,
@@ -66,8 +68,13 @@ def _query(path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+#: issue 10's sections, after the study's (tests/report/test_beyond_study.py)
+EXTRA_ORDER = ["activity_estimates", "challenge_estimates", "suggester_agreement",
+               "activity_trends", "challenge_trends"]  # fmt: skip
+
+
 def test_every_artefact_of_the_study_in_its_order(report):
-    assert [s.key for s in report.sections] == STUDY_ORDER
+    assert [s.key for s in report.sections] == STUDY_ORDER + EXTRA_ORDER
     for section in report.sections:
         assert section.table is not None and len(section.table) > 0, section.key
         hidden = {"measure_order", "total_occurrences", "category_occurrences", "build_id",
@@ -280,6 +287,9 @@ def test_code_version_and_sample_flag_come_from_the_build_not_the_render_environ
     for name, content in files.items():
         if name.endswith((".md", ".html")):
             assert b"SAMPLE DATA" in content, name
+        if name.endswith(".png"):  # drawn, and in the PNG's text chunks
+            assert "SAMPLE DATA" in Image.open(io.BytesIO(content)).text["Warning"], name
+    assert {"activity_trends.png", "challenge_trends.png"} <= set(files)
     # a partial build: the marts it did not rebuild are named with their own build
     items = dict(report.section("provenance").table.itertuples(index=False))
     assert "from another build" in items["Mart activity_distribution"]
@@ -337,7 +347,7 @@ def test_a_warehouse_without_a_mart_is_an_error_naming_it(warehouse_path, tmp_pa
 def test_before_any_label_the_report_says_so_instead_of_inventing_shares(warehouse_path):
     with Warehouse.open(warehouse_path.parent / "unlabelled.duckdb") as warehouse:
         report = build_report(warehouse)
-    assert [s.key for s in report.sections] == STUDY_ORDER
+    assert [s.key for s in report.sections] == STUDY_ORDER + EXTRA_ORDER
     table5 = _rows(report.section("table5_activities"))
     assert {r["%"] for r in table5} == {"–"} and table5[-1]["n"] == "0"
     assert {r["Study %"] for r in table5 if r["Activity"] == "Refactoring"} == {"20.5"}

@@ -15,6 +15,8 @@ from report.formatting import count, interval, number, percent, signed, trimmed
     (lambda: trimmed(62.53, 2), "62.53"),
     (lambda: trimmed(33.5, 1), "33.5"),
     (lambda: trimmed(-0.001, 1), "0"),
+    (lambda: number(-0.0004, 2), "0.00"),
+    (lambda: number(-0.02, 2), "-0.02"),
     (lambda: percent(0.20549), "20.5"),
     (lambda: percent(1), "100.0"),
     (lambda: signed(1.25, 1), "+1.2"),

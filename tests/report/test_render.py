@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from report import Section, Warehouse, build_report, render_files
-from report.render import html_table, markdown_table
+from report.render import frame_markdown, html_table, markdown_table
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +35,22 @@ def test_markdown_aligns_labels_left_numbers_right_and_bolds_group_rows():
     assert r"Bug <Fix> \| patch" in lines[3]  # a pipe in a cell does not open a column
 
 
+def test_any_display_frame_goes_through_pandas_with_cells_kept_as_text():
+    frame = pd.DataFrame(
+        {"label": ["a | b", "two\nlines", None], "n": ["0.50", "+0.4", "1,808.6"]}, dtype=object
+    )
+    lines = frame_markdown(frame).splitlines()
+    assert len(lines) == 5  # header, rule, three rows: a newline does not end a row
+    assert r"a \| b" in lines[2] and "two lines" in lines[3]
+    # tabulate would print 0.5, 0.4 and 1808.6 if it parsed the numbers
+    assert [line.rstrip(" |").rsplit(" ", 1)[-1] for line in lines[2:]] == [
+        "0.50",
+        "+0.4",
+        "1,808.6",
+    ]
+    assert lines[4].startswith("|       ")  # None is an empty cell, not "None"
+
+
 def test_html_escapes_cells_and_right_aligns_numbers():
     html = html_table(_section())
     assert "Bug &lt;Fix&gt; | patch" in html and "<Fix>" not in html
@@ -45,12 +61,14 @@ def test_html_escapes_cells_and_right_aligns_numbers():
 
 
 def test_every_artefact_has_its_markdown_file_and_the_html_holds_them_all(files):
-    expected = {"README.md", "report.html", "provenance.json", "figure1_closure_times.png"}
+    expected = {"README.md", "report.html", "provenance.json", "figure1_closure_times.png",
+                "activity_trends.png", "challenge_trends.png"}  # fmt: skip
     expected |= {f"{key}.md" for key in (
         "provenance", "study_parameters", "pipeline_counts", "table1_selected_projects",
         "table2_keywords", "table3_commit_sample", "table4_issue_sample", "rater_agreement",
         "table5_activities", "table6_challenges", "figure1_closure_times",
-        "table7_survey_background", "table8_survey_solutions")}  # fmt: skip
+        "table7_survey_background", "table8_survey_solutions", "activity_estimates",
+        "challenge_estimates", "suggester_agreement", "activity_trends", "challenge_trends")}  # fmt: skip
     assert set(files) == expected
     html = files["report.html"].decode()
     for title in re.findall(rb"^## (.+)$", files["README.md"], re.M):
@@ -71,5 +89,6 @@ def test_the_html_is_self_contained(files):
     html = files["report.html"].decode()
     assert not re.search(r"""(src|href)=["']?(https?:|//|file:)""", html)
     assert "<link" not in html and "<script" not in html
-    (encoded,) = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
-    assert base64.b64decode(encoded) == files["figure1_closure_times.png"]
+    encoded = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    pngs = sorted(content for name, content in files.items() if name.endswith(".png"))
+    assert sorted(base64.b64decode(e) for e in encoded) == pngs and len(pngs) == 3

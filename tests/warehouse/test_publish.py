@@ -253,3 +253,24 @@ def test_one_unreadable_repository_is_quarantined_and_the_others_build(published
     assert unreadable == [(victim,)]
     moved = list((root / landing.QUARANTINE_DIR).rglob("*.parquet"))
     assert {p.parent.name for p in moved} == {"commits", "modified_files"}
+
+
+def test_files_landed_before_a_column_existed_still_build(published):
+    """A column added to the contract later: the build refreshes the schema files, so the old
+    files read with the column empty instead of failing the build."""
+    import pyarrow.parquet as pq
+
+    tmp, env = published
+    table = tmp / "landing" / "git" / "extractions"
+    for path in table.glob("*.parquet"):
+        old = pq.read_table(path)
+        pq.write_table(old.drop_columns(["detect_copies"]), path)
+    code, output = _build(env, "--select", "stg_git__extractions")
+    assert code == 0, output
+    with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as con:
+        assert (
+            con.execute(
+                "select count(*), count(detects_copies) from stg_git__extractions"
+            ).fetchone()[1]
+            == 0
+        )

@@ -17,6 +17,7 @@ from analysis import warehouse as analysis_warehouse
 from analysis.suggester import MODEL_VERSION, SuggesterSettings
 from dagster_project.defs.warehouse.dbt import model_key
 from extract import settings
+from report.render import frame_markdown
 
 LABEL_SUGGESTIONS = dg.AssetKey(["suggestions", "label_suggestions"])
 EVALUATIONS = dg.AssetKey(["suggestions", "suggester_evaluations"])
@@ -31,7 +32,6 @@ INPUT_MARTS = (
     "challenge_distribution",
     "rater_agreement",
 )
-TREND_FIGURE = "suggestions_trends_by_year.png"
 
 
 class SuggestionConfig(dg.Config):
@@ -131,16 +131,17 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
             evaluation_md += [
                 f"### {title}",
                 "",
-                report.markdown(report.agreement_table(result.evaluation, kappas[result.frame])),
+                frame_markdown(report.agreement_table(result.evaluation, kappas[result.frame])),
                 "",
-                report.markdown(report.per_label_table(result.evaluation)),
+                frame_markdown(report.per_label_table(result.evaluation)),
                 "",
             ]
             estimate_md += [
                 f"### {title}",
                 "",
-                report.markdown(
-                    report.estimates_beside_wilson(result.estimates, wilson[result.frame])
+                frame_markdown(
+                    report.estimates_beside_wilson(result.estimates, wilson[result.frame]),
+                    label_columns=2,
                 ),
                 "",
             ]
@@ -150,10 +151,14 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
             ]
             trends[title + (" by category" if level == "category" else "")] = yearly
 
-        png = report.trend_figure(trends, facts.is_sample_data)
-        out_dir = settings.reports_dir()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / TREND_FIGURE).write_bytes(png)
+        # Embedded only: the reports directory belongs to the study report, which is replaced whole
+        # and draws these trends from the marts once dbt has staged them.
+        png = report.trend_figure(
+            trends,
+            facts.is_sample_data,
+            caption=f"{'SAMPLE DATA · ' if facts.is_sample_data else ''}computed from warehouse "
+            f"build {facts.build_id} by {MODEL_VERSION}",
+        )
         figure_md = f"![trends](data:image/png;base64,{base64.b64encode(png).decode()})"
 
         common = {
@@ -180,7 +185,6 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
                 **common,
                 "estimates": dg.MetadataValue.md("\n".join(estimate_md)),
                 "trends_by_year": dg.MetadataValue.md("\n".join([*banner, figure_md])),
-                "trend_figure": dg.MetadataValue.path(str(out_dir / TREND_FIGURE)),
             },
         )
 
@@ -209,7 +213,8 @@ def refresh_suggestions_job(suggestions: dg.AssetsDefinition):
         "refresh_suggestions",
         selection=dg.AssetSelection.assets(suggestions).downstream(),
         description="Suggest labels and estimate shares from the published warehouse, then dbt "
-        "builds (and publishes) the suggestion and estimate marts from them.",
+        "builds (and publishes) the suggestion and estimate marts from them, and the study report "
+        "is written again with them.",
     )
 
 

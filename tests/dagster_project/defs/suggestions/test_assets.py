@@ -12,13 +12,13 @@ from dagster_project.defs.suggestions.assets import (
     ESTIMATES,
     EVALUATIONS,
     LABEL_SUGGESTIONS,
-    TREND_FIGURE,
     label_suggestions_asset,
     refresh_suggestions_job,
     suggestions_after_label_changes,
 )
 from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
 from demo.study_data import Scale, generate
+from report import Warehouse, build_report
 
 from ....conftest import run_dbt
 
@@ -33,6 +33,19 @@ def _metadata(result: dg.ExecuteInProcessResult) -> dict[dg.AssetKey, dict]:
         event.asset_key: {k: v.value for k, v in event.materialization.metadata.items()}
         for event in result.get_asset_materialization_events()
     }
+
+
+def _markdown_rows(text: str) -> list[dict[str, str]]:
+    """The rows of the first GitHub-flavoured table in ``text``, by header."""
+    block = []
+    for line in text.splitlines():
+        if line.startswith("|"):
+            block.append([cell.strip() for cell in line.strip("|").split("|")])
+        elif block:
+            break
+    header, rule, *body = block
+    assert all(set(cell) <= set(":-") for cell in rule), rule
+    return [dict(zip(header, cells, strict=True)) for cells in body]
 
 
 def test_with_no_labels_the_asset_and_the_marts_say_why_they_are_empty(tmp_path, monkeypatch):
@@ -76,6 +89,15 @@ def test_with_no_labels_the_asset_and_the_marts_say_why_they_are_empty(tmp_path,
         ).fetchall()
     assert status == [("insufficient_labels", False), ("insufficient_labels", False)]
     assert len(reasons) == 1 and "0 adjudicated issues item(s)" in reasons.pop()
+    # The study report says why instead of showing empty tables, in every section of issue 10.
+    with Warehouse.open(Path(env["MMS_DUCKDB_PATH"])) as warehouse:
+        study_report = build_report(warehouse)
+    for key, frame in (("activity_estimates", "commits"), ("challenge_estimates", "issues"),
+                       ("suggester_agreement", "issues"), ("activity_trends", "commits"),
+                       ("challenge_trends", "issues")):  # fmt: skip
+        section = study_report.section(key)
+        assert section.table is None, key
+        assert any(f"0 adjudicated {frame} item(s)" in note for note in section.notes), key
     # The same inputs: no new run.
     assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.SkipReason)
 
@@ -110,10 +132,15 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     metadata = _metadata(result)
     estimates = metadata[ESTIMATES]["estimates"]
     assert estimates.startswith("**SAMPLE DATA**")
-    assert "| activity | Refactoring |" in estimates and "Wilson 95% CI" in estimates
+    rows = _markdown_rows(estimates)
+    refactoring = next(r for r in rows if r["level"] == "activity" and r["name"] == "Refactoring")
     assert "data:image/png;base64," in metadata[ESTIMATES]["trends_by_year"]
-    assert Path(env["MMS_REPORTS_DIR"], TREND_FIGURE).read_bytes().startswith(b"\x89PNG")
-    assert "raters' kappa" in metadata[EVALUATIONS]["agreement"]
+    # the reports directory is the study report's alone (replaced whole on each report)
+    assert not Path(env["MMS_REPORTS_DIR"]).exists()
+    agreement = _markdown_rows(metadata[EVALUATIONS]["agreement"])
+    assert {"raters' kappa", "Cohen's kappa (suggester vs adjudicated, CV by project)"} <= set(
+        agreement[0]
+    )
     staged = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
     assert {"activity_estimates", "challenge_trends", "suggester_agreement"} <= staged
     with duckdb.connect(env["MMS_DUCKDB_PATH"], read_only=True) as con:
@@ -123,5 +150,11 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
         missing = con.execute(
             "select count(*) from activity_estimates where estimate is null"
         ).fetchone()[0]
+        staged = con.execute(
+            "select estimate, wilson_share from activity_estimates where name = 'Refactoring'"
+        ).fetchone()
     assert folds == 4 and stale is False and missing == 0
+    # the metadata's table (pandas' to_markdown) shows what dbt staged, beside Table 5's share
+    assert refactoring["whole frame (PPI)"] == f"{100 * staged[0]:.1f}%"
+    assert refactoring["sample (Wilson)"] == f"{100 * staged[1]:.1f}%"
     assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.SkipReason)
