@@ -15,13 +15,16 @@ starts, on this machine and in a work directory of its own (``--work``, replaced
   (``dagster-celery worker start``), all sharing one landing directory as they would a bucket.
 
 Then it runs the study: ``refresh_selection`` on the candidate list, the manual inspection (every
-snapshot included) through ``mms-extract``, the sensor ``repository_partitions_from_selection``
-turned on so that it creates the partitions and launches one ``refresh_repository`` run per
-selected repository, ``build_warehouse`` (dbt build, published when green, then the report) and
-``link_sampled_issues``; and a second day with nothing new (the selection, one refresh run per
-partition as the daily schedule launches them, the warehouse build). It prints the wall time of
-each stage and both days, commits and files per second, GitHub requests, peak memory and disk per
-repository, and the failures met, and writes them as JSON beside the run.
+snapshot included) through ``mms-extract`` and ``refresh_selection`` again, the sensor
+``repository_partitions_from_selection`` turned on so that it creates the partitions and launches
+one ``refresh_repository`` run per selected repository, ``build_warehouse`` (dbt build, published
+when green, then the report) and ``link_sampled_issues``. Then the next day with nothing new: the
+weekly selection, the ``daily_repository_refresh`` tick evaluated now in the code server (the UI's
+"Test schedule") and its runs launched, and the warehouse built only if a run landed something
+(as ``warehouse_automation`` would); and the same day if every repository ran anyway and the
+warehouse were built anyway. It prints the wall time of each stage, commits and files per second,
+GitHub requests, peak memory and disk per repository, and the failures met, and writes them as
+JSON beside the run (``results.json``).
 
 Git sources are ``file://`` URLs (``MMS_GIT_URL_TEMPLATE``) and mined with
 ``MMS_GIT_MISSING_OBJECTS=record``: snapshots lack blobs of 4 MiB or more, which makes git's own
@@ -247,6 +250,7 @@ class Dagster:
         self.dg = dg
         self.instance = dg.DagsterInstance.from_config(str(home))
         self.client = DagsterGraphQLClient("127.0.0.1", port_number=webserver_port, timeout=600)
+        self.webserver_port = webserver_port
         self.sampler = sampler
 
     def launch(self, job: str, *, partition: str | None = None, tags: dict | None = None) -> str:
@@ -259,6 +263,44 @@ class Dagster:
             repository_name="__repository__",
             tags=all_tags,
         )
+
+    def run(self, job: str) -> list[RunFigures]:
+        """Launch ``job`` as the UI does and wait for it."""
+        return [self.figures(r) for r in self.wait([self.launch(job)])]
+
+    def schedule_tick(self, schedule: str) -> tuple[list[str], str | None]:
+        """Evaluate a schedule's tick now in the code server, as the UI's "Test schedule" does;
+        returns the partitions of its run requests and its skip reason."""
+        import requests
+
+        query = """
+        mutation($selector: ScheduleSelector!, $timestamp: Float) {
+          scheduleDryRun(selectorData: $selector, timestamp: $timestamp) {
+            __typename
+            ... on DryRunInstigationTick {
+              evaluationResult { runRequests { tags { key value } } skipReason error { message } }
+            }
+            ... on PythonError { message }
+          }
+        }"""
+        selector = {"repositoryName": "__repository__", "repositoryLocationName": LOCATION,
+                    "scheduleName": schedule}  # fmt: skip
+        answer = requests.post(
+            f"http://127.0.0.1:{self.webserver_port}/graphql",
+            json={"query": query, "variables": {"selector": selector, "timestamp": time.time()}},
+            timeout=600,
+        ).json()
+        tick = answer["data"]["scheduleDryRun"]
+        evaluation = tick.get("evaluationResult") if tick else None
+        if not evaluation or evaluation.get("error"):
+            raise RuntimeError(f"{schedule} failed to evaluate: {json.dumps(answer)[:2000]}")
+        partitions = [
+            tag["value"]
+            for request in evaluation["runRequests"] or []
+            for tag in request["tags"]
+            if tag["key"] == "dagster/partition"
+        ]
+        return partitions, evaluation.get("skipReason")
 
     def runs(self, **filters):
         return self.instance.get_run_records(self.dg.RunsFilter(**filters))
@@ -424,10 +466,11 @@ def seed_mirror(git_dir: Path, mirror: Path, url: str) -> None:
 
 
 def missing_objects(git_dir: Path) -> int:
-    """Objects reachable from HEAD that the snapshot lacks: git's ``file://`` transport refuses to
-    send a repository with any (``pack-objects`` dies on the first), a local clone does not care."""
+    """Objects reachable from the branches (what a clone fetches) that the snapshot lacks: git's
+    ``file://`` transport refuses to send a repository with any (``pack-objects`` dies on the
+    first), a local clone does not care."""
     done = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "rev-list", "--objects", "--missing=print", "HEAD"],
+        ["git", f"--git-dir={git_dir}", "rev-list", "--objects", "--missing=print", "--branches"],
         capture_output=True,
         text=True,
         check=True,
@@ -477,61 +520,78 @@ def median(values):
     return statistics.median(values) if values else 0.0
 
 
-def run_day(
-    name: str,
-    dagster: Dagster,
-    clock: StageClock,
-    env: dict[str, str],
-    workspace: Path,
-    *,
-    first: bool,
-    inspections: Path | None = None,
+def first_run(
+    dagster: Dagster, clock: StageClock, env: dict[str, str], workspace: Path, inspections: Path
 ) -> list[Stage]:
+    """The study from nothing, as the README's "Mining GitHub for real" runs it."""
     stages: list[Stage] = []
-    say(f"--- {name} ---")
+    say("--- first run ---")
     with clock.stage(stages, "selection") as stage:
-        run_id = dagster.launch("refresh_selection")
-        stage.runs = [dagster.figures(r) for r in dagster.wait([run_id])]
-    if first:
-        with clock.stage(stages, "manual inspection") as stage:
-            subprocess.run(
-                [str(Path(sys.executable).parent / "mms-extract"), "annotations",
-                 "import-inspections", "--reviewer", "dry-run", str(inspections)],
-                env=env, cwd=ROOT, check=True, capture_output=True,
-            )  # fmt: skip
-            # The decisions reach the selection marts with the next refresh_selection.
-            run_id = dagster.launch("refresh_selection")
-            stage.runs = [dagster.figures(r) for r in dagster.wait([run_id])]
+        stage.runs = dagster.run("refresh_selection")
+    with clock.stage(stages, "manual inspection") as stage:
+        subprocess.run(
+            [str(Path(sys.executable).parent / "mms-extract"), "annotations",
+             "import-inspections", "--reviewer", "dry-run", str(inspections)],
+            env=env, cwd=ROOT, check=True, capture_output=True,
+        )  # fmt: skip
+        # The decisions reach the selection marts with the next refresh_selection.
+        stage.runs = dagster.run("refresh_selection")
     selected = selected_repositories(Path(env["MMS_DUCKDB_PATH"]))
     say(f"{len(selected)} repositories selected")
     with clock.stage(stages, "repositories") as stage:
-        if first:
-            # What a user does once the selection is ready: turn the sensor on. It creates the
-            # partitions and launches one refresh_repository run per new partition.
-            began = time.time()
-            dagster_cli(env, workspace, "sensor", "start", PARTITION_SENSOR)
-            records = dagster.wait(
-                count=len(selected),
-                job_name="refresh_repository",
-                tags={"dagster/sensor_name": PARTITION_SENSOR},
-            )
-            first_created = min(r.create_timestamp.timestamp() for r in records)
-            stage.note = f"sensor tick to first run: {first_created - began:.1f} s"
-        else:
-            # The daily schedule's requests: one run per partition.
-            ids = [
-                dagster.launch("refresh_repository", partition=key) for key in dagster.partitions()
-            ]
-            records = dagster.wait(ids)
+        # What a user does once the selection is ready: turn the sensor on. It creates the
+        # partitions and launches one refresh_repository run per new partition.
+        began = time.time()
+        dagster_cli(env, workspace, "sensor", "start", PARTITION_SENSOR)
+        records = dagster.wait(
+            count=len(selected),
+            job_name="refresh_repository",
+            tags={"dagster/sensor_name": PARTITION_SENSOR},
+        )
+        first_created = min(r.create_timestamp.timestamp() for r in records)
+        stage.note = f"sensor started to first run queued: {first_created - began:.1f} s"
         stage.runs = [dagster.figures(r) for r in records]
     with clock.stage(stages, "warehouse") as stage:
-        run_id = dagster.launch("build_warehouse")
-        stage.runs = [dagster.figures(r) for r in dagster.wait([run_id])]
-    if first:
-        with clock.stage(stages, "linked pull requests") as stage:
-            run_id = dagster.launch("link_sampled_issues")
-            stage.runs = [dagster.figures(r) for r in dagster.wait([run_id])]
+        stage.runs = dagster.run("build_warehouse")
+    with clock.stage(stages, "linked pull requests") as stage:
+        stage.runs = dagster.run("link_sampled_issues")
     return stages
+
+
+def refresh(dagster: Dagster, clock: StageClock) -> tuple[list[Stage], list[Stage]]:
+    """The next day with nothing new: the daily refresh as its schedule decides it, the warehouse
+    as its automation decides it (a build only when a run landed something); then what the same
+    day costs when every repository runs anyway and the warehouse is built anyway."""
+    daily: list[Stage] = []
+    say("--- refresh with nothing new ---")
+    with clock.stage(daily, "selection (weekly)") as stage:
+        stage.runs = dagster.run("refresh_selection")
+    with clock.stage(daily, "repositories") as stage:
+        requests, skip = dagster.schedule_tick("daily_repository_refresh")
+        ids = [dagster.launch("refresh_repository", partition=key) for key in requests]
+        stage.runs = [dagster.figures(r) for r in dagster.wait(ids)] if ids else []
+        stage.note = f"{len(requests)} runs requested" + (f" ({skip})" if skip else "")
+    with clock.stage(daily, "warehouse") as stage:
+        if stage_landed(stage_runs(daily, "repositories")):
+            stage.runs = dagster.run("build_warehouse")
+        else:
+            stage.note = "not built: no input is new (warehouse_automation waits for one)"
+    forced: list[Stage] = []
+    say("--- the same day if every repository ran anyway ---")
+    with clock.stage(forced, "repositories") as stage:
+        ids = [dagster.launch("refresh_repository", partition=key) for key in dagster.partitions()]
+        stage.runs = [dagster.figures(r) for r in dagster.wait(ids)]
+    with clock.stage(forced, "warehouse") as stage:
+        stage.runs = dagster.run("build_warehouse")
+    return daily, forced
+
+
+def stage_runs(stages: list[Stage], name: str) -> list[RunFigures]:
+    return [run for stage in stages if stage.name == name for run in stage.runs]
+
+
+def stage_landed(runs: list[RunFigures]) -> bool:
+    return any(run.status == "SUCCESS" for run in runs)
 
 
 def selected_repositories(warehouse: Path) -> list[str]:
@@ -571,60 +631,83 @@ def fmt_s(value: float) -> str:
 
 def report(results: dict) -> str:
     out = []
-    first, second = results["first_day"], results["second_day"]
-    out.append(f"Executor: {results['executor']}; max_concurrent_runs {results['max_concurrent_runs']}; "
-               f"{results['repositories_selected']} repositories selected of {results['snapshots']} snapshots; "
-               f"{results['candidates']} candidates.")  # fmt: skip
+    first, daily, forced = results["first_run"], results["daily_refresh"], results["forced_refresh"]
+    out.append(
+        f"Executor: {results['executor']}"
+        + (f" ({results['workers']} Celery workers)" if results["workers"] else "")
+        + f"; max_concurrent_runs {results['max_concurrent_runs']}; {results['cpu_count']} cores; "
+        f"{results['repositories_selected']} repositories selected of {results['snapshots']} "
+        f"snapshots; {results['candidates']:,} candidates."
+    )
+    by = {name: {s["name"]: s for s in stages} for name, stages in
+          (("daily", daily), ("forced", forced))}  # fmt: skip
     rows = []
-    second_by = {s["name"]: s for s in second}
     for stage in first:
-        other = second_by.get(stage["name"])
+        d, f = by["daily"].get(stage["name"]), by["forced"].get(stage["name"])
         rows.append([
             stage["name"], fmt_s(stage["seconds"]),
-            fmt_s(other["seconds"]) if other else "-",
-            f"{100 * other['seconds'] / stage['seconds']:.0f}%" if other and stage["seconds"] else "-",
-            stage["requests"], other["requests"] if other else "-",
-            other["charged"] if other else "-",
+            fmt_s(d["seconds"]) if d else "-", fmt_s(f["seconds"]) if f else "-",
+            stage["requests"], d["requests"] if d else "-", d["charged"] if d else "-",
             f"{stage['load'][0]:.2f}",
         ])  # fmt: skip
     total1 = sum(s["seconds"] for s in first)
-    total2 = sum(s["seconds"] for s in second)
-    rows.append(["**total**", fmt_s(total1), fmt_s(total2), f"{100 * total2 / total1:.0f}%",
-                 sum(s["requests"] for s in first), sum(s["requests"] for s in second),
-                 sum(s["charged"] for s in second), ""])  # fmt: skip
+    daily_total = sum(s["seconds"] for s in daily if s["name"] in ("repositories", "warehouse"))
+    forced_total = sum(s["seconds"] for s in forced)
+    rows.append([
+        "**total**", fmt_s(total1),
+        f"{fmt_s(daily_total)} ({100 * daily_total / total1:.1f}%)" if daily else "-",
+        f"{fmt_s(forced_total)} ({100 * forced_total / total1:.0f}%)" if forced else "-",
+        sum(s["requests"] for s in first),
+        sum(s["requests"] for s in daily if s["name"] != "selection (weekly)") if daily else "-",
+        sum(s["charged"] for s in daily if s["name"] != "selection (weekly)") if daily else "-", "",
+    ])  # fmt: skip
     out.append(table(
-        ["stage", "first run (s)", "refresh, nothing new (s)", "refresh / first",
-         "requests (first)", "requests (refresh)", "charged (refresh)", "load (1 min)"], rows))  # fmt: skip
+        ["stage", "first run (s)", "daily refresh, nothing new (s)",
+         "every repository anyway (s)", "requests (first)", "requests (daily)",
+         "charged (daily)", "load (1 min)"], rows))  # fmt: skip
+    weekly = by["daily"].get("selection (weekly)")
+    if weekly:
+        out.append(
+            f"\nThe weekly selection refresh (not daily): {fmt_s(weekly['seconds'])} s, "
+            f"{weekly['requests']} requests (metadata younger than 24 h is kept)."
+        )
+    for stage in (*first, *daily, *forced):
+        if stage["note"]:
+            out.append(f"- {stage['name']}: {stage['note']}")
     t = results["totals"]
     out.append(
         f"\nEnd to end (first run, {fmt_s(total1)} s): {t['commits']:,} commits "
         f"({t['commits'] / total1:,.0f}/s), {t['modified_files']:,} modified files "
         f"({t['modified_files'] / total1:,.0f}/s), {t['closed_items']:,} closed issues and pull "
         f"requests; seeding the mirrors took {fmt_s(results['seed_seconds'])} s before it. "
-        f"Peak memory of everything started: {results['total_peak_rss_mb']:,.0f} MB."
+        f"Median repository run {fmt_s(t['median_run_s'])} s (queued {fmt_s(t['median_queue_s'])} "
+        f"s); forced refresh run {fmt_s(t['median_forced_run_s'])} s. Peak memory of everything "
+        f"started: {results['total_peak_rss_mb']:,.0f} MB. Disk: landing {t['landing_mb']:,.0f} "
+        f"MB, mirrors {t['mirrors_mb']:,.0f} MB, warehouse {t['warehouse_mb']:,.0f} MB."
     )
     rows = []
     for repo in results["repositories"]:
         rows.append([
             repo["repo_id"], f"{repo['commits']:,}", f"{repo['modified_files']:,}",
             f"{repo['closed_items']:,}", repo["undiffable_commits"], repo["requests"],
-            fmt_s(repo["git_s"]), fmt_s(repo["github_s"]), fmt_s(repo["run_s"]),
-            fmt_s(repo["refresh_run_s"]), f"{repo['peak_rss_mb']:,.0f}",
+            fmt_s(repo["git_s"]), fmt_s(repo["github_s"]), fmt_s(repo["queued_s"]),
+            fmt_s(repo["run_s"]), fmt_s(repo["forced_run_s"]), f"{repo['peak_rss_mb']:,.0f}",
             f"{repo['landing_mb']:,.1f}", f"{repo['mirror_mb']:,.0f}", repo["status"],
         ])  # fmt: skip
     out.append("\n" + table(
         ["repository", "commits", "modified files", "closed items", "undiffable", "requests",
-         "git step (s)", "GitHub step (s)", "run (s)", "refresh run (s)", "peak RSS (MB)",
-         "landed (MB)", "mirror (MB)", "status"], rows))  # fmt: skip
-    for day, stages in (("first run", first), ("refresh", second)):
+         "git step (s)", "GitHub step (s)", "queued (s)", "run (s)", "forced refresh run (s)",
+         "peak RSS (MB)", "landed (MB)", "mirror (MB)", "status"], rows))  # fmt: skip
+    for day, stages in (("first run", first), ("daily", daily), ("forced", forced)):
         for stage in stages:
             for run in stage["runs"]:
                 if run["job"] != "refresh_repository" and run["steps"]:
                     steps = ", ".join(f"{k} {v:.1f} s" for k, v in run["steps"].items())
-                    out.append(f"- {day}, {run['job']}: {steps}")
+                    out.append(f"- {day}, {run['job']} ({fmt_s(run['run_s'])} s): {steps}")
     failures = [
-        f"- {day}, {run['job']} {run['partition'] or ''}: {'; '.join(run['failures'] or run['failed_checks'])}"
-        for day, stages in (("first run", first), ("refresh", second))
+        f"- {day}, {run['job']} {run['partition'] or ''}: "
+        + "; ".join(run["failures"] or [f"check {c} failed" for c in run["failed_checks"]])
+        for day, stages in (("first run", first), ("daily", daily), ("forced", forced))
         for stage in stages
         for run in stage["runs"]
         if run["failures"] or run["failed_checks"]
@@ -799,27 +882,16 @@ def main(argv: list[str] | None = None) -> int:
         dagster = Dagster(home, web_port, sampler)
         clock = StageClock(stand_in)
 
-        first = run_day(
-            "first run", dagster, clock, env, workspace, first=True, inspections=inspections
-        )
+        first = first_run(dagster, clock, env, workspace, inspections)
         landing_dir = Path(env["MMS_LANDING_DIR"])
-        second: list[Stage] = []
         served_first = len(stand_in.served)
-        if not args.no_refresh:
-            second = run_day(
-                "refresh with nothing new", dagster, clock, env, workspace, first=False
-            )
+        daily, forced = ([], []) if args.no_refresh else refresh(dagster, clock)
         selected = selected_repositories(Path(env["MMS_DUCKDB_PATH"]))
 
         def repo_runs(stages):
-            return {
-                r.partition.lower(): r
-                for s in stages
-                for r in s.runs
-                if r.job == "refresh_repository"
-            }
+            return {r.partition.lower(): r for r in stage_runs(stages, "repositories")}
 
-        runs1, runs2 = repo_runs(first), repo_runs(second)
+        runs1, runs_forced = repo_runs(first), repo_runs(forced)
         repos = []
         for repo_id in selected:
             landed = landed_figures(landing_dir, repo_id)
@@ -830,6 +902,7 @@ def main(argv: list[str] | None = None) -> int:
             if workers and run and run.started and run.ended:
                 # Steps ran in the workers: add the busiest worker's peak while this run was live.
                 peak += max(sampler.worker_peak(w, run.started, run.ended) for w in workers) / 2**20
+            again = runs_forced.get(repo_id.lower())
             repos.append({
                 "repo_id": repo_id,
                 **landed,
@@ -838,8 +911,9 @@ def main(argv: list[str] | None = None) -> int:
                 "requests": repo_requests(stand_in, repo_id, github_id, 0, served_first),
                 "git_s": next((v for k, v in steps.items() if k.startswith("git")), 0.0),
                 "github_s": next((v for k, v in steps.items() if k.startswith("closed")), 0.0),
+                "queued_s": run.queued_s if run else 0.0,
                 "run_s": run.run_s if run else 0.0,
-                "refresh_run_s": runs2[repo_id.lower()].run_s if repo_id.lower() in runs2 else 0.0,
+                "forced_run_s": again.run_s if again else 0.0,
                 "peak_rss_mb": peak,
                 "status": run.status if run else "no run",
             })  # fmt: skip
@@ -857,8 +931,9 @@ def main(argv: list[str] | None = None) -> int:
                 k: asdict(v) | {"last_commit_at": str(v.last_commit_at)} for k, v in facts.items()
             },
             "selection": chosen_summary,
-            "first_day": [asdict(s) for s in first],
-            "second_day": [asdict(s) for s in second],
+            "first_run": [asdict(s) for s in first],
+            "daily_refresh": [asdict(s) for s in daily],
+            "forced_refresh": [asdict(s) for s in forced],
             "repositories": repos,
             "totals": {
                 "commits": sum(r["commits"] for r in repos),
@@ -868,7 +943,7 @@ def main(argv: list[str] | None = None) -> int:
                 "mirrors_mb": du(mirrors) / 2**20,
                 "warehouse_mb": du(Path(env["MMS_DUCKDB_PATH"])) / 2**20,
                 "median_run_s": median([r["run_s"] for r in repos]),
-                "median_refresh_run_s": median([r["refresh_run_s"] for r in repos]),
+                "median_forced_run_s": median([r["forced_run_s"] for r in repos]),
                 "median_queue_s": median([r.queued_s for r in runs1.values()]),
             },
             "total_peak_rss_mb": sampler.total_peak / 2**20,
