@@ -1,6 +1,7 @@
 """A dry run of the whole study on real repositories, through Dagster as a user runs it.
 
     uv run python benchmarks/dry_run.py SNAPSHOTS_DIR [--executor multiprocess|celery]
+    uv run python benchmarks/dry_run.py --side-by-side WORK1/results.json WORK2/results.json
 
 ``SNAPSHOTS_DIR`` holds bare git repositories of real ML projects (the layout the fetch tool writes,
 ``owner+name/repo``, or ``owner__name.git``); nothing fetched is copied into the project. The script
@@ -138,6 +139,20 @@ def wait_for_http(url: str, what: str, timeout: float = 240) -> None:
                 return
         time.sleep(1)
     raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f} s")
+
+
+def wait_for_log(process: subprocess.Popen, log: Path, marker: str, what: str,
+                 timeout: float = 240) -> None:  # fmt: skip
+    """Wait until ``marker`` appears in a service's log; fail with the log's tail if it exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        if marker in text:
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited ({process.returncode}): {text.strip()[-2000:]}")
+        time.sleep(1)
+    raise RuntimeError(f"{what} did not log {marker!r} within {timeout:.0f} s")
 
 
 # -- memory ------------------------------------------------------------------------------------
@@ -717,11 +732,85 @@ def report(results: dict) -> str:
     return "\n".join(out)
 
 
+def side_by_side(paths: list[Path]) -> str:
+    """The headline figures of several runs (e.g. both executors) in one table, one column each."""
+    runs = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+
+    def seconds(stages, name):
+        return next((s["seconds"] for s in stages if s["name"] == name), None)
+
+    def first_total(r):
+        return sum(s["seconds"] for s in r["first_run"])
+
+    def daily_total(r):
+        return sum(s["seconds"] for s in r["daily_refresh"] if s["name"] != "selection (weekly)")
+
+    def peak_repo(r):
+        return max((x["peak_rss_mb"] for x in r["repositories"]), default=0.0)
+
+    def median_repo(r):
+        return median([x["peak_rss_mb"] for x in r["repositories"]])
+
+    rows: list[list] = []
+    for name in ("selection", "manual inspection", "repositories", "warehouse",
+                 "linked pull requests"):  # fmt: skip
+        rows.append([f"first run: {name} (s)"] + [fmt_s(seconds(r["first_run"], name) or 0)
+                                                    for r in runs])  # fmt: skip
+    rows += [
+        ["first run: total (s)"] + [fmt_s(first_total(r)) for r in runs],
+        ["commits / s end to end"]
+        + [f"{r['totals']['commits'] / first_total(r):,.0f}" for r in runs],
+        ["modified files / s end to end"]
+        + [f"{r['totals']['modified_files'] / first_total(r):,.0f}" for r in runs],
+        ["median repository run (s); queued (s)"]
+        + [
+            f"{fmt_s(r['totals']['median_run_s'])}; {fmt_s(r['totals']['median_queue_s'])}"
+            for r in runs
+        ],  # fmt: skip
+        ["GitHub requests, first run"] + [sum(s["requests"] for s in r["first_run"]) for r in runs],
+        ["peak RSS per repository run, median / max (MB)"]
+        + [f"{median_repo(r):,.0f} / {peak_repo(r):,.0f}" for r in runs],
+        ["peak RSS, everything started (MB)"] + [f"{r['total_peak_rss_mb']:,.0f}" for r in runs],
+        ["daily refresh, nothing new (s)"]
+        + [f"{fmt_s(daily_total(r))} ({100 * daily_total(r) / first_total(r):.1f}%)" for r in runs],
+        ["weekly selection refresh (s)"]
+        + [fmt_s(seconds(r["daily_refresh"], "selection (weekly)") or 0) for r in runs],
+        ["every repository anyway + warehouse (s)"]
+        + [
+            f"{fmt_s(sum(s['seconds'] for s in r['forced_refresh']))} "
+            f"({100 * sum(s['seconds'] for s in r['forced_refresh']) / first_total(r):.0f}%)"
+            for r in runs
+        ],  # fmt: skip
+        ["1-min load average per stage (first run)"]
+        + [" / ".join(f"{s['load'][0]:.1f}" for s in r["first_run"]) for r in runs],
+        ["repositories (selected of snapshots)"]
+        + [f"{r['repositories_selected']} of {r['snapshots']}" for r in runs],
+        ["runs failed"]
+        + [
+            sum(
+                1
+                for day in ("first_run", "daily_refresh", "forced_refresh")
+                for s in r[day]
+                for x in s["runs"]
+                if x["status"] != "SUCCESS"
+            )
+            for r in runs
+        ],  # fmt: skip
+    ]
+    headers = [""] + [
+        r["executor"] + (f" ({r['workers']} workers)" if r["workers"] else "") for r in runs
+    ]
+    return table(headers, rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("snapshots", type=Path, help="directory of fetched bare repositories")
+    parser.add_argument("snapshots", type=Path, nargs="?",
+                        help="directory of fetched bare repositories")  # fmt: skip
+    parser.add_argument("--side-by-side", type=Path, nargs="+", metavar="RESULTS_JSON",
+                        help="print the figures of finished runs side by side, run nothing")  # fmt: skip
     parser.add_argument(
         "--work", type=Path, default=ROOT / "data" / "dry-run", help="replaced on each run"
     )
@@ -739,6 +828,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="candidate list = the snapshots' rows only (quick trials)")  # fmt: skip
     parser.add_argument("--no-refresh", action="store_true", help="skip the second day")
     args = parser.parse_args(argv)
+    if args.side_by_side:
+        print(side_by_side(args.side_by_side))
+        return 0
+    if args.snapshots is None:
+        parser.error("SNAPSHOTS is required (or --side-by-side)")
 
     from demo.github_stand_in import GitHubStandIn
     from demo.real_repositories import fill_stand_in, snapshot_git_dirs
@@ -847,6 +941,12 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
             capture_output=True,
         )
+        # Create the instance's SQLite storage once, before the services: processes that open a
+        # fresh DAGSTER_HOME at the same moment race to create its tables, and the loser dies
+        # ("table secondary_indexes already exists"; met with two Celery workers).
+        import dagster as dg
+
+        dg.DagsterInstance.from_config(str(home)).dispose()
         workers: dict[str, int] = {}
         if args.executor == "celery":
             redis_port = free_port()
@@ -866,6 +966,7 @@ def main(argv: list[str] | None = None) -> int:
                     "-y", str(celery_yaml), "--name", f"w{n}", "--", "--concurrency", "1",
                 ])  # fmt: skip
                 workers[f"w{n}"] = process.pid
+                wait_for_log(process, work / "logs" / f"celery-w{n}.log", "ready.", f"worker w{n}")
         say("starting the code server, daemon and webserver ...")
         services.start("code-server", [
             str(bin_dir / "dagster"), "code-server", "start", "-m", "dagster_project.definitions",
