@@ -268,7 +268,14 @@ class Dagster:
         self.webserver_port = webserver_port
         self.sampler = sampler
 
-    def launch(self, job: str, *, partition: str | None = None, tags: dict | None = None) -> str:
+    def launch(
+        self,
+        job: str,
+        *,
+        partition: str | None = None,
+        tags: dict | None = None,
+        run_config: dict | None = None,
+    ) -> str:
         all_tags = dict(tags or {})
         if partition is not None:
             all_tags["dagster/partition"] = partition
@@ -277,6 +284,7 @@ class Dagster:
             repository_location_name=LOCATION,
             repository_name="__repository__",
             tags=all_tags,
+            run_config=run_config,
         )
 
     def run(self, job: str) -> list[RunFigures]:
@@ -573,10 +581,19 @@ def first_run(
     return stages
 
 
-def refresh(dagster: Dagster, clock: StageClock) -> tuple[list[Stage], list[Stage]]:
+#: run config of Dagster's default executor (multi_or_in_process) that runs every step in the run's
+#: own process instead of one new process per step
+IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
+
+
+def refresh(
+    dagster: Dagster, clock: StageClock, *, in_process_comparison: bool
+) -> tuple[list[Stage], list[Stage], list[Stage]]:
     """The next day with nothing new: the daily refresh as its schedule decides it, the warehouse
     as its automation decides it (a build only when a run landed something); then what the same
-    day costs when every repository runs anyway and the warehouse is built anyway."""
+    day costs when every repository runs anyway and the warehouse is built anyway; and, to price
+    the executor's process per step, every repository once more with its steps in the run's own
+    process (multiprocess executor only: the Celery executor takes no such config)."""
     daily: list[Stage] = []
     say("--- refresh with nothing new ---")
     with clock.stage(daily, "selection (weekly)") as stage:
@@ -598,7 +615,16 @@ def refresh(dagster: Dagster, clock: StageClock) -> tuple[list[Stage], list[Stag
         stage.runs = [dagster.figures(r) for r in dagster.wait(ids)]
     with clock.stage(forced, "warehouse") as stage:
         stage.runs = dagster.run("build_warehouse")
-    return daily, forced
+    in_process: list[Stage] = []
+    if in_process_comparison:
+        say("--- every repository again, steps in the run's process ---")
+        with clock.stage(in_process, "repositories") as stage:
+            ids = [
+                dagster.launch("refresh_repository", partition=key, run_config=IN_PROCESS)
+                for key in dagster.partitions()
+            ]
+            stage.runs = [dagster.figures(r) for r in dagster.wait(ids)]
+    return daily, forced, in_process
 
 
 def stage_runs(stages: list[Stage], name: str) -> list[RunFigures]:
@@ -689,6 +715,20 @@ def report(results: dict) -> str:
     for stage in (*first, *daily, *forced):
         if stage["note"]:
             out.append(f"- {stage['name']}: {stage['note']}")
+    in_process = results.get("in_process_refresh") or []
+    if in_process and forced:
+        ip_runs = [r for s in in_process for r in s["runs"]]
+        forced_runs = [r for s in forced if s["name"] == "repositories" for r in s["runs"]]
+        out.append(
+            f"\nEvery repository anyway, steps in the run's own process (in_process executor): "
+            f"{fmt_s(in_process[0]['seconds'])} s for {len(ip_runs)} runs (median run "
+            f"{fmt_s(median([r['run_s'] for r in ip_runs]))} s, peak RSS median "
+            f"{median([r['peak_rss_mb'] for r in ip_runs]):,.0f} MB, "
+            f"{sum(r['status'] != 'SUCCESS' for r in ip_runs)} failed) against "
+            f"{fmt_s(by['forced']['repositories']['seconds'])} s (median run "
+            f"{fmt_s(median([r['run_s'] for r in forced_runs]))} s, peak RSS median "
+            f"{median([r['peak_rss_mb'] for r in forced_runs]):,.0f} MB) with a process per step."
+        )
     t = results["totals"]
     out.append(
         f"\nEnd to end (first run, {fmt_s(total1)} s): {t['commits']:,} commits "
@@ -722,7 +762,12 @@ def report(results: dict) -> str:
     failures = [
         f"- {day}, {run['job']} {run['partition'] or ''}: "
         + "; ".join(run["failures"] or [f"check {c} failed" for c in run["failed_checks"]])
-        for day, stages in (("first run", first), ("daily", daily), ("forced", forced))
+        for day, stages in (
+            ("first run", first),
+            ("daily", daily),
+            ("forced", forced),
+            ("in process", in_process),
+        )  # fmt: skip
         for stage in stages
         for run in stage["runs"]
         if run["failures"] or run["failed_checks"]
@@ -781,6 +826,13 @@ def side_by_side(paths: list[Path]) -> str:
             f"({100 * sum(s['seconds'] for s in r['forced_refresh']) / first_total(r):.0f}%)"
             for r in runs
         ],  # fmt: skip
+        ["every repository anyway, steps in the run's process (s)"]
+        + [
+            fmt_s(sum(s["seconds"] for s in r["in_process_refresh"]))
+            if r.get("in_process_refresh")
+            else "-"
+            for r in runs
+        ],
         ["1-min load average per stage (first run)"]
         + [" / ".join(f"{s['load'][0]:.1f}" for s in r["first_run"]) for r in runs],
         ["repositories (selected of snapshots)"]
@@ -986,7 +1038,11 @@ def main(argv: list[str] | None = None) -> int:
         first = first_run(dagster, clock, env, workspace, inspections)
         landing_dir = Path(env["MMS_LANDING_DIR"])
         served_first = len(stand_in.served)
-        daily, forced = ([], []) if args.no_refresh else refresh(dagster, clock)
+        daily, forced, in_process = (
+            ([], [], [])
+            if args.no_refresh
+            else refresh(dagster, clock, in_process_comparison=args.executor == "multiprocess")
+        )
         selected = selected_repositories(Path(env["MMS_DUCKDB_PATH"]))
 
         def repo_runs(stages):
@@ -1035,6 +1091,7 @@ def main(argv: list[str] | None = None) -> int:
             "first_run": [asdict(s) for s in first],
             "daily_refresh": [asdict(s) for s in daily],
             "forced_refresh": [asdict(s) for s in forced],
+            "in_process_refresh": [asdict(s) for s in in_process],
             "repositories": repos,
             "totals": {
                 "commits": sum(r["commits"] for r in repos),
