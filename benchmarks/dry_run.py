@@ -23,7 +23,9 @@ when green, then the report) and ``link_sampled_issues``. Then the next day with
 weekly selection, the ``daily_repository_refresh`` tick evaluated now in the code server (the UI's
 "Test schedule") and its runs launched, and the warehouse built only if a run landed something
 (as ``warehouse_automation`` would); and the same day if every repository ran anyway and the
-warehouse were built anyway. It prints the wall time of each stage, commits and files per second,
+warehouse were built anyway; with the multiprocess executor, every repository once more with its
+steps in the run's own process (Dagster's in_process executor, by run config), which prices the
+executor's process per step. It prints the wall time of each stage, commits and files per second,
 GitHub requests, peak memory and disk per repository, and the failures met, and writes them as
 JSON beside the run (``results.json``).
 
