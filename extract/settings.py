@@ -107,8 +107,34 @@ def git_url_template(env: Mapping[str, str] | None = None) -> str:
     return _env(env).get("MMS_GIT_URL_TEMPLATE") or GIT_URL_TEMPLATE_DEFAULT
 
 
+#: what the git miner does on a commit git cannot diff (a blob missing from the source)
+GIT_MISSING_OBJECTS_CHOICES = ("fail", "record")
+
+
+def git_missing_objects(env: Mapping[str, str] | None = None) -> str:
+    """``MMS_GIT_MISSING_OBJECTS``: ``fail`` (default) or ``record`` for sources that lack blobs
+    (snapshots from archives): such commits land with unknown line counts and are listed."""
+    value = _env(env).get("MMS_GIT_MISSING_OBJECTS") or "fail"
+    if value not in GIT_MISSING_OBJECTS_CHOICES:
+        raise ValueError(
+            f"MMS_GIT_MISSING_OBJECTS={value!r} must be one of {', '.join(GIT_MISSING_OBJECTS_CHOICES)}"
+        )
+    return value
+
+
 def candidate_list(env: Mapping[str, str] | None = None) -> str:
     return _env(env).get("MMS_CANDIDATE_LIST", "")
+
+
+def celery_broker(env: Mapping[str, str] | None = None) -> str:
+    """``MMS_CELERY_BROKER`` (e.g. ``redis://host:6379/0``): when set, Dagster runs every step on
+    Celery workers instead of in processes beside the run."""
+    return _env(env).get("MMS_CELERY_BROKER", "")
+
+
+def celery_backend(env: Mapping[str, str] | None = None) -> str:
+    """``MMS_CELERY_BACKEND``: where Celery keeps step results (default: the broker)."""
+    return _env(env).get("MMS_CELERY_BACKEND", "")
 
 
 def subprocess_env(env: Mapping[str, str] | None = None) -> dict[str, str]:

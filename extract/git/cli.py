@@ -23,7 +23,7 @@ def _cmd_mine(args: argparse.Namespace) -> int:
             ref=args.ref,
             engine=args.engine,
             detect_copies=args.detect_copies,
-            missing_objects=args.missing_objects,
+            missing_objects=args.missing_objects or settings.git_missing_objects(),
             full_refresh=args.full,
             jobs=args.jobs,
         )
@@ -78,8 +78,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     mine.add_argument(
         "--missing-objects",
         choices=get_args(MissingObjectsPolicy),
-        default="fail",
-        help="on a commit git cannot diff: fail, or land it with unknown line counts",
+        default=None,
+        help="on a commit git cannot diff: fail, or land it with unknown line counts "
+        "(default: $MMS_GIT_MISSING_OBJECTS, else fail)",
     )
     mine.add_argument(
         "--jobs",

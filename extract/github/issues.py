@@ -103,6 +103,8 @@ class IssueCrawl:
     received: int = 0
     #: the oldest updated_at an item had before it moved during this pass (None: nothing moved)
     shifted_from: datetime | None = None
+    #: an absorbed item was not landed yet, or newer than its landed row
+    changed: bool = False
     _seen: dict[int, datetime | None] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -144,6 +146,7 @@ class IssueCrawl:
                 or kept["updated_at"] is None
                 or (updated and updated >= kept["updated_at"])
             ):
+                self.changed = self.changed or kept is None or kept["updated_at"] != updated
                 self.rows[number] = row
             if updated and (self.watermark is None or updated > self.watermark):
                 self.watermark = updated
@@ -236,6 +239,10 @@ class IssueCrawler:
             raise
         if end.status is CrawlStatus.COMPLETE and not crawl.rows:
             end = self._confirm_none(ref, end)
+        elif end.status is CrawlStatus.COMPLETE and crawl.since is not None and not crawl.changed:
+            # Only the boundary item came back, as landed: keep the landed generation (dbt has
+            # nothing to restage) and record the ETag, so the next refresh is a free 304.
+            end = CrawlEnd(CrawlStatus.UNCHANGED, "nothing updated since the last crawl", end.etag)
         return self._land(landing_root, crawl, ref, end, before)
 
     def _read(

@@ -1,6 +1,7 @@
 """Commits and modified files of each repository, mined with extract.git and landed as Parquet."""
 
 from pathlib import Path
+from typing import Literal
 
 import dagster as dg
 from pydantic import Field
@@ -33,10 +34,12 @@ class GitMiningConfig(dg.Config):
         "copied file lands as an ADD of all its lines. On: as a COPY with line counts against its "
         "source. Changing it re-mines the repository.",
     )
-    missing_objects: MissingObjectsPolicy = Field(
-        default="fail",
+    missing_objects: Literal["source", "fail", "record"] = Field(
+        default="source",
         description="On a commit git cannot diff (a snapshot lacking blobs): fail, or record it "
-        "with unknown line counts (listed in git/extractions.undiffable_commits).",
+        "with unknown line counts (listed in git/extractions.undiffable_commits). source: what "
+        "the git source says ($MMS_GIT_MISSING_OBJECTS, else fail), which runs a sensor or "
+        "schedule launches follow.",
     )
     jobs: int | None = Field(
         default=None,
@@ -45,11 +48,14 @@ class GitMiningConfig(dg.Config):
         "many repositories are mined at once on few cores.",
     )
 
-    def options(self) -> MiningOptions:
+    def options(self, source_policy: MissingObjectsPolicy = "fail") -> MiningOptions:
+        """The miner's options; ``source_policy`` is what the git source says of missing objects."""
         return MiningOptions(
             engine=self.engine,
             detect_copies=self.detect_copies,
-            missing_objects=self.missing_objects,
+            missing_objects=source_policy
+            if self.missing_objects == "source"
+            else self.missing_objects,
             full_refresh=self.full_refresh,
             jobs=self.jobs,
         )
@@ -94,7 +100,7 @@ def git_history(context: dg.AssetExecutionContext, config: GitMiningConfig, git:
             repo_id,
             source,
             settings.landing_dir(),
-            config.options(),
+            config.options(git.missing_objects),
             mirror_dir=Path(git.mirror_dir),
             log=context.log.info,
         )

@@ -4,6 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from extract import settings
+from extract.git.options import MissingObjectsPolicy
 from extract.repo_id import parse_repo_id, repo_slug
 
 
@@ -20,6 +21,12 @@ class GitSourceResource(dg.ConfigurableResource):
         "in ($MMS_GIT_URL_TEMPLATE).",
     )
     mirror_dir: str = Field(description="Where bare clones are kept ($MMS_MIRROR_DIR).")
+    missing_objects: MissingObjectsPolicy = Field(
+        default="fail",
+        description="What the sources lack: fail on a commit git cannot diff, or record it "
+        "(snapshots from archives, which may lack blobs); a run's config overrides it "
+        "($MMS_GIT_MISSING_OBJECTS).",
+    )
 
     def source_for(self, repo_id: str) -> str:
         owner, name = parse_repo_id(repo_id)
@@ -32,4 +39,5 @@ def git_source_resource() -> GitSourceResource:
     return GitSourceResource(
         url_template=settings.git_url_template(),
         mirror_dir=str(settings.mirror_dir()),
+        missing_objects=settings.git_missing_objects(),
     )

@@ -1,24 +1,40 @@
-"""Schedules of the refresh cycle. Refreshes are incremental: an unchanged repository costs one
-`git fetch` and two conditional GitHub requests, and nothing is re-mined. The warehouse has no
-schedule: it builds when its inputs are fresh (declarative automation, defs/warehouse/dbt.py)."""
+"""Schedules of the refresh cycle. Refreshes are incremental: the daily refresh first asks each
+repository whether it has anything new (one `git ls-remote`, one GitHub request that costs nothing
+once answered 304; defs/refresh/news.py) and runs only those that do, so a day with nothing new
+launches no run and builds no warehouse. The warehouse has no schedule: it builds when its inputs
+are fresh (declarative automation, defs/warehouse/dbt.py)."""
 
 import dagster as dg
 
+from dagster_project.defs.git.resources import GitSourceResource
+from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import repository_partitions
+from dagster_project.defs.refresh.news import repositories_with_news
+from extract import settings
 
 
 @dg.schedule(
     cron_schedule="0 3 * * *",
     job_name="refresh_repository",
     execution_timezone="UTC",
-    description="Daily: new commits and updated closed issues of every selected repository.",
+    description="Daily: new commits and updated closed issues of the selected repositories that "
+    "have any (each asked first; the others are not run).",
 )
-def daily_repository_refresh(context: dg.ScheduleEvaluationContext):
+def daily_repository_refresh(
+    context: dg.ScheduleEvaluationContext, git: GitSourceResource, github: GitHubResource
+):
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
     keys = context.instance.get_dynamic_partitions(repository_partitions.name)
     if not keys:
         return dg.SkipReason("no repository partitions yet: run refresh_selection first")
-    return [dg.RunRequest(run_key=f"{day}:{key}", partition_key=key) for key in keys]
+    news = repositories_with_news(
+        keys, git=git, github=github, landing_root=settings.landing_dir(), log=context.log.info
+    )
+    if not news:
+        return dg.SkipReason(f"nothing new in the {len(keys)} repositories")
+    for key, reason in sorted(news.items()):
+        context.log.info(f"{key}: {reason}")
+    return [dg.RunRequest(run_key=f"{day}:{key}", partition_key=key) for key in sorted(news)]
 
 
 weekly_selection_refresh = dg.ScheduleDefinition(

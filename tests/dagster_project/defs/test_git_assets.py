@@ -121,7 +121,9 @@ def test_mining_options_show_in_the_launch_form_with_their_choices():
         name: [value.config_value for value in fields[name].config_type.enum_values]
         for name in ("engine", "missing_objects")
     }
-    assert choices == {"engine": list(Engine), "missing_objects": list(MissingObjects)}
+    # "source": the git source's policy (MMS_GIT_MISSING_OBJECTS), what sensor-launched runs use.
+    assert choices == {"engine": list(Engine), "missing_objects": ["source", *MissingObjects]}
+    assert fields["missing_objects"].default_value == "source"
     assert (fields["engine"].default_value, fields["detect_copies"].default_value) == (
         "git-log",
         False,

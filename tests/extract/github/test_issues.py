@@ -70,14 +70,32 @@ def test_refresh_with_nothing_new_costs_one_then_zero_charged_requests(
     miner.crawl_closed_issues("o/r", tmp_path)
     before = _landed(tmp_path)
     stand_in.reset_counts()
+    generation = landing.current_path(tmp_path, "github/issues", "o/r")
     first = miner.crawl_closed_issues("o/r", tmp_path)
-    assert (first.status, first.requests) == ("complete", 1)
+    # Only the boundary item came back, as landed: nothing new, the generation stays.
+    assert (first.status, first.requests) == ("unchanged", 1)
+    assert landing.current_path(tmp_path, "github/issues", "o/r") == generation
     assert stand_in.served[0].query["since"] == "2020-09-13T12:28:40Z"
     assert stand_in.count(charged_only=True) == 1
     second = miner.crawl_closed_issues("o/r", tmp_path)
     assert (second.status, second.requests) == ("unchanged", 1)
     assert stand_in.served[-1].status == 304 and stand_in.count(charged_only=True) == 1
     assert _landed(tmp_path) == before
+
+
+def test_a_refresh_with_nothing_new_keeps_the_landed_generation(stand_in, make_miner, tmp_path):
+    repo = stand_in.add_repository("o/r")
+    add_issues(repo, range(1, 251))
+    miner = make_miner()
+    miner.crawl_closed_issues("o/r", tmp_path)
+    generation = landing.current_path(tmp_path, "github/issues", "o/r")
+    refresh = miner.crawl_closed_issues("o/r", tmp_path)
+    # The boundary item came back as landed: dbt has no new generation to restage.
+    assert (refresh.status, refresh.issues_landed) == ("unchanged", 250)
+    assert landing.current_path(tmp_path, "github/issues", "o/r") == generation
+    add_issues(repo, [251], updated_base=BASE_TIME + 9000)
+    assert miner.crawl_closed_issues("o/r", tmp_path).status == "complete"
+    assert landing.current_path(tmp_path, "github/issues", "o/r") != generation
 
 
 def test_refresh_with_new_and_updated_issues_merges_without_duplicates(

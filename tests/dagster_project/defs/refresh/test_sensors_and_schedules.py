@@ -10,6 +10,8 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.git.resources import GitSourceResource
+from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.refresh.schedules import daily_repository_refresh
 from dagster_project.defs.refresh.sensors import repository_partitions_from_selection
@@ -78,10 +80,16 @@ def test_sensor_skips_while_another_process_writes_the_warehouse(tmp_path):
         writer.kill()
 
 
-def test_daily_refresh_requests_one_run_per_repository_partition(tmp_path):
+def test_daily_refresh_requests_one_run_per_repository_never_mined(tmp_path, monkeypatch):
+    monkeypatch.setenv("MMS_LANDING_DIR", str(tmp_path / "landing"))
     instance = dg.DagsterInstance.local_temp(str(tmp_path))
     context = dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=datetime(2026, 11, 26, 3, tzinfo=UTC)
+        instance=instance,
+        scheduled_execution_time=datetime(2026, 11, 26, 3, tzinfo=UTC),
+        resources={
+            "git": GitSourceResource(mirror_dir=str(tmp_path / "mirrors")),
+            "github": GitHubResource(),
+        },
     )
     assert isinstance(daily_repository_refresh(context), dg.SkipReason)
     instance.add_dynamic_partitions(repository_partitions.name, ["a/b", "c/d"])
