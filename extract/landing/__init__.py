@@ -96,7 +96,6 @@ def ensure_landing(root: Path, tables: Iterable[str] | None = None) -> None:
         write_atomic(schema_path, schema.empty_table())
 
 
-
 def refresh_schemas(root: Path) -> None:
     """Bring an initialised landing's schema files to this code's contract (a table added or a
     column added since it was initialised). A directory holding no table at all is refused: it is
@@ -108,6 +107,7 @@ def refresh_schemas(root: Path) -> None:
             "or point MMS_LANDING_DIR at the landing directory"
         )
     ensure_landing(root)
+
 
 @cache
 def _file_mode() -> int:
