@@ -54,11 +54,14 @@ def _command(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    own_process = argv is None  # a console script or `python -m extract`, not a caller's call
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     if args.landing_dir is None:
         args.landing_dir = settings.landing_dir()
+    if own_process and hasattr(args, "prepare_process"):
+        args.prepare_process()
     try:
         return args.func(args)
     except Exception as exc:
