@@ -13,3 +13,16 @@ def warehouse_env(tmp_path, monkeypatch):
     for name, value in paths.items():
         monkeypatch.setenv(name, str(value))
     return paths
+
+
+@pytest.fixture(autouse=True)
+def _a_live_dagster_instance_for_definition_loads():
+    """Entering a DagsterInstance makes it the current defs-state storage of the process until it
+    is left; a test elsewhere in the same worker that enters one and never leaves it (its
+    instance then garbage collected) makes every later Definitions load fail with "Attempted to
+    resolve undefined DagsterInstance weakref". Each test here runs inside a live ephemeral
+    instance instead, and leaving it restores what was current before."""
+    import dagster as dg
+
+    with dg.DagsterInstance.ephemeral():
+        yield
