@@ -14,7 +14,9 @@ does), missing ones as ``NOT_FOUND`` errors, an exhausted window as a ``RATE_LIM
 ``/api/graphql``).
 
 Faults are scripted per path (a queue each): any status or body, primary and secondary rate limits,
-a connection reset in the middle of a body. Every request served is recorded (with whether GitHub
+a connection reset in the middle of a body, the normal answer cut short (a truncated JSON body sent
+whole, as a proxy or a GitHub incident does) or stripped of some fields. GraphQL refuses anonymous
+requests (``401``), as GitHub's does. Every request served is recorded (with whether GitHub
 would have charged it, and to which resource), and :meth:`GitHubStandIn.on_served` calls back after
 each one, so a test can change the data between two requests the way GitHub's users do.
 
@@ -62,11 +64,12 @@ def iso(ts: float | str | None) -> str | None:
 class Fault:
     """One scripted misbehaviour, served instead of the normal answer to a matching request."""
 
-    kind: str  # "status", "reset", "primary_limit", "secondary_limit"
+    kind: str  # "status", "reset", "primary_limit", "secondary_limit", "truncate", "drop"
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     reset_in: int = 60
+    fields: tuple[str, ...] = ()  # of a "drop"
 
     @classmethod
     def status_code(cls, status: int, message: str = "Server Error") -> Fault:
@@ -82,6 +85,16 @@ class Fault:
     def connection_reset(cls) -> Fault:
         """Send the headers and half the body, then reset the connection."""
         return cls("reset")
+
+    @classmethod
+    def truncated(cls) -> Fault:
+        """The normal answer cut after half its body, sent in full (its Content-Length says so)."""
+        return cls("truncate")
+
+    @classmethod
+    def dropping(cls, *fields: str) -> Fault:
+        """The normal answer without these keys: of the object, or of each object of a list."""
+        return cls("drop", fields=fields)
 
     @classmethod
     def primary_limit(cls, reset_in: int = 60, status: int = 403) -> Fault:
@@ -489,14 +502,23 @@ class GitHubStandIn:
         else:
             state[0] -= 1
         response.headers.update(self._rate_headers(state, resource))
-        if fault is not None and fault.kind == "reset":
-            response.reset_mid_body = True
-        return response
+        return _spoiled(response, fault)
 
     def _dispatch_graphql(self, request: dict, raw_path: str, token: str | None) -> _Response:
         refused = self._refused(token)
         if refused is not None:
             return refused
+        if token is None:
+            # GitHub's GraphQL API has no anonymous access, whatever the REST API allows.
+            response = _Response(
+                401,
+                {
+                    "message": "This endpoint requires you to be authenticated.",
+                    "documentation_url": GITHUB_DOCS,
+                },
+            )
+            response.charged = False
+            return response
         state = self._limit_state(token, "graphql")
         fault = self._next_fault(raw_path)
         if fault is not None and fault.kind == "primary_limit":
@@ -523,9 +545,7 @@ class GitHubStandIn:
         body, cost = _graphql_counts(self, request.get("query", ""), request.get("variables") or {})
         state[0] -= cost
         response = _Response(200, body, self._rate_headers(state, "graphql"))
-        if fault is not None and fault.kind == "reset":
-            response.reset_mid_body = True
-        return response
+        return _spoiled(response, fault)
 
     def resolve(self, full_name: str) -> StandInRepository | None:
         """The repository a name means now (renames followed)."""
@@ -675,6 +695,23 @@ class GitHubStandIn:
         return _Response(
             200, body, {**out_headers, "Content-Type": "application/json; charset=utf-8"}
         )
+
+
+def _spoiled(response: _Response, fault: Fault | None) -> _Response:
+    """The normal answer as a fault of kind reset, truncate or drop spoils it."""
+    if fault is None:
+        return response
+    if fault.kind == "reset":
+        response.reset_mid_body = True
+    elif fault.kind == "truncate":
+        response.payload = response.payload[: len(response.payload) // 2]
+    elif fault.kind == "drop":
+        body = json.loads(response.payload)
+        for item in body if isinstance(body, list) else [body]:
+            for name in fault.fields:
+                item.pop(name, None)
+        response.payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return response
 
 
 def _json_body(body: bytes) -> dict:

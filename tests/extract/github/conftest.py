@@ -46,6 +46,7 @@ def make_miner(stand_in, clock):
         client = GitHubClient(
             base_url or stand_in.base_url,
             list(tokens),
+            allow_anonymous=not tokens,
             policy=RetryPolicy(**policy),
             sleeper=clock.sleep,
             clock=clock,
