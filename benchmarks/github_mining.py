@@ -24,7 +24,7 @@ from github import Auth, Github
 
 from demo.github_stand_in import GitHubStandIn
 from extract.github.client import GitHubClient
-from extract.github.miner import GitHubMiner
+from extract.github.miner import ClosedCount, GitHubMiner
 
 TOKEN = "bench-token"
 
@@ -122,7 +122,7 @@ def reconcile(repos: int) -> dict[str, float]:
         stand_in.reset_counts()
         started = clock.now
         counts = GitHubMiner(client).count_closed_items(names, root)
-        assert all(count is not None for count in counts.values())
+        assert all(isinstance(count, ClosedCount) for count in counts.values())
         graphql_wait = clock.now - started
         graphql_requests = stand_in.count()
     return {

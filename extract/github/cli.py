@@ -75,6 +75,7 @@ def _cmd_issues(args: argparse.Namespace) -> int:
             f"{repo_id}\t{result.status}\t{result.issues_landed} issues\t"
             f"{result.pull_requests_landed} pull requests\t{result.requests} requests"
             + (f"\t{result.detail}" if result.detail and not result.is_complete else "")
+            + (f"\t{result.notice}" if result.notice else "")
         )
     return 1 if failed else 0
 
@@ -89,23 +90,36 @@ def _cmd_links(args: argparse.Namespace) -> int:
 
 def _cmd_reconcile(args: argparse.Namespace) -> int:
     from extract import landing
+    from extract.github.counts import NoCount
 
     miner = _miner(args)
     repo_ids = _repos(args)
     before = miner.client.requests_sent
     counts = miner.count_closed_items(repo_ids, args.landing_dir)
-    mismatches = 0
+    mismatches = unknown = 0
     print("repo_id\tlanded issues\tGitHub issues\tlanded pull requests\tGitHub pull requests")
     for repo_id, count in counts.items():
         crawl = landing.read_partition(args.landing_dir, "github/issue_crawls", repo_id)
         state = crawl.to_pylist()[0] if crawl is not None and crawl.num_rows else {}
-        landed = (state.get("issues_landed"), state.get("pull_requests_landed"))
-        api = (None, None) if count is None else (count.issues, count.pull_requests)
-        mismatches += landed != api
-        print(f"{repo_id}\t{landed[0]}\t{api[0]}\t{landed[1]}\t{api[1]}")
+        landed = [_shown(state.get("issues_landed")), _shown(state.get("pull_requests_landed"))]
+        if isinstance(count, NoCount):
+            unknown += 1
+            print(f"{repo_id}\t{landed[0]}\t?\t{landed[1]}\t?\tnot counted: {count.reason}")
+            continue
+        mismatches += landed != [str(count.issues), str(count.pull_requests)]
+        print(f"{repo_id}\t{landed[0]}\t{count.issues}\t{landed[1]}\t{count.pull_requests}")
     requests = miner.client.requests_sent - before
-    print(f"{len(counts)} repositories, {mismatches} differ, {requests} GraphQL requests")
-    return 1 if mismatches else 0
+    print(
+        f"{len(counts)} repositories, {mismatches} differ, "
+        + (f"{unknown} not counted, " if unknown else "")
+        + f"{requests} GraphQL requests"
+    )
+    return 1 if mismatches or unknown else 0
+
+
+def _shown(landed: int | None) -> str:
+    """A landed count as the table shows it: ``-`` for a repository never crawled."""
+    return "-" if landed is None else str(landed)
 
 
 def _guarded(func):

@@ -35,6 +35,11 @@ What is written here by hand, and why:
   spending minutes per repository.
 - **Request counting.** Every HTTP request sent, retries included, is counted, so provenance says
   what a crawl cost.
+- **A malformed answer is a failed request.** A ``2xx`` whose body is not JSON (cut short by a proxy
+  or an incident) or a ``200`` that lacks what the caller needs (``expect``: a repository without
+  its id, an issue without its number) is retried like a 5xx and then raises
+  :class:`RequestFailed`, so no caller lands NULLs from it. Checking costs no request; a spoiled
+  answer costs its retries.
 
 Tokens are held only inside PyGithub's ``Auth.Token``; this module never formats one into a message,
 and error messages name a token by its position in ``GITHUB_TOKEN`` (``token #2``).
@@ -66,6 +71,8 @@ DEFAULT_BASE_URL = settings.GITHUB_API_URL_DEFAULT
 TOKEN_ENV = "GITHUB_TOKEN"
 #: GitHub's rate limits are counted per resource; a request spends from one of them
 Resource = Literal["core", "search", "graphql"]
+#: what a caller needs of a ``200`` answer's JSON: the problem with it, or ``None`` when it will do
+Expect = Callable[[Any], str | None]
 _GRAPHQL_LIMITED = ("RATE_LIMITED", "RATE_LIMIT")
 
 
@@ -155,6 +162,8 @@ class ApiResponse:
     status: int
     headers: dict[str, str]
     data: Any
+    #: a 2xx body that is not JSON: why (its data is then ``None``)
+    unparsed: str | None = None
 
     @classmethod
     def from_exception(cls, exc: GithubException) -> ApiResponse:
@@ -220,14 +229,20 @@ class _Patience:
         self.secondary_waits = 0
 
     def transport_failed(self, exc: Exception) -> None:
+        self.failed(type(exc).__name__)
+
+    def malformed(self, problem: str) -> None:
+        self.failed(f"malformed answer ({problem})")
+
+    def failed(self, why: str) -> None:
         self.failures += 1
         policy = self.client.policy
         if self.failures > policy.retries:
             raise RequestFailed(
-                f"{self.what}: {type(exc).__name__} persisted after {policy.retries} retries"
+                f"{self.what}: {why} persisted after {policy.retries} retries"
             ) from None
         wait = min(policy.backoff_factor * 2 ** (self.failures - 1), policy.max_wait)
-        log.info("%s: %s, retrying in %.1f s", self.what, type(exc).__name__, wait)
+        log.info("%s: %s, retrying in %.1f s", self.what, why, wait)
         self.client.sleeper(wait)
 
     def secondary_limit(self, retry_after: str | None) -> None:
@@ -301,9 +316,7 @@ class GitHubClient:
             "(MMS_GITHUB_MAX_WAIT); requests time out after %d s and an unreachable host stops "
             "the run after %d attempts (MMS_GITHUB_TIMEOUT)",
             client.base_url,
-            f"{len(client._slots)} token(s)"
-            if client._slots[0].label != "anonymous"
-            else "no token",
+            f"{len(client._slots)} token(s)" if not client.anonymous else "no token",
             client.policy.max_wait,
             client.policy.timeout,
             client.policy.connect_attempts,
@@ -345,6 +358,11 @@ class GitHubClient:
         self.requests_sent += 1
 
     @property
+    def anonymous(self) -> bool:
+        """Whether requests go without a token (GitHub's GraphQL API then refuses them)."""
+        return self._slots[0].label == "anonymous"
+
+    @property
     def graphql_url(self) -> str:
         return self._slots[0].github.requester.graphql_url
 
@@ -359,37 +377,50 @@ class GitHubClient:
 
     # -- requests --------------------------------------------------------------------------------
     def get(
-        self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        expect: Expect | None = None,
     ) -> ApiResponse:
         """GET ``url`` (a path under the base URL, or a full URL GitHub returned in a Link header).
 
         Returns the response for any status GitHub answers (2xx, 304, 4xx) so the caller can record
-        it; raises :class:`RequestFailed` when retries and waits are exhausted,
-        :class:`GitHubAuthError` when no token is accepted and :class:`GitHubUnreachable` when the
-        host cannot be reached.
+        it, a ``200`` only when its JSON is what ``expect`` needs; raises :class:`RequestFailed`
+        when retries and waits are exhausted, :class:`GitHubAuthError` when no token is accepted
+        and :class:`GitHubUnreachable` when the host cannot be reached.
         """
         resource: Resource = "search" if _path(url).startswith("/search/") else "core"
-        return self._request("GET", url, resource, params=params, headers=headers)
+        return self._request("GET", url, resource, params=params, headers=headers, expect=expect)
 
     def pages(
-        self, path: str, params: dict[str, Any] | None = None, *, etag: str | None = None
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        etag: str | None = None,
+        expect: Expect | None = None,
     ) -> Iterator[ApiResponse]:
         """The pages of a listing, following ``Link: next``; the first request is conditional when
-        ``etag`` is given. Stops after a response that is not ``200`` (yielded: a ``304``, a
-        ``404``, ...), so the caller sees why the listing ended."""
+        ``etag`` is given, and every page must be what ``expect`` needs. Stops after a response that
+        is not ``200`` (yielded: a ``304``, a ``404``, ...), so the caller sees why the listing
+        ended."""
         url: str | None = path
         headers = {"If-None-Match": etag} if etag else None
         while url:
-            response = self.get(url, params, headers)
+            response = self.get(url, params, headers, expect=expect)
             yield response
             if response.status != 200:
                 return
             url, params, headers = response.links.get("next"), None, None  # next carries the query
 
-    def graphql(self, query: str, variables: dict[str, Any]) -> ApiResponse:
+    def graphql(
+        self, query: str, variables: dict[str, Any], *, expect: Expect | None = None
+    ) -> ApiResponse:
         """POST one GraphQL query (its own rate limit, in points: ``x-ratelimit-resource: graphql``)."""
         body = {"query": query, "variables": variables}
-        return self._request("POST", self.graphql_url, "graphql", body=body)
+        return self._request("POST", self.graphql_url, "graphql", body=body, expect=expect)
 
     def _request(
         self,
@@ -400,6 +431,7 @@ class GitHubClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
+        expect: Expect | None = None,
     ) -> ApiResponse:
         patience = _Patience(self, f"{verb} {_path(url)}")
         while True:
@@ -409,8 +441,12 @@ class GitHubClient:
             if response is None:
                 continue
             self._note_rate(slot, resource, response.headers)
-            if not self._retry_after_answer(slot, resource, response, patience):
+            if self._retry_after_answer(slot, resource, response, patience):
+                continue
+            problem = _malformed(response, expect)
+            if problem is None:
                 return response
+            patience.malformed(problem)
 
     def _send(self, slot, verb, url, params, headers, body, patience) -> ApiResponse | None:
         """One request through PyGithub; ``None`` when a transport failure is to be retried."""
@@ -440,6 +476,8 @@ class GitHubClient:
         except requests.exceptions.RequestException as exc:
             patience.transport_failed(exc)
             return None
+        if 200 <= status < 300:
+            return _parsed(status, resp_headers, text)
         return ApiResponse(status, resp_headers, _json(text))
 
     def _retry_after_answer(
@@ -555,6 +593,25 @@ def _connect_reason(exc: requests.exceptions.ConnectionError) -> str:
         if marker in text:
             return words
     return type(reason or exc).__name__
+
+
+def _parsed(status: int, headers: dict[str, str], text: str) -> ApiResponse:
+    """A 2xx answer: its JSON, or why it has none (an error page may be text; a 2xx may not)."""
+    if not text:
+        return ApiResponse(status, headers, None)
+    try:
+        return ApiResponse(status, headers, json.loads(text))
+    except ValueError:
+        return ApiResponse(status, headers, None, unparsed=f"not JSON: {len(text)} characters")
+
+
+def _malformed(response: ApiResponse, expect: Expect | None) -> str | None:
+    """Why a 2xx answer cannot be used: its body is not JSON, or not what the caller expects."""
+    if response.unparsed is not None:
+        return response.unparsed
+    if response.status == 200 and expect is not None:
+        return expect(response.data)
+    return None
 
 
 def _json(body: str) -> Any:

@@ -21,7 +21,10 @@ number comes back twice) and makes another pass from the moved item's old ``upda
 
 Nothing is recorded ``complete`` that contradicts GitHub: a page with an item that is not closed (a
 request that lost its query) ends the crawl as ``error``, and a crawl that found no closed item at
-all asks GitHub's count (one GraphQL point) before it believes the repository has none.
+all asks GitHub's count (one GraphQL point; an anonymous run, which GraphQL refuses, asks the search
+API) before it believes the repository has none. A count GitHub does not give (an error, an
+exhausted limit) leaves such a crawl ``partial``: unknown is not zero. A page that is not a list of
+complete items is a failed request (retried, then ``partial``).
 """
 
 from __future__ import annotations
@@ -37,13 +40,14 @@ import pyarrow as pa
 
 from extract import landing
 from extract.github.client import ApiResponse, GitHubClient, GitHubUnreachable, RequestFailed
-from extract.github.counts import ClosedCount, count_closed_items
+from extract.github.counts import ClosedCount, NoCount, count_closed_items, search_closed_items
 from extract.github.metadata import RepositoryUnavailable, resolve
 from extract.github.records import (
     CrawlStatus,
     MetadataStatus,
     RepositoryRef,
     iso,
+    issue_page_problem,
     issue_row,
     now,
     status_of,
@@ -78,7 +82,9 @@ class CrawlResult:
     full_name: str | None = None  # GitHub's current name of the repository
     github_id: int | None = None
     #: GitHub's count, when the crawl asked for it (it does when it found nothing)
-    api_count: ClosedCount | None = None
+    api_count: ClosedCount | NoCount | None = None
+    #: what the user should know of a complete crawl too (an anonymous run's count)
+    notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,8 @@ class CrawlEnd:
     status: CrawlStatus
     detail: str | None = None
     etag: str | None = None  # for the next refresh's conditional request
-    api_count: ClosedCount | None = None
+    api_count: ClosedCount | NoCount | None = None
+    notice: str | None = None
 
 
 @dataclass
@@ -183,9 +190,15 @@ def _page_end(response: ApiResponse, etag: str | None) -> CrawlEnd | None:
         return CrawlEnd(CrawlStatus.ISSUES_DISABLED, status_of(response)[1])
     if response.status != 200:
         return _unavailable(*status_of(response))
-    if not isinstance(response.data, list):
-        return CrawlEnd(CrawlStatus.PARTIAL, "issues list was not a JSON array")
     return None
+
+
+def _unknown_count(ref: RepositoryRef, count: NoCount) -> CrawlEnd:
+    """An empty closed list that GitHub's count can neither confirm nor contradict: unknown is not
+    zero, so the crawl stays resumable and the next run reads the list again."""
+    detail = f"the closed-issues list returned none and GitHub's count is unknown: {count.reason}"
+    log.warning("%s: %s; not recorded as complete", ref.repo_id, detail)
+    return CrawlEnd(CrawlStatus.PARTIAL, detail, None, count)
 
 
 def _unavailable(status: MetadataStatus, detail: str) -> CrawlEnd:
@@ -243,7 +256,9 @@ class IssueCrawler:
             # Only the boundary item came back, as landed: keep the landed generation (dbt has
             # nothing to restage) and record the ETag, so the next refresh is a free 304.
             end = CrawlEnd(CrawlStatus.UNCHANGED, "nothing updated since the last crawl", end.etag)
-        return self._land(landing_root, crawl, ref, end, before)
+        result = self._land(landing_root, crawl, ref, end, before)
+        result.notice = end.notice
+        return result
 
     def _read(
         self, crawl: IssueCrawl, ref: RepositoryRef, etag: str | None, root: Path, before: int
@@ -258,6 +273,7 @@ class IssueCrawler:
                 f"{ref.api_path}/issues",
                 self._params(pass_since),
                 etag=etag if pass_number == 0 else None,
+                expect=issue_page_problem,
             )
             try:
                 for page_number, response in enumerate(pages, start=1):
@@ -304,9 +320,13 @@ class IssueCrawler:
         return params
 
     def _confirm_none(self, ref: RepositoryRef, end: CrawlEnd) -> CrawlEnd:
-        """A list without a single closed item is believed only if GitHub's count agrees."""
-        count = count_closed_items(self.client, [ref]).get(ref.repo_id)
-        if count is None or count.total == 0:
+        """A list without a single closed item is believed only if GitHub counts none."""
+        if self.client.anonymous:
+            return self._confirm_none_by_search(ref, end)
+        count = count_closed_items(self.client, [ref])[ref.repo_id]
+        if isinstance(count, NoCount):
+            return _unknown_count(ref, count)
+        if count.total == 0:
             return CrawlEnd(end.status, end.detail, end.etag, count)
         detail = (
             f"GitHub counts {count.issues} closed issues and {count.pull_requests} closed pull "
@@ -314,6 +334,25 @@ class IssueCrawler:
         )
         log.warning("%s: %s; not recorded as complete", ref.repo_id, detail)
         return CrawlEnd(CrawlStatus.ERROR, detail, None, count)
+
+    def _confirm_none_by_search(self, ref: RepositoryRef, end: CrawlEnd) -> CrawlEnd:
+        """GraphQL refuses anonymous requests; the search API's count (one request) stands in."""
+        total = search_closed_items(self.client, ref)
+        if isinstance(total, NoCount):
+            return _unknown_count(ref, total)
+        if total == 0:
+            notice = (
+                "anonymous run: GitHub's GraphQL count needs a token, so the search API's was "
+                "asked: 0 closed items"
+            )
+            log.warning("%s: %s", ref.repo_id, notice)
+            return CrawlEnd(end.status, end.detail, end.etag, notice=notice)
+        detail = (
+            f"GitHub's search API counts {total} closed issues and pull requests of "
+            f"{ref.full_name}, but its closed-issues list returned none"
+        )
+        log.warning("%s: %s; not recorded as complete", ref.repo_id, detail)
+        return CrawlEnd(CrawlStatus.ERROR, detail)
 
     def _log_progress(
         self, crawl: IssueCrawl, page: int, last_page: int | None, started: float

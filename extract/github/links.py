@@ -16,7 +16,14 @@ import pyarrow as pa
 from extract import landing
 from extract.github.client import GitHubClient, RequestFailed
 from extract.github.metadata import RepositoryUnavailable, resolve
-from extract.github.records import RepositoryRef, iso, link_rows, now, status_of
+from extract.github.records import (
+    RepositoryRef,
+    iso,
+    link_rows,
+    now,
+    status_of,
+    timeline_page_problem,
+)
 from extract.repo_id import validate_repo_id
 
 
@@ -61,8 +68,13 @@ def fetch_issue_links(
 
 def _timeline(client: GitHubClient, ref: RepositoryRef, number: int) -> list[dict]:
     events: list[dict] = []
-    for response in client.pages(f"{ref.api_path}/issues/{number}/timeline", {"per_page": 100}):
-        if response.status != 200 or not isinstance(response.data, list):
+    pages = client.pages(
+        f"{ref.api_path}/issues/{number}/timeline",
+        {"per_page": 100},
+        expect=timeline_page_problem,
+    )
+    for response in pages:
+        if response.status != 200:
             raise RequestFailed(status_of(response)[1])
         events.extend(response.data)
     return events

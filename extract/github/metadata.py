@@ -16,7 +16,16 @@ import pyarrow as pa
 
 from extract import landing
 from extract.github.client import ApiResponse, GitHubClient, RequestFailed
-from extract.github.records import MetadataStatus, RepositoryRef, iso, now, status_of, ts
+from extract.github.records import (
+    MetadataStatus,
+    RepositoryRef,
+    iso,
+    listing_problem,
+    now,
+    repository_problem,
+    status_of,
+    ts,
+)
 from extract.repo_id import validate_repo_id
 
 log = logging.getLogger("extract.github")
@@ -34,15 +43,16 @@ class RepositoryUnavailable(Exception):
 
 
 def lookup(client: GitHubClient, repo_id: str) -> tuple[ApiResponse, RepositoryRef | None]:
-    """``GET /repos/{repo_id}``: GitHub's answer and, when it has the repository, what it is."""
-    response = client.get(f"/repos/{repo_id}")
+    """``GET /repos/{repo_id}``: GitHub's answer and, when it has the repository, what it is.
+    Raises :class:`RequestFailed` when no complete answer comes (a repository without its id)."""
+    response = client.get(f"/repos/{repo_id}", expect=repository_problem)
     if response.status != 200 or not isinstance(response.data, dict):
         return response, None
-    full_name = response.data.get("full_name") or repo_id
+    full_name = response.data["full_name"]
     if full_name.lower() != repo_id.lower():
         # PyGithub followed GitHub's 301 to /repositories/<id> out of sight: one more request.
         client.count_followed_redirect()
-    return response, RepositoryRef(repo_id, full_name, response.data.get("id"))
+    return response, RepositoryRef(repo_id, full_name, response.data["id"])
 
 
 def known_ref(landing_root: Path, repo_id: str) -> RepositoryRef | None:
@@ -71,8 +81,6 @@ def resolve(client: GitHubClient, repo_id: str, landing_root: Path) -> Repositor
     response, ref = lookup(client, repo_id)
     if ref is None:
         raise RepositoryUnavailable(response)
-    if ref.github_id is None:
-        log.warning("%s: GitHub's answer has no repository id; addressing it by name", repo_id)
     return ref
 
 
@@ -137,7 +145,7 @@ def _count_commits_and_contributors(
     params: dict[str, Any] = {"per_page": 1}
     if row.get("default_branch"):
         params["sha"] = row["default_branch"]
-    commits = client.get(f"/repos/{ref.full_name}/commits", params)
+    commits = client.get(f"/repos/{ref.full_name}/commits", params, expect=listing_problem)
     if commits.status == 409:
         row.update(status=MetadataStatus.EMPTY, status_detail=commits.message, commits_count=0)
         row["contributors_count"] = 0
@@ -147,7 +155,9 @@ def _count_commits_and_contributors(
         row.update(status=MetadataStatus.ERROR, status_detail=detail)
         return
     row["commits_count"] = _item_count(commits)
-    contributors = client.get(f"/repos/{ref.full_name}/contributors", {"per_page": 1})
+    contributors = client.get(
+        f"/repos/{ref.full_name}/contributors", {"per_page": 1}, expect=listing_problem
+    )
     if contributors.status == 204:
         row["contributors_count"] = 0
     elif contributors.status == 200:
@@ -171,7 +181,7 @@ def land_repository_metadata(
     last successful fetch are kept (``values_fetched_at`` says when) under the new status.
     """
     row = fetch_repository_metadata(client, repo_id)
-    if row["status"] not in _LIVE and row.get("github_id") is None:
+    if row.get("github_id") is None:
         row = _keep_last_values(landing_root, row)
     table = pa.Table.from_pylist([row], schema=landing.SCHEMAS["github/repositories"])
     landing.write_partition(

@@ -18,13 +18,13 @@ from typing import Any
 
 from extract.github import counts, links, metadata
 from extract.github.client import GitHubClient
-from extract.github.counts import ClosedCount
+from extract.github.counts import ClosedCount, NoCount
 from extract.github.issues import CHECKPOINT_PAGES, CrawlResult, IssueCrawler
 from extract.github.links import LinksResult
 from extract.github.records import RepositoryRef
 from extract.repo_id import unique_repo_ids
 
-__all__ = ["ClosedCount", "CrawlResult", "GitHubMiner", "LinksResult"]
+__all__ = ["ClosedCount", "CrawlResult", "GitHubMiner", "LinksResult", "NoCount"]
 
 
 class GitHubMiner:
@@ -60,9 +60,10 @@ class GitHubMiner:
 
     def count_closed_items(
         self, repo_ids: Sequence[str], landing_root: Path
-    ) -> dict[str, ClosedCount | None]:
+    ) -> dict[str, ClosedCount | NoCount]:
         """GitHub's counts for the repositories, 50 to a GraphQL query, addressed by what the
-        landing knows of them (their current name and id) at no extra request."""
+        landing knows of them (their current name and id) at no extra request; why not, where
+        GitHub gave none."""
         refs = [
             metadata.known_ref(landing_root, repo_id) or RepositoryRef(repo_id, repo_id)
             for repo_id in unique_repo_ids(repo_ids)

@@ -3,6 +3,7 @@ GitHub's JSON becomes in the landing tables (schemas in ``extract/landing/schema
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -63,6 +64,81 @@ class RepositoryRef:
             self.repo_id.lower(),
             self.full_name.lower(),
         }
+
+
+#: what the miner reads of a repository (``GET /repos/{o}/{r}``): a field missing or of another
+#: type means the answer is incomplete, never a row of NULLs
+_REPOSITORY_FIELDS: Mapping[str, type | tuple[type, ...]] = {
+    "id": int,
+    "full_name": str,
+    "created_at": str,
+    "updated_at": str,
+    "pushed_at": (str, type(None)),
+    "stargazers_count": int,
+    "forks_count": int,
+    "open_issues_count": int,
+    "size": int,
+    "default_branch": (str, type(None)),
+    "archived": bool,
+    "fork": bool,
+    "language": (str, type(None)),
+}
+#: what an item of the issues list needs to become a row and to move the watermark
+_ISSUE_FIELDS: Mapping[str, type | tuple[type, ...]] = {
+    "number": int,
+    "state": str,
+    "created_at": str,
+    "updated_at": str,
+}
+
+
+def _lacks(item: Any, fields: Mapping[str, type | tuple[type, ...]]) -> str | None:
+    if not isinstance(item, dict):
+        return f"not an object but {type(item).__name__}"
+    for name, kinds in fields.items():
+        if name not in item:
+            return f"no {name!r}"
+        if not isinstance(item[name], kinds):
+            return f"{name!r} is {type(item[name]).__name__}"
+    return None
+
+
+def repository_problem(data: Any) -> str | None:
+    """Why an answer to ``GET /repos/{o}/{r}`` (or ``/repositories/{id}``) is not a repository."""
+    return _lacks(data, _REPOSITORY_FIELDS)
+
+
+def _page_problem(data: Any, item_problem) -> str | None:
+    if not isinstance(data, list):
+        return f"not a list but {type(data).__name__}"
+    for index, item in enumerate(data):
+        problem = item_problem(item)
+        if problem is not None:
+            number = item.get("number") if isinstance(item, dict) else None
+            return f"item {index}{f' (#{number})' if number is not None else ''}: {problem}"
+    return None
+
+
+def _issue_problem(item: Any) -> str | None:
+    problem = _lacks(item, _ISSUE_FIELDS)
+    if problem is None and item["state"] == "closed" and not isinstance(item.get("closed_at"), str):
+        return "closed without 'closed_at'"
+    return problem
+
+
+def issue_page_problem(data: Any) -> str | None:
+    """Why a page of the issues list cannot be absorbed (an open item is the crawl's to judge)."""
+    return _page_problem(data, _issue_problem)
+
+
+def timeline_page_problem(data: Any) -> str | None:
+    """Why a page of an issue's timeline cannot be read: every event names its kind."""
+    return _page_problem(data, lambda event: _lacks(event, {"event": str}))
+
+
+def listing_problem(data: Any) -> str | None:
+    """Why the page of a listing counted from its Link header (commits, contributors) is not one."""
+    return None if isinstance(data, list) else f"not a list but {type(data).__name__}"
 
 
 def now() -> datetime:

@@ -17,7 +17,8 @@ from dagster_project.defs.warehouse.dbt import model_key
 from extract import landing, settings
 from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
 from extract.github.client import GitHubUnreachable
-from extract.github.records import CrawlStatus
+from extract.github.counts import NoCount
+from extract.github.records import CrawlStatus, MetadataStatus
 
 CANDIDATES = dg.AssetKey(["github", "candidates"])
 REPOSITORY_METADATA = dg.AssetKey(["github", "repository_metadata"])
@@ -63,15 +64,18 @@ class MetadataConfig(dg.Config):
     max_age_hours: float = Field(
         default=24.0,
         description="Metadata fetched more recently than this is kept as is, so a crashed run "
-        "resumes where it stopped and a weekly refresh re-fetches everything once.",
+        "resumes where it stopped and a weekly refresh re-fetches everything once. A fetch that "
+        "failed (status error) is never kept: the next run asks again.",
     )
 
 
-def _fetched_at(landing_root, repo_id):
+def _fresh(landing_root, repo_id, cutoff) -> bool:
+    """Whether the landed metadata is recent and not a failed fetch, so it is kept as is."""
     table = landing.read_partition(landing_root, "github/repositories", repo_id)
     if table is None or table.num_rows == 0:
-        return None
-    return table.column("fetched_at")[0].as_py()
+        return False
+    row = table.select(["fetched_at", "status"]).to_pylist()[0]
+    return row["status"] != MetadataStatus.ERROR and row["fetched_at"] >= cutoff
 
 
 @dg.asset(
@@ -93,8 +97,7 @@ def repository_metadata(
     fetched = skipped = 0
     started = time.monotonic()
     for index, repo_id in enumerate(repo_ids, start=1):
-        previous = _fetched_at(root, repo_id)
-        if previous is not None and previous >= cutoff:
+        if _fresh(root, repo_id, cutoff):
             skipped += 1
             continue
         try:
@@ -165,10 +168,17 @@ def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResour
         f"{repo_id}: {result.status}, {result.pages} pages, {result.requests} requests, "
         f"{result.issues_landed} issues and {result.pull_requests_landed} pull requests landed"
     )
+    if result.notice:
+        context.log.warning(f"{repo_id}: {result.notice}")
     if result.status is CrawlStatus.ERROR:
         # GitHub's answer contradicted itself or the repository: nothing of it is trusted.
         raise dg.Failure(description=f"{repo_id}: issue crawl failed: {result.detail}")
-    common = {"repo_id": repo_id, "status": str(result.status), "requests": result.requests}
+    common = {
+        "repo_id": repo_id,
+        "status": str(result.status),
+        "requests": result.requests,
+        **({"notice": result.notice} if result.notice else {}),
+    }
     yield dg.MaterializeResult(
         asset_key=CLOSED_ISSUES,
         metadata={
@@ -197,9 +207,19 @@ def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResour
 
 
 def _closed_items_check(miner, repo_id, root, result) -> dg.AssetCheckResult:
-    count = result.api_count or miner.count_closed_items([repo_id], root).get(repo_id)
+    count = result.api_count or miner.count_closed_items([repo_id], root)[repo_id]
     landed = (result.issues_landed, result.pull_requests_landed)
-    api = (None, None) if count is None else (count.issues, count.pull_requests)
+    if isinstance(count, NoCount):
+        # Unknown is not a match: a warning that quotes why GitHub gave no count.
+        return dg.AssetCheckResult(
+            check_name="closed_items_match_api",
+            asset_key=CLOSED_ISSUES,
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"not counted: {count.reason}",
+            metadata={"landed": sum(landed), "not_counted": count.reason},
+        )
+    api = (count.issues, count.pull_requests)
     return dg.AssetCheckResult(
         check_name="closed_items_match_api",
         asset_key=CLOSED_ISSUES,
@@ -208,11 +228,11 @@ def _closed_items_check(miner, repo_id, root, result) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "landed": sum(landed),
-            "api_count": -1 if count is None else count.total,
+            "api_count": count.total,
             "landed_issues": landed[0],
-            "api_issues": -1 if api[0] is None else api[0],
+            "api_issues": api[0],
             "landed_pull_requests": landed[1],
-            "api_pull_requests": -1 if api[1] is None else api[1],
+            "api_pull_requests": api[1],
         },
     )
 

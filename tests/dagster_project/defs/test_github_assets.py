@@ -179,3 +179,67 @@ def test_an_unreachable_api_fails_the_partition_at_once(tmp_path, warehouse_env,
     assert "is unreachable (connection refused) after 3 attempts" in str(
         failure.step_failure_data.error
     )
+
+
+def test_metadata_asset_asks_again_after_a_malformed_answer(tmp_path, warehouse_env, monkeypatch):
+    """Issue 16, case 2 in Dagster: a failed fetch (an answer cut short every time) is an error row
+    that the next run asks again instead of keeping it for 24 h."""
+    from extract.github.candidates import load_candidates
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    root = Path(warehouse_env["MMS_LANDING_DIR"])
+    candidate_list = tmp_path / "candidates.csv"
+    candidate_list.write_text("ProjectName\nowner/old\nml/flaky\n")
+    load_candidates(str(candidate_list), root)
+    instance = dg.DagsterInstance.ephemeral()
+
+    def materialize(stand_in, max_age_hours=24.0):
+        resources = {"github": GitHubResource(base_url=stand_in.base_url, retry_backoff_factor=0)}
+        config = {
+            "ops": {"github__repository_metadata": {"config": {"max_age_hours": max_age_hours}}}
+        }
+        result = dg.materialize(
+            [repository_metadata], instance=instance, resources=resources, run_config=config
+        )
+        [event] = result.get_asset_materialization_events()
+        return result, {k: v.value for k, v in event.materialization.metadata.items()}
+
+    with GitHubStandIn(tokens=[TOKEN]) as stand_in:
+        stand_in.add_repository("owner/old", id=31, stargazers_count=595)
+        stand_in.add_repository("ml/flaky", id=32, stargazers_count=7)
+        stand_in.add_fault(r"^/repos/ml/flaky$", *[Fault.truncated()] * 6)  # 1 + 5 retries
+        _, values = materialize(stand_in)
+        assert (values["status_ok"], values["status_error"]) == (1, 1)
+        flaky = landing.read_partition(root, "github/repositories", "ml/flaky").to_pylist()[0]
+        assert flaky["status"] == "error" and "malformed answer (not JSON" in flaky["status_detail"]
+
+        _, values = materialize(stand_in)
+        assert (values["fetched"], values["kept_fresh"], values["status_ok"]) == (1, 1, 1)
+        flaky = landing.read_partition(root, "github/repositories", "ml/flaky").to_pylist()[0]
+        assert (flaky["status"], flaky["stargazers_count"]) == ("ok", 7)
+
+
+def test_an_anonymous_partition_materializes_and_its_count_check_says_why_not_counted(
+    tmp_path, warehouse_env, monkeypatch
+):
+    """Issue 16, case 4 in Dagster: GraphQL refuses anonymous requests; the crawl lands and the
+    reconciliation check is a warning that says so, with no GraphQL request sent."""
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(repository_partitions.name, ["ml/open"])
+    with GitHubStandIn() as stand_in:
+        repo = stand_in.add_repository("ml/open")
+        for issue in range(1, 4):
+            repo.add_issue(issue)
+        resources = {"github": GitHubResource(base_url=stand_in.base_url, allow_anonymous=True)}
+        result = dg.materialize(
+            [closed_issue_history], partition_key="ml/open", instance=instance, resources=resources
+        )
+        assert result.success and stand_in.count("/graphql") == 0
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["crawl_complete"].passed
+    count_check = checks["closed_items_match_api"]
+    assert count_check.passed is False
+    assert count_check.description == (
+        "not counted: GitHub's GraphQL API needs a token; this run is anonymous"
+    )

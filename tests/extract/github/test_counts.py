@@ -39,8 +39,13 @@ def test_study_scale_reconciliation_costs_five_graphql_queries_and_no_search(
     stand_in.rename_repository("old/name", "new/name")
     names = [*expected, "old/name", "gone/away"]
     counts = make_miner().count_closed_items(names, tmp_path)
-    got = {k: None if v is None else (v.issues, v.pull_requests) for k, v in counts.items()}
-    assert got == {**expected, "old/name": (1, 0), "gone/away": None}
+    got = {k: getattr(v, "reason", None) or (v.issues, v.pull_requests) for k, v in counts.items()}
+    assert got == {
+        **expected,
+        "old/name": (1, 0),
+        "gone/away": "GraphQL error: NOT_FOUND: Could not resolve to a Repository with the name "
+        "'gone/away'.",
+    }
     # 229 repositories, 50 to a query: 5 POSTs to /graphql, nothing else.
     assert stand_in.count() == 5 == stand_in.count("/graphql", resource="graphql")
     assert [len(s.variables) // 2 for s in stand_in.served] == [50, 50, 50, 50, 29]
@@ -66,7 +71,8 @@ def test_the_graphql_limit_is_waited_for_on_its_own(stand_in, make_miner, clock,
 def test_a_graphql_wait_beyond_the_maximum_gives_no_count(stand_in, make_miner, clock, tmp_path):
     stand_in.add_repository("o/r")
     stand_in.set_rate_limit(TOKEN, 0, reset_in=7200, resource="graphql")
-    assert make_miner(max_wait=3600).count_closed_items(["o/r"], tmp_path) == {"o/r": None}
+    [count] = make_miner(max_wait=3600).count_closed_items(["o/r"], tmp_path).values()
+    assert "rate limit (graphql): all 1 token(s) are out until their reset" in count.reason
     assert clock.sleeps == []
 
 
