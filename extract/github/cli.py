@@ -39,7 +39,7 @@ def _miner(args: argparse.Namespace):
     client = GitHubClient.from_settings(
         base_url=args.base_url, allow_anonymous=args.anonymous or None, policy=policy
     )
-    return GitHubMiner(client)
+    return GitHubMiner(client, follow_reused_names=getattr(args, "follow_reused_names", False))
 
 
 def _repos(args: argparse.Namespace) -> list[str]:
@@ -197,6 +197,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     ):
         parser = sub.add_parser(name, help=help_text)
         _api_options(parser)
+        if name != "reconcile":
+            parser.add_argument(
+                "--follow-reused-names",
+                action="store_true",
+                help="when a landed repository's name now names another repository (another "
+                "id), follow the name: its data starts over under the new id (default: keep the "
+                "landed id and report name_reused)",
+            )
         parser.set_defaults(func=_guarded(command))
 
     links = sub.add_parser("links", help="pull requests linked to given issues")

@@ -25,6 +25,10 @@ all asks GitHub's count (one GraphQL point; an anonymous run, which GraphQL refu
 API) before it believes the repository has none. A count GitHub does not give (an error, an
 exhausted limit) leaves such a crawl ``partial``: unknown is not zero. A page that is not a list of
 complete items is a failed request (retried, then ``partial``).
+
+The issues landed under a repository are one numeric id's. When the landing's metadata names
+another id (the user followed a name that changed hands), the crawl keeps the landed id and says so,
+unless told to follow: it then starts over under the new id, and never merges the two.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import pyarrow as pa
 from extract import landing
 from extract.github.client import ApiResponse, GitHubClient, GitHubUnreachable, RequestFailed
 from extract.github.counts import ClosedCount, NoCount, count_closed_items, search_closed_items
-from extract.github.metadata import RepositoryUnavailable, resolve
+from extract.github.metadata import RepositoryUnavailable, resolve, reused_name
 from extract.github.records import (
     CrawlStatus,
     MetadataStatus,
@@ -83,7 +87,7 @@ class CrawlResult:
     github_id: int | None = None
     #: GitHub's count, when the crawl asked for it (it does when it found nothing)
     api_count: ClosedCount | NoCount | None = None
-    #: what the user should know of a complete crawl too (an anonymous run's count)
+    #: what the user should know of a complete crawl too (a reused name, an anonymous count)
     notice: str | None = None
 
 
@@ -112,6 +116,8 @@ class IssueCrawl:
     shifted_from: datetime | None = None
     #: an absorbed item was not landed yet, or newer than its landed row
     changed: bool = False
+    #: the landed rows are another repository's (a followed name): replaced even by nothing
+    starts_over: bool = False
     _seen: dict[int, datetime | None] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -176,7 +182,10 @@ def checkpoint_due(crawl: IssueCrawl, *, every: int, more_pages: bool) -> bool:
 
 def rows_to_land(end: CrawlEnd, crawl: IssueCrawl) -> pa.Table | None:
     """The rows a landing commits as a new generation; ``None`` keeps the landed generation (nothing
-    was read, or nothing is held) and replaces only the crawl's state row."""
+    was read, or nothing is held) and replaces only the crawl's state row. A crawl that starts
+    over always replaces it: the landed rows are another repository's."""
+    if crawl.starts_over:
+        return crawl.table()
     if end.status in _KEEPS_ROWS or not crawl.rows:
         return None
     return crawl.table()
@@ -220,11 +229,13 @@ class IssueCrawler:
         checkpoint_pages: int = CHECKPOINT_PAGES,
         per_page: int = 100,
         clock: Callable[[], float] | None = None,
+        follow_reused_names: bool = False,
     ):
         self.client = client
         self.checkpoint_pages = checkpoint_pages
         self.per_page = per_page
         self.clock = clock or client.clock
+        self.follow_reused_names = follow_reused_names
 
     def crawl(self, repo_id: str, landing_root: Path) -> CrawlResult:
         """Crawl (or refresh) one repository's closed issues and pull requests; see the module."""
@@ -242,6 +253,7 @@ class IssueCrawler:
         except RequestFailed as exc:
             end = CrawlEnd(CrawlStatus.PARTIAL, str(exc))
             return self._land(landing_root, crawl, RepositoryRef(repo_id, repo_id), end, before)
+        ref, state, crawl, notice = self._identity(ref, state, crawl, landing_root)
         etag = state["etag"] if state and _conditional(state, crawl.since) else None
         try:
             end = self._read(crawl, ref, etag, landing_root, before)
@@ -257,8 +269,34 @@ class IssueCrawler:
             # nothing to restage) and record the ETag, so the next refresh is a free 304.
             end = CrawlEnd(CrawlStatus.UNCHANGED, "nothing updated since the last crawl", end.etag)
         result = self._land(landing_root, crawl, ref, end, before)
-        result.notice = end.notice
+        result.notice = "; ".join(filter(None, [notice, end.notice])) or None
         return result
+
+    def _identity(
+        self, ref: RepositoryRef, state: dict | None, crawl: IssueCrawl, root: Path
+    ) -> tuple[RepositoryRef, dict | None, IssueCrawl, str | None]:
+        """The repository to crawl when the landed issues are another id's than the metadata's
+        (kept, or started over when following), and what to tell the user; costs no request."""
+        repo_id = crawl.repo_id
+        reused = reused_name(root, repo_id)
+        notice = f"name reused: {reused}" if reused else None
+        landed_id = state.get("github_id") if state else None
+        if landed_id is None or ref.github_id in (None, landed_id):
+            return ref, state, crawl, notice
+        if self.follow_reused_names:
+            notice = (
+                f"followed {repo_id} to id {ref.github_id}: its issues replace those of id "
+                f"{landed_id}"
+            )
+            log.warning("%s: %s", repo_id, notice)
+            return ref, None, IssueCrawl(repo_id, None, starts_over=True), notice
+        notice = (
+            f"the metadata names id {ref.github_id}, the landed issues are id {landed_id}'s: kept "
+            f"id {landed_id}; --follow-reused-names starts over under id {ref.github_id}"
+        )
+        log.warning("%s: %s", repo_id, notice)
+        kept = RepositoryRef(repo_id, state.get("full_name") or repo_id, landed_id)
+        return kept, state, crawl, notice
 
     def _read(
         self, crawl: IssueCrawl, ref: RepositoryRef, etag: str | None, root: Path, before: int

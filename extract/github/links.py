@@ -3,6 +3,10 @@
 Cross-references from pull requests, ``connected`` events, and the commit that closed the issue.
 One request per issue and 100 events: fetch only what needs it (e.g. sampled issues), since one
 call per issue over the study's 376k issues would cost some 75 token-hours.
+
+The issue numbers are those of the landed issues, so the timelines are asked of the repository
+whose issues are landed (the id of its last issue crawl), even when the metadata followed a name
+that another repository took since.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def fetch_issue_links(
     before = client.requests_sent
     result = LinksResult(repo_id)
     try:
-        ref = resolve(client, repo_id, landing_root)
+        ref = _crawled(landing_root, repo_id) or resolve(client, repo_id, landing_root)
     except (RepositoryUnavailable, RequestFailed) as exc:
         result.failed = dict.fromkeys(numbers, str(exc))
         result.requests = client.requests_sent - before
@@ -64,6 +68,15 @@ def fetch_issue_links(
     result.links = _land(client, landing_root, repo_id, new_rows, done, fetched_at)
     result.requests = client.requests_sent - before
     return result
+
+
+def _crawled(landing_root: Path, repo_id: str) -> RepositoryRef | None:
+    """The repository whose issues are landed under ``repo_id``, at no request."""
+    crawl = landing.read_partition(landing_root, "github/issue_crawls", repo_id)
+    row = crawl.to_pylist()[0] if crawl is not None and crawl.num_rows else {}
+    if row.get("github_id") is None:
+        return None
+    return RepositoryRef(repo_id, row.get("full_name") or repo_id, row["github_id"])
 
 
 def _timeline(client: GitHubClient, ref: RepositoryRef, number: int) -> list[dict]:

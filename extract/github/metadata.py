@@ -4,6 +4,12 @@ GitHub answers a renamed repository's old name with a ``301`` to ``/repositories
 follows it by path and drops the query string, which is harmless for ``GET /repos/{o}/{n}`` (no
 query) and wrong for anything paginated or filtered. So everything after the first request
 addresses the repository by its id (:attr:`RepositoryRef.api_path`), or by its current name.
+
+Once landed, a repository is its numeric id. A name can change hands: ``owner/old`` renamed away and
+a new repository created as ``owner/old`` answers the name with another id and no redirect. That is
+reported (``name_reused``, both ids) and the landed id is kept, its values read by id, unless the
+user follows the name (``follow_reused_names``): the row is then the new repository's, and the issue
+crawl starts that repository's data over rather than merging it with the old one's.
 """
 
 from __future__ import annotations
@@ -30,8 +36,13 @@ from extract.repo_id import validate_repo_id
 
 log = logging.getLogger("extract.github")
 
-#: metadata statuses whose row names the repository GitHub has under that name
-_LIVE = (MetadataStatus.OK, MetadataStatus.RENAMED, MetadataStatus.EMPTY)
+#: metadata statuses whose row is a repository GitHub has (under that name, or kept by its id)
+_LIVE = (
+    MetadataStatus.OK,
+    MetadataStatus.RENAMED,
+    MetadataStatus.EMPTY,
+    MetadataStatus.NAME_REUSED,
+)
 
 
 class RepositoryUnavailable(Exception):
@@ -53,6 +64,25 @@ def lookup(client: GitHubClient, repo_id: str) -> tuple[ApiResponse, RepositoryR
         # PyGithub followed GitHub's 301 to /repositories/<id> out of sight: one more request.
         client.count_followed_redirect()
     return response, RepositoryRef(repo_id, full_name, response.data["id"])
+
+
+def landed_github_id(landing_root: Path, repo_id: str) -> int | None:
+    """The numeric id the landing holds the repository under, at no request: its metadata row's
+    (kept values included), else its last issue crawl's."""
+    for table in ("github/repositories", "github/issue_crawls"):
+        rows = landing.read_partition(landing_root, table, repo_id)
+        if rows is not None and rows.num_rows and rows.column("github_id")[0].as_py() is not None:
+            return rows.column("github_id")[0].as_py()
+    return None
+
+
+def reused_name(landing_root: Path, repo_id: str) -> str | None:
+    """What the last metadata fetch said of a name now another repository's (``None``: nothing)."""
+    rows = landing.read_partition(landing_root, "github/repositories", repo_id)
+    if rows is None or not rows.num_rows:
+        return None
+    row = rows.to_pylist()[0]
+    return row["status_detail"] if row["status"] == MetadataStatus.NAME_REUSED else None
 
 
 def known_ref(landing_root: Path, repo_id: str) -> RepositoryRef | None:
@@ -84,12 +114,20 @@ def resolve(client: GitHubClient, repo_id: str, landing_root: Path) -> Repositor
     return ref
 
 
-def fetch_repository_metadata(client: GitHubClient, repo_id: str) -> dict[str, Any]:
+def fetch_repository_metadata(
+    client: GitHubClient,
+    repo_id: str,
+    *,
+    landed_id: int | None = None,
+    follow_reused_names: bool = False,
+) -> dict[str, Any]:
     """One ``github/repositories`` row: metadata and a status, never an exception per repository.
 
     Costs three requests for a live repository (the repository, then commits and contributors
     with ``per_page=1``, counted from the Link header's last page), four after a rename (the
-    301 is one more), one for a missing or blocked one.
+    301 is one more), one for a missing or blocked one. When the name answers with another id than
+    ``landed_id``, the landed repository is kept (``name_reused``, one request more: it is read by
+    id) unless ``follow_reused_names``.
     """
     repo_id = validate_repo_id(repo_id)
     before = client.requests_sent
@@ -104,16 +142,54 @@ def fetch_repository_metadata(client: GitHubClient, repo_id: str) -> dict[str, A
         response, ref = lookup(client, repo_id)
         if ref is None:
             row["status"], row["status_detail"] = status_of(response)
+        elif landed_id is None or ref.github_id == landed_id:
+            _fill(client, row, response.data, ref)
+        elif follow_reused_names:
+            _fill(client, row, response.data, ref)
+            followed = (
+                f"followed the name to another repository: id {ref.github_id} replaces the landed "
+                f"id {landed_id}"
+            )
+            row["status_detail"] = "; ".join(filter(None, [row["status_detail"], followed]))
         else:
-            row.update(_values(response.data, ref, row["fetched_at"]))
-            if ref.full_name.lower() != repo_id.lower():
-                row["status"] = MetadataStatus.RENAMED
-                row["status_detail"] = f"renamed to {ref.full_name}"
-            _count_commits_and_contributors(client, ref, row)
+            _keep_landed(client, row, ref, landed_id)
     except RequestFailed as exc:
         row["status"], row["status_detail"] = MetadataStatus.ERROR, str(exc)
     row["requests_made"] = client.requests_sent - before
     return row
+
+
+def _fill(client: GitHubClient, row: dict[str, Any], data: dict, ref: RepositoryRef) -> None:
+    row.update(_values(data, ref, row["fetched_at"]))
+    if ref.full_name.lower() != ref.repo_id.lower():
+        row["status"] = MetadataStatus.RENAMED
+        row["status_detail"] = f"renamed to {ref.full_name}"
+    _count_commits_and_contributors(client, ref, row)
+
+
+def _keep_landed(
+    client: GitHubClient, row: dict[str, Any], named: RepositoryRef, landed_id: int
+) -> None:
+    """The name is another repository's now: the row stays the landed id's, read by its id."""
+    repo_id = named.repo_id
+    response = client.get(f"/repositories/{landed_id}", expect=repository_problem)
+    row["status"] = MetadataStatus.NAME_REUSED
+    decide = "--follow-reused-names follows the name"
+    if response.status != 200:
+        row["status_detail"] = (
+            f"{repo_id} now names another repository (id {named.github_id}), and the landed id "
+            f"{landed_id} answers {status_of(response)[1]}: kept its last values; {decide}"
+        )
+        log.warning("%s: %s", repo_id, row["status_detail"])
+        return
+    landed = RepositoryRef(repo_id, response.data["full_name"], landed_id)
+    row.update(_values(response.data, landed, row["fetched_at"]))
+    row["status_detail"] = (
+        f"{repo_id} now names another repository (id {named.github_id}), not the landed one "
+        f"(id {landed_id}, now {landed.full_name}): kept id {landed_id}; {decide}"
+    )
+    log.warning("%s: %s", repo_id, row["status_detail"])
+    _count_commits_and_contributors(client, landed, row)
 
 
 def _values(data: dict, ref: RepositoryRef, fetched_at) -> dict[str, Any]:
@@ -173,14 +249,20 @@ def _item_count(response: ApiResponse) -> int:
 
 
 def land_repository_metadata(
-    client: GitHubClient, repo_id: str, landing_root: Path
+    client: GitHubClient, repo_id: str, landing_root: Path, *, follow_reused_names: bool = False
 ) -> dict[str, Any]:
     """Fetch and land one repository's metadata row.
 
-    When a repository that was seen before is now missing, blocked or failing, the values of the
-    last successful fetch are kept (``values_fetched_at`` says when) under the new status.
+    When a repository that was seen before is now missing, blocked, failing or gone from a name that
+    another repository took, the values of the last successful fetch are kept (``values_fetched_at``
+    says when) under the new status.
     """
-    row = fetch_repository_metadata(client, repo_id)
+    row = fetch_repository_metadata(
+        client,
+        repo_id,
+        landed_id=landed_github_id(landing_root, validate_repo_id(repo_id)),
+        follow_reused_names=follow_reused_names,
+    )
     if row.get("github_id") is None:
         row = _keep_last_values(landing_root, row)
     table = pa.Table.from_pylist([row], schema=landing.SCHEMAS["github/repositories"])

@@ -36,10 +36,18 @@ class GitHubMiner:
         *,
         checkpoint_pages: int = CHECKPOINT_PAGES,
         per_page: int = 100,
+        follow_reused_names: bool = False,
     ):
         self.client = client
         self.base_url = client.base_url
-        self._issues = IssueCrawler(client, checkpoint_pages=checkpoint_pages, per_page=per_page)
+        #: a name that changed hands is followed to its new repository instead of keeping the id
+        self.follow_reused_names = follow_reused_names
+        self._issues = IssueCrawler(
+            client,
+            checkpoint_pages=checkpoint_pages,
+            per_page=per_page,
+            follow_reused_names=follow_reused_names,
+        )
 
     def __repr__(self) -> str:
         return f"GitHubMiner({self.client!r})"
@@ -48,7 +56,9 @@ class GitHubMiner:
         return metadata.fetch_repository_metadata(self.client, repo_id)
 
     def land_repository_metadata(self, repo_id: str, landing_root: Path) -> dict[str, Any]:
-        return metadata.land_repository_metadata(self.client, repo_id, landing_root)
+        return metadata.land_repository_metadata(
+            self.client, repo_id, landing_root, follow_reused_names=self.follow_reused_names
+        )
 
     def crawl_closed_issues(self, repo_id: str, landing_root: Path) -> CrawlResult:
         return self._issues.crawl(repo_id, landing_root)

@@ -17,6 +17,8 @@ class MetadataStatus(StrEnum):
 
     OK = "ok"
     RENAMED = "renamed"  # GitHub answered under another name (a 301 followed); full_name has it
+    #: the name now names another repository (another id); the row is the landed id's, kept
+    NAME_REUSED = "name_reused"
     NOT_FOUND = "not_found"  # 404
     BLOCKED = "blocked"  # 451, or 403 "access blocked"
     EMPTY = "empty"  # 409 on the commits: no commit yet

@@ -94,6 +94,7 @@ def repository_metadata(
     miner = github.miner()
     cutoff = datetime.now(UTC) - timedelta(hours=config.max_age_hours)
     statuses: dict[str, int] = {}
+    reused: list[str] = []
     fetched = skipped = 0
     started = time.monotonic()
     for index, repo_id in enumerate(repo_ids, start=1):
@@ -105,6 +106,9 @@ def repository_metadata(
         except GitHubUnreachable as exc:
             raise dg.Failure(description=str(exc)) from None
         statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+        if row["status"] == MetadataStatus.NAME_REUSED:
+            reused.append(f"{repo_id}: {row['status_detail']}")
+            context.log.warning(reused[-1])
         fetched += 1
         if fetched % 50 == 0 or index == len(repo_ids):
             rate = fetched / max(time.monotonic() - started, 1e-9)
@@ -119,6 +123,12 @@ def repository_metadata(
             "fetched": fetched,
             "kept_fresh": skipped,
             **{f"status_{k}": v for k, v in sorted(statuses.items())},
+            # A name another repository took: the landed id was kept; the user decides.
+            **(
+                {"name_reused": dg.MetadataValue.md("\n".join(f"- {r}" for r in reused))}
+                if reused
+                else {}
+            ),
             "requests": miner.client.requests_sent,
             "dagster/row_count": len(repo_ids),
         }

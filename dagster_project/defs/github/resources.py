@@ -41,6 +41,14 @@ class GitHubResource(dg.ConfigurableResource):
         "else 20.",
     )
 
+    follow_reused_names: bool = Field(
+        default=False,
+        description="When a landed repository's name now names another repository (another "
+        "numeric id), follow the name: metadata becomes the new repository's and its issue crawl "
+        "starts over under the new id. Default: keep the landed id and report the metadata "
+        "status name_reused.",
+    )
+
     def client(self) -> GitHubClient:
         policy = RetryPolicy.from_settings(
             backoff_factor=self.retry_backoff_factor,
@@ -52,7 +60,7 @@ class GitHubResource(dg.ConfigurableResource):
         )
 
     def miner(self) -> GitHubMiner:
-        return GitHubMiner(self.client())
+        return GitHubMiner(self.client(), follow_reused_names=self.follow_reused_names)
 
 
 def github_resource() -> GitHubResource:

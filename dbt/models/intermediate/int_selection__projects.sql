@@ -39,7 +39,7 @@ measured as (
         valid_candidates.candidate_list,
         valid_candidates.candidate_type,
         repositories.metadata_status,
-        coalesce(repositories.metadata_status in ('ok', 'renamed'), false) as has_metadata,
+        coalesce(repositories.metadata_status in ('ok', 'renamed', 'name_reused'), false) as has_metadata,
         repositories.full_name,
         repositories.created_at,
         repositories.pushed_at,

@@ -181,9 +181,12 @@ def test_an_unreachable_api_fails_the_partition_at_once(tmp_path, warehouse_env,
     )
 
 
-def test_metadata_asset_asks_again_after_a_malformed_answer(tmp_path, warehouse_env, monkeypatch):
-    """Issue 16, case 2 in Dagster: a failed fetch (an answer cut short every time) is an error row
-    that the next run asks again instead of keeping it for 24 h."""
+def test_metadata_asset_reports_a_reused_name_and_asks_again_after_a_malformed_answer(
+    tmp_path, warehouse_env, monkeypatch
+):
+    """Issue 16, cases 1 and 2 in Dagster: a failed fetch (an answer cut short every time) is an
+    error row that the next run asks again instead of keeping for 24 h, and a name that changed
+    hands is a warning line and a `name_reused` entry while the landed id is kept."""
     from extract.github.candidates import load_candidates
 
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
@@ -213,10 +216,24 @@ def test_metadata_asset_asks_again_after_a_malformed_answer(tmp_path, warehouse_
         flaky = landing.read_partition(root, "github/repositories", "ml/flaky").to_pylist()[0]
         assert flaky["status"] == "error" and "malformed answer (not JSON" in flaky["status_detail"]
 
+        stand_in.rename_repository("owner/old", "owner/new")
+        stand_in.add_repository("owner/old", id=99, stargazers_count=0)
         _, values = materialize(stand_in)
         assert (values["fetched"], values["kept_fresh"], values["status_ok"]) == (1, 1, 1)
         flaky = landing.read_partition(root, "github/repositories", "ml/flaky").to_pylist()[0]
         assert (flaky["status"], flaky["stargazers_count"]) == ("ok", 7)
+
+        result, values = materialize(stand_in, max_age_hours=0)
+        assert values["status_name_reused"] == 1
+        line = (
+            "owner/old: owner/old now names another repository (id 99), not the landed one "
+            "(id 31, now owner/new): kept id 31; --follow-reused-names follows the name"
+        )
+        assert values["name_reused"] == f"- {line}"
+        logs = [e.user_message for e in instance.all_logs(result.run_id)]
+        assert line in logs
+        old = landing.read_partition(root, "github/repositories", "owner/old").to_pylist()[0]
+        assert (old["github_id"], old["stargazers_count"]) == (31, 595)
 
 
 def test_an_anonymous_partition_materializes_and_its_count_check_says_why_not_counted(

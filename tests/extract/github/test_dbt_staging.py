@@ -19,7 +19,7 @@ def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_min
     root = tmp_path / "landing"
     landing.ensure_landing(root)
     (tmp_path / "list.csv").write_text(
-        "ProjectName,ProjectType\no/r,Tool\nO/R,Tool\ngone/x,Applied\n"
+        "ProjectName,ProjectType\no/r,Tool\nO/R,Tool\ngone/x,Applied\nre/used,Tool\n"
     )
     load_candidates(tmp_path / "list.csv", root)
     repo = stand_in.add_repository("o/r", commits=40, contributors=3)
@@ -37,6 +37,12 @@ def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_min
         miner.land_repository_metadata(repo_id, root)
         miner.crawl_closed_issues(repo_id, root)
     miner.fetch_issue_links("o/r", [2], root)
+    # A name another repository took after it was landed: staged as name_reused, the landed id's.
+    stand_in.add_repository("re/used", id=77, commits=9)
+    miner.land_repository_metadata("re/used", root)
+    stand_in.rename_repository("re/used", "re/named")
+    stand_in.add_repository("re/used", id=78, commits=1)
+    miner.land_repository_metadata("re/used", root)
     warehouse = tmp_path / "warehouse.duckdb"
     env = {
         **os.environ,
@@ -82,7 +88,11 @@ def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_min
         ) == [(40, 20)]
         assert one(
             "select repo_id, metadata_status, commits, contributors from stg_github__repositories order by 1"
-        ) == [("gone/x", "not_found", None, None), ("o/r", "ok", 40, 3)]
+        ) == [
+            ("gone/x", "not_found", None, None),
+            ("o/r", "ok", 40, 3),
+            ("re/used", "name_reused", 9, 1),
+        ]
         assert one(
             "select repo_id, crawl_status, is_complete, github_id, github_full_name"
             " from stg_github__issue_crawls order by 1"
@@ -95,7 +105,7 @@ def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_min
         ]
         assert one(
             "select line_number, repo_id, is_valid from stg_github__candidates order by 1"
-        ) == [(2, "o/r", True), (3, None, False), (4, "gone/x", True)]
+        ) == [(2, "o/r", True), (3, None, False), (4, "gone/x", True), (5, "re/used", True)]
         assert (
             one("select max(closed_at) from stg_github__issues")[0][0].timestamp()
             == BASE_TIME + 119
