@@ -2,7 +2,8 @@
 
 dbt never writes the file analysts open. A build copies the published warehouse (or starts empty
 when the dbt project changed), runs `dbt build` on the copy, and only when the build and its
-blocking tests pass is the copy renamed into place (``publish``). Readers already connected keep
+blocking tests pass, and it loses no repository's data against the published build without a
+recorded reason (``shrink``), is the copy renamed into place (``publish``). Readers already connected keep
 the snapshot they opened until they reconnect; a failed or killed build leaves the published
 warehouse untouched, byte for byte. One build at a time holds the writer lock, which the kernel
 releases when its process dies, so a dead build never blocks the next.

@@ -1,6 +1,7 @@
 """``mms-warehouse``: build and publish the warehouse by hand, see what is published, query it.
 
-mms-warehouse build [dbt args...]   dbt build on a private copy, published when it passes
+mms-warehouse build [dbt args...]   dbt build on a private copy, published when it passes and
+                                    loses no data against the published build (--allow-shrink)
 mms-warehouse status                the published build, and the newest build that failed
 mms-warehouse sql [-c QUERY]        a read-only SQL prompt on the published warehouse
 """
@@ -15,7 +16,13 @@ from extract import settings
 from extract.landing import LandingError
 from warehouse.files import WarehouseFiles
 from warehouse.lock import WarehouseBusy
-from warehouse.publish import build_session, keep_snapshots, publication_status, run_dbt
+from warehouse.publish import (
+    BuildFailed,
+    build_session,
+    keep_snapshots,
+    publication_status,
+    run_dbt,
+)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -39,6 +46,7 @@ def _build(args: argparse.Namespace) -> int:
             keep=keep,
             on_wait=say,
             log=say,
+            allow_shrink=args.allow_shrink,
         ) as session:
             dbt_args = session.dbt_args(["build", *args.dbt_args])
             say(f"build {session.build_id}: dbt {' '.join(dbt_args)} into {session.build_path}")
@@ -47,10 +55,10 @@ def _build(args: argparse.Namespace) -> int:
     except WarehouseBusy as exc:
         say(f"error: {exc}")
         return 3
-    except LandingError as exc:
+    except (LandingError, BuildFailed) as exc:
         say(f"error: {exc}; nothing was published")
         return 2
-    return 0 if session.passed else 1
+    return 0 if session.published else 1
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -62,11 +70,18 @@ def _status(args: argparse.Namespace) -> int:
         print(
             f"published: build {status.published_build_id} ({status.published_at}) at {files.published}"
         )
+    published = status.published
+    if published is not None and published.allowed_shrink:
+        print("published with --allow-shrink although it lost data against the build before:")
+        for shrink in published.shrinks:
+            print(f"  {shrink}")
     if status.last_failed is not None:
         failed = status.last_failed
         print(
             f"newer build {failed.build_id} ({failed.started_at}) was not published: {failed.reason}"
         )
+        for shrink in failed.shrinks:
+            print(f"  {shrink}")
     return 0
 
 
@@ -93,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to wait for another writer (default: fail at once)",
     )
     build.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even if the build loses repositories, or more than 5%% of a repository's "
+        "commits or closed items, against the published build without a recorded reason",
+    )
+    build.add_argument(
         "dbt_args",
         nargs=argparse.REMAINDER,
         help="passed to dbt build (e.g. --vars '{sampling_seed: x}')",
@@ -114,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.func is _build:
         args.dbt_args = [*unknown, *args.dbt_args]
+        # dbt has no such flag: wherever it stands, it is ours
+        if "--allow-shrink" in args.dbt_args:
+            args.dbt_args = [a for a in args.dbt_args if a != "--allow-shrink"]
+            args.allow_shrink = True
     return args.func(args)
 
 

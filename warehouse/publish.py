@@ -1,5 +1,7 @@
 """Build, then publish: a build session prepares a private copy of the warehouse, the caller runs dbt
-on it, and the session publishes it in one atomic rename when the caller says the build passed.
+on it, and the session publishes it in one atomic rename when the caller says the build passed and
+the build loses no data against the published one (warehouse.shrink; ``allow_shrink`` overrides).
+Every outcome, a copy or publish that failed (a full disk) included, is a line of the builds log.
 
 Publishing: the finished build file is hard-linked into ``<warehouse>.snapshots/<build id>.duckdb``
 and a fresh hard link to it is renamed over the published path. ``rename`` replaces a directory
@@ -12,6 +14,7 @@ the published one and the build.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -31,6 +34,7 @@ import duckdb
 from extract import landing, settings
 from warehouse.files import WarehouseFiles
 from warehouse.lock import writer_lock
+from warehouse.shrink import Shrink, unexplained_shrinks
 
 #: published snapshots kept (the current one included); MMS_WAREHOUSE_SNAPSHOTS overrides
 DEFAULT_KEEP = 1
@@ -54,6 +58,15 @@ class BuildRecord:
     project_fingerprint: str | None = None
     seconds: float | None = None
     quarantined: list[str] = field(default_factory=list)
+    #: repositories whose data the build lost against the published build, unexplained
+    #: (warehouse.shrink); published anyway only when ``allowed_shrink``
+    shrinks: list[str] = field(default_factory=list)
+    allowed_shrink: bool = False
+
+
+class BuildFailed(RuntimeError):
+    """The build could not be prepared or published (one line naming the file and why); the
+    failure is recorded in the builds log and nothing was published."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,8 @@ class PublicationStatus:
     published_build_id: str | None
     published_at: str | None
     last_failed: BuildRecord | None
+    #: the published build's own record (None for a warehouse built before the builds log)
+    published: BuildRecord | None = None
 
 
 def keep_snapshots() -> int:
@@ -147,8 +162,9 @@ def published_build_info(path: Path) -> dict | None:
 def publication_status(files: WarehouseFiles) -> PublicationStatus:
     info = published_build_info(files.published) or {}
     published_id = info.get("build_id")
+    records = read_records(files)
     last_failed = None
-    for record in reversed(read_records(files)):
+    for record in reversed(records):
         if record.status == "published":
             break
         if record.status == "failed":
@@ -159,6 +175,7 @@ def publication_status(files: WarehouseFiles) -> PublicationStatus:
         published_build_id=published_id,
         published_at=built_at.isoformat() if hasattr(built_at, "isoformat") else built_at,
         last_failed=last_failed,
+        published=next((r for r in reversed(records) if r.build_id == published_id), None),
     )
 
 
@@ -224,8 +241,12 @@ class BuildSession:
     full_refresh: bool
     env: dict[str, str]
     quarantined: list[landing.Quarantined]
+    #: publish even when the build loses data against the published one (warehouse.shrink)
+    allow_shrink: bool = False
     passed: bool = False
     reason: str | None = None
+    #: set when the session ends: the build replaced the published warehouse
+    published: bool = False
 
     @property
     def build_id(self) -> str:
@@ -253,6 +274,80 @@ def _prepare(files: WarehouseFiles, build_id: str, fingerprint: str) -> tuple[Pa
     return build_path, not same_project
 
 
+def _os_reason(exc: OSError) -> str:
+    return "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
+def _copy_failed(files: WarehouseFiles, build_id: str, exc: OSError) -> str:
+    """One line on a copy that failed, once its partial file is gone (so the free space shown is
+    what a retry would have)."""
+    directory = files.build_path(build_id).parent
+    shutil.rmtree(directory, ignore_errors=True)
+    line = f"cannot copy the published warehouse to {directory}: {_os_reason(exc)}"
+    if exc.errno == errno.ENOSPC:
+        with contextlib.suppress(OSError):
+            free = shutil.disk_usage(directory.parent).free
+            needed = files.published.stat().st_size
+            line += f" ({_megabytes(free)} free there, a build needs {_megabytes(needed)})"
+    return line
+
+
+def _shrink_reason(shrinks: list[Shrink]) -> str:
+    count = f"{len(shrinks)} repositor{'y' if len(shrinks) == 1 else 'ies'}"
+    more = f"; and {len(shrinks) - 1} more" if len(shrinks) > 1 else ""
+    return (
+        f"its landed data shrank against the published build in {count} without a recorded "
+        f"reason ({shrinks[0]}{more}); publish it anyway with --allow-shrink (Dagster: config "
+        "allow_shrink)"
+    )
+
+
+def _publish_if_whole(session: BuildSession, keep: int) -> None:
+    """Publish a build that passed, unless it loses data against the published build and the
+    caller did not allow it (warehouse.shrink)."""
+    files, record = session.files, session.record
+    _checkpoint(session.build_path)
+    shrinks = unexplained_shrinks(files.published, session.build_path)
+    record.shrinks = [str(s) for s in shrinks]
+    if shrinks and not session.allow_shrink:
+        session.reason = _shrink_reason(shrinks)
+        return
+    record.allowed_shrink = bool(shrinks)
+    publish(files, session.build_id, session.build_path, keep)
+    session.published = True
+
+
+def _conclude(session: BuildSession, keep: int, started: float, log) -> None:
+    """Publish the build or drop it, and record which and why; raises :class:`BuildFailed` when
+    publishing itself failed (after recording it)."""
+    files, record = session.files, session.record
+    failure = None
+    if session.passed:
+        try:
+            _publish_if_whole(session, keep)
+        except (OSError, duckdb.Error) as exc:
+            reason = _os_reason(exc) if isinstance(exc, OSError) else str(exc).splitlines()[0]
+            session.reason = failure = f"cannot publish {session.build_path}: {reason}"
+    record.finished_at = _now()
+    record.seconds = round(time.monotonic() - started, 1)
+    if session.published:
+        record.status = "published"
+        for shrink in record.shrinks:
+            log(f"published although it lost data (--allow-shrink): {shrink}")
+        log(f"published build {session.build_id} as {files.published}")
+    else:
+        shutil.rmtree(session.build_path.parent, ignore_errors=True)
+        record.status, record.reason = "failed", session.reason or "the build did not pass"
+        log(f"build {session.build_id} not published: {record.reason}")
+    append_record(files, record)
+    if failure is not None:
+        raise BuildFailed(failure)
+
+
 @contextlib.contextmanager
 def build_session(
     files: WarehouseFiles,
@@ -263,9 +358,12 @@ def build_session(
     keep: int | None = None,
     on_wait=None,
     log=print,
+    allow_shrink: bool = False,
 ) -> Iterator[BuildSession]:
-    """Hold the writer lock, quarantine unreadable landing files, prepare a build file; on exit
-    publish it if the caller called ``finish(passed=True)``, else record why not and drop it."""
+    """Hold the writer lock, quarantine unusable landing files, prepare a build file; on exit
+    publish it if the caller called ``finish(passed=True)`` and it loses no data against the
+    published build (or ``allow_shrink``), else record why not and drop it. A build that cannot be
+    copied or published raises :class:`BuildFailed` once the failure is recorded."""
     keep = keep_snapshots() if keep is None else keep
     started = time.monotonic()
     with writer_lock(files, holder, wait_seconds=wait_seconds, on_wait=on_wait):
@@ -280,9 +378,15 @@ def build_session(
         landing.refresh_schemas(landing_root)
         quarantined = landing.quarantine_unreadable(landing_root)
         for item in quarantined:
-            log(f"quarantined {item.table} of {item.key}: {item.reason} (moved to {item.moved_to})")
+            log(item.describe())
         record.quarantined = [f"{q.table}:{q.key}" for q in quarantined]
-        build_path, full_refresh = _prepare(files, build_id, fingerprint)
+        try:
+            build_path, full_refresh = _prepare(files, build_id, fingerprint)
+        except OSError as exc:
+            record.status, record.reason = "failed", _copy_failed(files, build_id, exc)
+            record.finished_at, record.seconds = _now(), round(time.monotonic() - started, 1)
+            append_record(files, record)
+            raise BuildFailed(record.reason) from exc
         record.full_refresh = full_refresh
         env = settings.subprocess_env()
         env.update(
@@ -291,24 +395,16 @@ def build_session(
             MMS_CODE_VERSION=record.code_version,
             MMS_DBT_PROJECT_FINGERPRINT=fingerprint,
         )
-        session = BuildSession(files, record, build_path, full_refresh, env, quarantined)
+        session = BuildSession(
+            files, record, build_path, full_refresh, env, quarantined, allow_shrink=allow_shrink
+        )
         try:
             yield session
         except BaseException as exc:
             session.finish(passed=False, reason=f"{type(exc).__name__}: {exc}")
             raise
         finally:
-            record.finished_at = _now()
-            record.seconds = round(time.monotonic() - started, 1)
-            if session.passed:
-                publish(files, build_id, build_path, keep)
-                record.status = "published"
-                log(f"published build {build_id} as {files.published}")
-            else:
-                shutil.rmtree(build_path.parent, ignore_errors=True)
-                record.status, record.reason = "failed", session.reason or "the build did not pass"
-                log(f"build {build_id} not published: {record.reason}")
-            append_record(files, record)
+            _conclude(session, keep, started, log)
 
 
 def _die_with_parent() -> None:

@@ -39,7 +39,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extract.landing.schemas import SCHEMAS
+from extract.landing.schemas import COLUMNS_ADDED_LATER, SCHEMAS
 from extract.repo_id import repo_slug
 
 SCHEMA_FILE = "_schema.parquet"
@@ -354,22 +354,51 @@ def delete_partition(root: Path, table: str, repo_id: str) -> bool:
 
 @dataclass(frozen=True)
 class Quarantined:
-    """A landing file the warehouse build could not read, moved aside with its reason."""
+    """A landing file the warehouse build could not use, moved aside with its reason (``moved_to``
+    is ``None`` for a file its commit row lists but that is not on disk: nothing to move)."""
 
     table: str
     key: str
     reason: str
-    moved_to: Path
+    moved_to: Path | None
+
+    def describe(self) -> str:
+        where = f"moved to {self.moved_to}" if self.moved_to else "nothing to move"
+        return f"quarantined {self.table} of {self.key}: {self.reason} ({where})"
 
 
-def _unreadable(path: Path) -> str | None:
+def schema_problem(table: str, schema: pa.Schema) -> str | None:
+    """Why a landed file's schema is not ``table``'s contract, or ``None`` if it is. Columns the
+    contract gained later (:data:`COLUMNS_ADDED_LATER`) may be absent; nothing else may differ."""
+    contract = SCHEMAS[table]
+    problems = []
+    for field in schema:
+        if contract.get_field_index(field.name) < 0:
+            problems.append(f"column {field.name} is not in the contract")
+        elif not field.type.equals(expected := contract.field(field.name).type):
+            problems.append(f"column {field.name} is {field.type}, the contract says {expected}")
+    optional = COLUMNS_ADDED_LATER.get(table, frozenset())
+    absent = [n for n in contract.names if n not in schema.names and n not in optional]
+    if absent:
+        problems.append(f"column{'s' if len(absent) > 1 else ''} {', '.join(absent)} missing")
+    return "does not fit the landing contract: " + "; ".join(problems) if problems else None
+
+
+def _problem(path: Path, table: str) -> str | None:
+    """Why the build cannot use a landed file (unreadable, or of another schema), or ``None``."""
     try:
-        pq.read_metadata(path)
+        schema = pq.read_schema(path)
     except FileNotFoundError:
-        return None  # already moved aside (or deleted): staging reports it as missing
+        return "missing"
     except (OSError, pa.ArrowException) as exc:
         return f"{type(exc).__name__}: {exc}"
-    return None
+    return schema_problem(table, schema)
+
+
+def _moved_earlier(root: Path, name: str) -> Path | None:
+    """Where an earlier build moved a listed file (``name`` relative to the root), if it did."""
+    stamps = sorted((root / QUARANTINE_DIR).glob("*"), reverse=True)
+    return next((s / name for s in stamps if (s / name).exists()), None)
 
 
 def _move_aside(root: Path, stamp: str, path: Path, reason: str) -> Path:
@@ -380,13 +409,51 @@ def _move_aside(root: Path, stamp: str, path: Path, reason: str) -> Path:
     return target
 
 
+def _listed_files(path: Path) -> list[str]:
+    if "landed_files" not in pq.read_schema(path).names:  # landed before generations existed
+        return []
+    return pq.read_table(path, columns=["landed_files"])["landed_files"][0].as_py() or []
+
+
+def _commit_problem(root: Path, commit_table: str, listed: list[str]) -> str | None:
+    """The first problem of a repository commit's data files, naming the file."""
+    for name in listed:
+        problem = _problem(root / name, name.rpartition("/")[0])
+        if problem == "missing":
+            earlier = _moved_earlier(root, name)
+            return f"{name} is listed by its {commit_table} row but missing " + (
+                f"(moved to {earlier} by an earlier build)" if earlier else "(deleted?)"
+            )
+        if problem is not None:
+            return f"{name}: {problem}"
+    return None
+
+
+def _quarantine_commit(root: Path, stamp: str, commit_file: Path, table: str) -> list[Quarantined]:
+    """All data files of a repository commit go aside when one is unusable (its commit row stays,
+    so staging reports the repository as unreadable instead of building half of it)."""
+    listed = _listed_files(commit_file)
+    reason = _commit_problem(root, table, listed)
+    if reason is None:
+        return []
+    moved = []
+    for name in listed:
+        file = root / name
+        data_table = name.rpartition("/")[0]
+        target = _move_aside(root, stamp, file, reason) if file.exists() else None
+        moved.append(Quarantined(data_table, commit_file.stem, reason, target))
+    return moved
+
+
 def quarantine_unreadable(root: Path) -> list[Quarantined]:
-    """Move every current landing file that cannot be read into ``_quarantine/<time>/``.
+    """Move every current landing file the build cannot use into ``_quarantine/<time>/``: a file
+    that cannot be read, or whose schema is not the contract's (:func:`schema_problem`); and name
+    every file a repository's commit row lists that is not on disk.
 
     One bad file must cost only its repository, never the whole warehouse: for a repository commit,
-    all of that commit's data files go (its commit row stays, so staging reports the repository as
-    unreadable instead of building half of it); a bad single file goes alone. The next extraction of
-    the repository re-lands it. Only footers are read, so this is quick at study scale.
+    all of that commit's data files go; a bad single file goes alone. The next extraction of the
+    repository re-lands it. Only footers are read, so this is quick at study scale, and every build
+    (full or incremental) checks every current file, not only the ones dbt reads this time.
     """
     root = Path(root)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -397,21 +464,12 @@ def quarantine_unreadable(root: Path) -> list[Quarantined]:
         for path in sorted(table_dir(root, table).glob("*.parquet")):
             if path.name == SCHEMA_FILE:
                 continue
-            reason = _unreadable(path)
+            reason = _problem(path, table)
+            if reason == "missing":  # replaced or removed since the glob: nothing to check
+                continue
             if reason is not None:
                 target = _move_aside(root, stamp, path, reason)
                 moved.append(Quarantined(table, path.stem, reason, target))
-                continue
-            if table not in COMMIT_TABLES:
-                continue
-            listed = pq.read_table(path, columns=["landed_files"])["landed_files"][0].as_py()
-            files = [root / name for name in listed or []]
-            reason = next((f"{f.name}: {r}" for f in files if (r := _unreadable(f))), None)
-            if reason is None:
-                continue
-            for file in files:
-                if file.exists():
-                    target = _move_aside(root, stamp, file, reason)
-                    data_table = str(file.parent.relative_to(root))
-                    moved.append(Quarantined(data_table, path.stem, reason, target))
+            elif table in COMMIT_TABLES:
+                moved += _quarantine_commit(root, stamp, path, table)
     return moved

@@ -242,20 +242,28 @@ def test_kill_9_anywhere_leaves_a_warehouse_that_opens_and_the_next_build_needs_
     assert not list(tmp.glob(".warehouse.duckdb.*.tmp"))
 
 
-def test_one_unreadable_repository_is_quarantined_and_the_others_build(published):
+def test_one_unreadable_repository_is_quarantined_and_the_others_build_once_allowed(published):
+    """The unreadable file costs only its repository, and never silently: the build that lost it
+    is held back (the shrink guard) until the operator allows it."""
     tmp, env = published
     root = tmp / "landing"
-    with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as con:
+    path = tmp / "warehouse.duckdb"
+    with duckdb.connect(str(path), read_only=True) as con:
         repos = sorted(
             r[0] for r in con.sql("select distinct repo_id from stg_git__commits").fetchall()
         )
     victim = repos[0]
     bad = landing.current_path(root, "git/modified_files", victim)
     bad.write_bytes(bad.read_bytes()[:100])  # truncated
+    before = _build_id(path)
     code, output = _build(env)
-    assert code == 0, output
+    assert code == 1, output
     assert f"quarantined git/modified_files of {victim.replace('/', '__')}" in output
-    with duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True) as con:
+    assert f"{victim}: 0 commits against" in output
+    assert _build_id(path) == before
+    code, output = _build(env, "--allow-shrink")
+    assert code == 0, output
+    with duckdb.connect(str(path), read_only=True) as con:
         staged = dict(
             con.execute("select repo_id, count(*) from stg_git__commits group by 1").fetchall()
         )

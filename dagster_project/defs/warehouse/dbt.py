@@ -21,8 +21,9 @@ from dagster_dbt import get_asset_key_for_model as _key_for_model
 from pydantic import Field
 
 from extract import settings
+from extract.landing import LandingError
 from warehouse import WarehouseFiles
-from warehouse.publish import build_session
+from warehouse.publish import BuildFailed, build_session
 
 # Dagster keeps its own manifest, so `dbt` runs by hand in dbt/ (with other settings) never replace it.
 DAGSTER_TARGET_PATH = Path("target/dagster")
@@ -133,6 +134,12 @@ class WarehouseBuildConfig(dg.Config):
         description="How long to wait when another build holds the warehouse's writer lock "
         "(a dead build's lock is freed by the kernel at once).",
     )
+    allow_shrink: bool = Field(
+        default=False,
+        description="Publish even if the build loses repositories, or more than 5% of a "
+        "repository's commits or closed items, against the published build without a recorded "
+        "reason (a force-push, a repository leaving the selection): README, the shrink guard.",
+    )
 
 
 def _row_counts(path: Path, output_names: set[str]) -> dict[str, int]:
@@ -163,6 +170,29 @@ def _failures(invocation) -> str:
     return f"{len(failed)} dbt node(s) failed: {shown}" if failed else "dbt exited with an error"
 
 
+def build_and_publish(context, dbt: DbtCliResource, config, files: WarehouseFiles):
+    """One build session: dbt build on the private copy, published if it passes (and loses no
+    data, or the config allows it). Returns the ended session and dbt's events."""
+    holder = f"Dagster run {context.run_id[:8]} ({context.job_name})"
+    with build_session(
+        files,
+        holder=holder,
+        landing_root=settings.landing_dir(),
+        wait_seconds=config.wait_for_writer_seconds,
+        on_wait=context.log.info,
+        log=context.log.info,
+        allow_shrink=config.allow_shrink,
+    ) as session:
+        # When Dagster builds a subset, run only the tests whose parents are all in it.
+        args = session.dbt_args(["build", "--indirect-selection", "cautious"])
+        with environment(session.env):
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            events = list(invocation.stream())
+        passed = invocation.is_successful()
+        session.finish(passed=passed, reason=None if passed else _failures(invocation))
+    return session, events
+
+
 @cache
 def warehouse_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
@@ -177,24 +207,12 @@ def warehouse_dbt_assets() -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseBuildConfig
     ):
         files = WarehouseFiles.from_settings()
-        holder = f"Dagster run {context.run_id[:8]} ({context.job_name})"
-        with build_session(
-            files,
-            holder=holder,
-            landing_root=settings.landing_dir(),
-            wait_seconds=config.wait_for_writer_seconds,
-            on_wait=context.log.info,
-            log=context.log.info,
-        ) as session:
-            # When Dagster builds a subset, run only the tests whose parents are all in it.
-            args = session.dbt_args(["build", "--indirect-selection", "cautious"])
-            with environment(session.env):
-                invocation = dbt.cli(args, context=context, raise_on_error=False)
-                events = list(invocation.stream())
-            passed = invocation.is_successful()
-            session.finish(passed=passed, reason=None if passed else _failures(invocation))
+        try:
+            session, events = build_and_publish(context, dbt, config, files)
+        except (BuildFailed, LandingError) as exc:
+            raise dg.Failure(description=f"{exc}; nothing was published") from None
         checks = [e for e in events if isinstance(e, dg.AssetCheckResult)]
-        if not passed:
+        if not session.published:
             yield from checks
             raise dg.Failure(
                 description=f"build {session.build_id} was not published: {session.reason}; "
