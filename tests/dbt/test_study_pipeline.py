@@ -386,3 +386,24 @@ def test_the_warehouse_holds_no_view_over_live_landing_files(study):
     assert query(env, "select count(*) from duckdb_tables() where sql ilike '%read_parquet%'") == [
         (0,)
     ]
+
+
+PROVENANCE = ("build_id", "built_at", "study_parameters")
+
+
+def test_every_mart_carries_each_provenance_column_once_and_no_duplicated_column(study):
+    """A `select *` over a join of two marts stamped twice (commit_sample, issue_sample) left
+    DuckDB's deduplicated build_id_1, built_at_1, study_parameters_1 in the mart. Every mart
+    (every model under models/marts) is read from the built warehouse's information_schema."""
+    env, _, _ = study
+    marts = sorted(path.stem for path in (DBT_DIR / "models" / "marts").rglob("*.sql"))
+    columns: dict[str, list[str]] = {}
+    for table, column in query(
+        env, "select table_name, column_name from information_schema.columns order by all"
+    ):
+        columns.setdefault(table, []).append(column)
+    assert set(marts) <= set(columns)
+    for mart in marts:
+        assert [c for c in columns[mart] if re.search(r"_\d+$", c)] == [], mart
+        stamps = [c for c in columns[mart] if re.sub(r"_\d+$", "", c) in PROVENANCE]
+        assert sorted(stamps) == sorted(PROVENANCE), mart

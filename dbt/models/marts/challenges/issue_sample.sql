@@ -16,7 +16,8 @@ item_status as (
 final as (
 
     select
-        sampling_frame.* exclude (is_rejected, in_sample),  -- noqa: RF02
+        -- the frame is a mart: its build stamp is replaced by this one's below
+        sampling_frame.* exclude (is_rejected, in_sample, build_id, built_at, study_parameters),  -- noqa: RF02
         coalesce(item_status.rater_count, 0) as rater_count,
         item_status.labels,
         item_status.label_source,
