@@ -3,8 +3,8 @@
 It prints one line per step (what ran, its counts, its time) and where the results are; Dagster's
 full event log stays in the instance (``DAGSTER_HOME``, browse it with ``make dev``) and ``--verbose``
 also prints it. Two sample runs on one data directory never overlap: the second fails at once,
-naming the first. Runs a killed sample left behind as STARTED are failed on the next start, so
-nothing waits on them.
+naming the first. Runs left STARTED by a process that is gone (a killed sample, a killed
+`dagster job execute`) are failed on the next start, so nothing waits on them.
 """
 
 from __future__ import annotations
@@ -28,9 +28,6 @@ from demo.github_data import (
     write_inspection_decisions,
 )
 from extract import landing, settings
-
-#: run tags that let the next sample run tell a dead run from a live one
-PID_TAG, HOST_TAG = "mms/pid", "mms/host"
 
 
 class SampleBusy(RuntimeError):
@@ -60,36 +57,6 @@ def exclusive_run(data_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def fail_dead_runs(instance) -> list[str]:
-    """Runs of earlier sample runs still marked STARTED whose process is gone (killed with -9, say):
-    mark them failed and free what they held, so nothing ever waits on them."""
-    import dagster as dg
-
-    failed = []
-    records = instance.get_run_records(
-        dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
-    )
-    for record in records:
-        run = record.dagster_run
-        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
-        if pid is None or host != socket.gethostname() or _alive(int(pid)):
-            continue
-        instance.report_run_failed(run, f"the sample run (pid {pid}) died without finishing it")
-        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-        failed.append(run.run_id)
-    return failed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def configure_sample_environment() -> tuple[Path, dict[str, Path]]:
@@ -163,16 +130,18 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
     from dagster_project.definitions import defs as load_definitions
     from dagster_project.defs.partitions import repository_partitions
     from dagster_project.defs.refresh.sensors import repository_partitions_from_selection
+    from dagster_project.run_monitoring import HOST_TAG, fail_dead_runs
     from demo.labels import label_samples
     from extract.annotations.files import import_inspections
 
     instance = dg.DagsterInstance.get()
+    # Whoever started them: the daemon would too, at its next poll, but `make run` runs none.
     for run_id in fail_dead_runs(instance):
-        _say(f"marked run {run_id[:8]} failed: its sample run died before finishing it")
+        _say(f"marked run {run_id[:8]} failed: the process that ran it is gone")
     defs = load_definitions()
     level = "DEBUG" if verbose else "CRITICAL"
     run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
-    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    tags = {HOST_TAG: socket.gethostname()}
 
     log_path = Path(os.environ["DAGSTER_HOME"]) / "sample-run.log"
 

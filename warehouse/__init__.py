@@ -11,9 +11,26 @@ releases when its process dies, so a dead build never blocks the next.
 Plain Python (no Dagster): the Dagster asset, ``mms-warehouse build`` and the tests use it alike.
 """
 
-from warehouse.files import WarehouseFiles
-from warehouse.lock import WarehouseBusy, writer_lock
-from warehouse.publish import BuildRecord, PublicationStatus, publication_status
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+#: exported name -> its module, imported on first use: ``mms-dbt`` (warehouse.dbt_child) starts
+#: before every dbt process and must not pay for DuckDB and pyarrow
+_EXPORTS = {
+    "BuildRecord": "warehouse.publish",
+    "PublicationStatus": "warehouse.publish",
+    "publication_status": "warehouse.publish",
+    "WarehouseBusy": "warehouse.lock",
+    "writer_lock": "warehouse.lock",
+    "WarehouseFiles": "warehouse.files",
+}
+
+if TYPE_CHECKING:
+    from warehouse.files import WarehouseFiles
+    from warehouse.lock import WarehouseBusy, writer_lock
+    from warehouse.publish import BuildRecord, PublicationStatus, publication_status
 
 __all__ = [
     "BuildRecord",
@@ -23,3 +40,9 @@ __all__ = [
     "publication_status",
     "writer_lock",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'warehouse' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

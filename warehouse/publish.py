@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from extract import landing, settings
+from warehouse.dbt_child import dbt_path, die_with_parent
 from warehouse.files import WarehouseFiles
 from warehouse.lock import writer_lock
 from warehouse.shrink import Shrink, unexplained_shrinks
@@ -407,25 +407,19 @@ def build_session(
             _conclude(session, keep, started, log)
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel kills dbt when the build process dies, so no orphan keeps writing."""
-    import ctypes
-    import ctypes.util
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 def run_dbt(args: list[str], env: Mapping[str, str]) -> int:
     """dbt from the interpreter's environment, output to this process's stdout."""
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt if dbt.exists() else "dbt"), *args]
     project = settings.dbt_project_dir(env)
+    parent = os.getpid()
+
+    def die_with_this_process() -> None:  # in the child, between fork and exec
+        if not die_with_parent(parent):
+            os._exit(1)
+
     return subprocess.run(
-        [*command, "--project-dir", str(project), "--profiles-dir", str(project)],
+        [dbt_path(), *args, "--project-dir", str(project), "--profiles-dir", str(project)],
         env=dict(env),
         cwd=project,
         check=False,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        preexec_fn=die_with_this_process if sys.platform == "linux" else None,
     ).returncode

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -302,34 +301,3 @@ def test_a_second_run_on_the_same_data_directory_fails_at_once_naming_the_first(
         assert f'"pid": {holder.pid}' in done.stdout
     finally:
         holder.kill()
-
-
-def test_runs_a_killed_sample_left_started_are_failed_by_the_next_start(tmp_path):
-    import dagster as dg
-
-    from demo.pipeline import HOST_TAG, PID_TAG, fail_dead_runs
-
-    instance = dg.DagsterInstance.local_temp(str(tmp_path))
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    job = dg.define_asset_job("j", selection="*").resolve(
-        asset_graph=dg.Definitions(assets=[dg.asset(lambda: None, name="a")]).resolve_asset_graph()
-    )
-    runs = {}
-    for name, pid in (("dead", dead.pid), ("alive", os.getpid())):
-        run = instance.create_run_for_job(
-            job, tags={PID_TAG: str(pid), HOST_TAG: socket.gethostname()}
-        )
-        instance.handle_run_event(run.run_id, _started_event(run))
-        runs[name] = run.run_id
-    assert fail_dead_runs(instance) == [runs["dead"]]
-    assert instance.get_run_by_id(runs["dead"]).status == dg.DagsterRunStatus.FAILURE
-    assert instance.get_run_by_id(runs["alive"]).status == dg.DagsterRunStatus.STARTED
-
-
-def _started_event(run):
-    from dagster._core.events import DagsterEvent, DagsterEventType
-
-    return DagsterEvent(
-        event_type_value=DagsterEventType.RUN_START.value, job_name=run.job_name, message="started"
-    )

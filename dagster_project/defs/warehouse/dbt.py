@@ -7,6 +7,7 @@ the definitions function calls, so importing a module never starts dbt.
 
 import contextlib
 import json
+import multiprocessing
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,7 @@ from pydantic import Field
 from extract import settings
 from extract.landing import LandingError
 from warehouse import WarehouseFiles
+from warehouse.dbt_child import PARENT_PID, dbt_path, die_with_parent
 from warehouse.publish import BuildFailed, build_session
 
 # Dagster keeps its own manifest, so `dbt` runs by hand in dbt/ (with other settings) never replace it.
@@ -32,10 +34,11 @@ DAILY_BUILD_CRON = "0 4 * * *"
 
 
 def dbt_executable() -> str:
-    """dbt from the interpreter's own environment: `.venv/bin/dagster dev` started without an
-    activated venv has no dbt on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
+    """``mms-dbt`` (dbt that dies with the step that started it, warehouse.dbt_child) from the
+    interpreter's own environment: `.venv/bin/dagster dev` started without an activated venv has
+    no dbt on PATH."""
+    beside = Path(sys.executable).parent / "mms-dbt"
+    return str(beside) if beside.exists() else dbt_path()
 
 
 @contextlib.contextmanager
@@ -170,6 +173,16 @@ def _failures(invocation) -> str:
     return f"{len(failed)} dbt node(s) failed: {shown}" if failed else "dbt exited with an error"
 
 
+def die_with_run_worker() -> None:
+    """A step of the multiprocess executor is a child of the run's worker: the kernel kills it (and
+    so its dbt, warehouse.dbt_child) when the worker dies, instead of letting it build and publish
+    for a run already marked failed. Steps in the run's own process or on Celery have no such
+    parent and are left as they are."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and not die_with_parent(parent.pid):
+        raise dg.Failure(description="the run's worker process is gone; the build did not start")
+
+
 def build_and_publish(context, dbt: DbtCliResource, config, files: WarehouseFiles):
     """One build session: dbt build on the private copy, published if it passes (and loses no
     data, or the config allows it). Returns the ended session and dbt's events."""
@@ -185,7 +198,7 @@ def build_and_publish(context, dbt: DbtCliResource, config, files: WarehouseFile
     ) as session:
         # When Dagster builds a subset, run only the tests whose parents are all in it.
         args = session.dbt_args(["build", "--indirect-selection", "cautious"])
-        with environment(session.env):
+        with environment({**session.env, PARENT_PID: str(os.getpid())}):
             invocation = dbt.cli(args, context=context, raise_on_error=False)
             events = list(invocation.stream())
         passed = invocation.is_successful()
@@ -206,6 +219,7 @@ def warehouse_dbt_assets() -> dg.AssetsDefinition:
     def warehouse_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseBuildConfig
     ):
+        die_with_run_worker()
         files = WarehouseFiles.from_settings()
         try:
             session, events = build_and_publish(context, dbt, config, files)
