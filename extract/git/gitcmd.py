@@ -69,6 +69,12 @@ def scrub_url(url: str) -> str:
     return scrub(url)
 
 
+def last_line(stderr: str) -> str:
+    """git's last word on a failure (its ``fatal:`` line), scrubbed: an error stays one line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return scrub(lines[-1])[:300] if lines else "git said nothing"
+
+
 def is_url(source: str) -> bool:
     return bool(_URL_SCHEME.match(source) or _SCP_LIKE.match(source))
 
@@ -127,7 +133,7 @@ def run_git(
     except OSError as exc:
         raise GitMiningError(f"{repo_id}: cannot run git for {what}: {exc}") from exc
     if done.returncode != 0:
-        detail = scrub(done.stderr.decode("utf-8", "replace").strip())
+        detail = last_line(done.stderr.decode("utf-8", "replace"))
         raise GitMiningError(f"{repo_id}: git failed on {what}: {detail}")
     return done.stdout
 
@@ -194,7 +200,7 @@ def open_local(repo_id: str, path: str | os.PathLike) -> LocalRepository:
     if done.returncode != 0:
         raise GitMiningError(
             f"{repo_id}: source {str(path)!r} is not a git repository "
-            f"({done.stderr.decode('utf-8', 'replace').strip()})"
+            f"({last_line(done.stderr.decode('utf-8', 'replace'))})"
         )
     git_dir = Path(done.stdout.decode("utf-8", "surrogateescape").strip())
     return LocalRepository(repo_id, git_dir, str(resolved))
@@ -203,15 +209,54 @@ def open_local(repo_id: str, path: str | os.PathLike) -> LocalRepository:
 def open_source(
     repo_id: str, source: str | os.PathLike, mirror_dir: Path | None
 ) -> LocalRepository:
-    """Resolve ``source`` to a local git directory, cloning or refreshing a mirror for URLs."""
+    """Resolve ``source`` to a local git directory, cloning or refreshing a mirror for URLs.
+
+    A shallow repository is refused: git shows its oldest commits without their parents, so they
+    would land as root commits that add every file of their tree.
+    """
     text = os.fspath(source)
     if isinstance(text, str) and is_url(text):
         if mirror_dir is None:
             raise GitMiningError(
                 f"{repo_id}: source {scrub_url(text)!r} is a URL; a mirror directory is required"
             )
-        return sync_mirror(repo_id, text, Path(mirror_dir))
-    return open_local(repo_id, text)
+        repo = sync_mirror(repo_id, text, Path(mirror_dir))
+        remedy = "the remote itself is shallow; point the source at a complete repository"
+    else:
+        repo = open_local(repo_id, text)
+        remedy = "complete it with `git fetch --unshallow` or mine a full clone"
+    if is_shallow(repo.git_dir, repo_id=repo_id):
+        raise GitMiningError(
+            f"{repo_id}: source {repo.source!r} is a shallow clone: its oldest commits would land "
+            f"without their parents and with every file added; {remedy}; nothing was landed"
+        )
+    return repo
+
+
+def is_shallow(git_dir: Path, *, repo_id: str) -> bool:
+    """Whether the repository is a shallow clone (``git clone --depth``)."""
+    out = run_git(
+        ["rev-parse", "--is-shallow-repository"],
+        git_dir=git_dir,
+        repo_id=repo_id,
+        what=f"asking whether {git_dir} is shallow",
+    )
+    return out.decode().strip() == "true"
+
+
+def parents_of(git_dir: Path, commits: Iterable[str], *, repo_id: str) -> dict[str, list[str]]:
+    """Each commit's parents as the repository gives them now; commits it lacks are left out."""
+    listed = [commit for commit in commits if is_full_hash(commit)]
+    if not listed:
+        return {}
+    out = run_git(
+        ["rev-list", "--no-walk", "--parents", "--ignore-missing", "--stdin"],
+        git_dir=git_dir,
+        repo_id=repo_id,
+        what=f"reading the parents of {len(listed)} commit(s) in {git_dir}",
+        input=("\n".join(listed) + "\n").encode(),
+    )
+    return {commit: parents for commit, *parents in map(str.split, out.decode().splitlines())}
 
 
 def mirror_path(mirror_dir: Path, repo_id: str) -> Path:
@@ -269,8 +314,11 @@ def _fetch(repo: LocalRepository, url: str) -> None:
     """Refresh the mirror's branches, and its HEAD: the remote's default branch may have changed."""
     shown, target = scrub_url(url), repo.git_dir
     refspec = "+refs/heads/*:refs/heads/*"
+    # The mirror is ours to complete: a shallow one (seeded by hand, or cloned while the remote
+    # was shallow) gets the rest of its history with the fetch it needs anyway.
+    deepen = ["--unshallow"] if is_shallow(target, repo_id=repo.repo_id) else []
     run_git(
-        ["fetch", "--prune", "--force", "--quiet", "--no-tags", "--", url, refspec],
+        ["fetch", "--prune", "--force", "--quiet", "--no-tags", *deepen, "--", url, refspec],
         git_dir=target,
         repo_id=repo.repo_id,
         what=f"fetching {shown!r} into {target}",

@@ -108,11 +108,26 @@ class _Previous:
     commits: pa.Table | None = None
     files: pa.Table | None = None
 
-    def state(self) -> LandedState | None:
+    def state(self, repo: gitcmd.LocalRepository) -> LandedState | None:
         if self.row is None:
             return None
-        landed = self.commits["commit_hash"].to_pylist() if self.commits is not None else []
-        return LandedState.from_landing(self.row, landed)
+        if self.commits is None:
+            return LandedState.from_landing(self.row, [])
+        return LandedState.from_landing(
+            self.row, self.commits["commit_hash"].to_pylist(), self._grafted_roots(repo)
+        )
+
+    def _grafted_roots(self, repo: gitcmd.LocalRepository) -> list[str]:
+        """Landed root commits that have parents in the repository (one git call, on the few
+        roots): the trace of rows mined from a shallow clone that has been completed since."""
+        import pyarrow.compute as pc
+
+        parents = self.commits["parent_hashes"]
+        roots = self.commits.filter(pc.equal(pc.list_value_length(parents), 0))
+        now = gitcmd.parents_of(
+            repo.git_dir, roots["commit_hash"].to_pylist(), repo_id=repo.repo_id
+        )
+        return [commit for commit, parents in now.items() if parents]
 
 
 def _read_previous(root: Path, repo_id: str, *, full_refresh: bool) -> _Previous:
@@ -242,7 +257,7 @@ def mine_repository(
     full = options.full_refresh
     previous = _Previous() if full else _read_previous(root, repo_id, full_refresh=False)
     work = plan(
-        previous.state(),
+        previous.state(repo),
         head,
         lambda: gitcmd.rev_list(repo.git_dir, head, repo_id=repo_id),
         options,

@@ -25,15 +25,21 @@ class LandedState:
     #: commits landed with unknown line counts (``missing_objects="record"``)
     has_undiffable: bool
     commits: frozenset[str]
+    #: commits landed as roots (no parents) that the repository now gives parents: the rows were
+    #: mined from a shallow clone, whose oldest commits git shows without their parents
+    grafted_roots: frozenset[str] = frozenset()
 
     @classmethod
-    def from_landing(cls, row: Mapping, commits: Collection[str]) -> LandedState:
+    def from_landing(
+        cls, row: Mapping, commits: Collection[str], grafted_roots: Collection[str] = ()
+    ) -> LandedState:
         return cls(
             mined_head=row.get("mined_head"),
             engine=row.get("engine"),
             detect_copies=row.get("detect_copies"),
             has_undiffable=bool(row.get("undiffable_commits")),
             commits=frozenset(commits),
+            grafted_roots=frozenset(grafted_roots),
         )
 
     @property
@@ -60,12 +66,19 @@ def reuse_blocker(landed: LandedState | None, options: MiningOptions) -> str | N
     """Why the landed rows cannot be extended by this run, or ``None`` if they can.
 
     Every option that changes rows is compared: the engine, copy detection, and the
-    missing-objects policy where it matters (rows with unknown line counts under ``fail``).
+    missing-objects policy where it matters (rows with unknown line counts under ``fail``); and
+    rows mined from a shallow clone (fabricated roots) are never reused.
     """
     if options.full_refresh:
         return "full refresh requested"
     if landed is None:
         return "nothing landed yet"
+    if landed.grafted_roots:
+        example = min(landed.grafted_roots)
+        return (
+            f"landed rows were mined from a shallow clone: {len(landed.grafted_roots)} commit(s) "
+            f"landed without their parents, e.g. {example}"
+        )
     if landed.engine != options.engine:
         return f"engine changed ({landed.engine} -> {options.engine})"
     if landed.copies_detected != options.detect_copies:

@@ -109,3 +109,14 @@ def test_options_refuse_unknown_values_by_name():
         MiningOptions(jobs=0)
     with pytest.raises(ValueError, match="renames only"):
         MiningOptions(engine="pydriller", detect_copies=True)
+
+
+def test_rows_with_a_root_the_repository_now_gives_parents_are_re_mined_in_full():
+    """Rows mined from a shallow clone, which has been completed since: the same head is no longer
+    'unchanged', and a moved head does not keep the fabricated root."""
+    row = {"mined_head": "c4", "engine": "git-log", "detect_copies": False}
+    shallow = LandedState.from_landing(row, ["c4", "c3"], grafted_roots=["c3"])
+    for head, history in (("c4", HISTORY), ("c5", ["c5", *HISTORY])):
+        work = plan(shallow, head, reachable(history), MiningOptions())
+        assert (work.mode, work.keep) == ("full", set())
+        assert work.reason.startswith("landed rows were mined from a shallow clone: 1 commit(s)")
