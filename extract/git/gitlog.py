@@ -39,7 +39,7 @@ from extract.git.logparse import FORMAT, Boundary, LogFormatError, parse_log, to
 from extract.git.options import MiningOptions, MissingObjects
 from extract.git.records import CommitRecord, GitMiningError
 
-_MISSING = re.compile(rb"([0-9a-f]{40})")
+_OBJECT_ID = re.compile(r"\b[0-9a-f]{40}(?:[0-9a-f]{24})?\b")
 #: git processes per repository at most (more than the cores only adds contention)
 MAX_JOBS = 2
 #: commits fed to a process at a time: small enough to balance the processes, large enough that
@@ -65,6 +65,21 @@ _CONFIG = [
     "-c",
     "core.deltaBaseCacheLimit=48m",
 ]
+
+
+def _first_unread(batch: IO[bytes]) -> str | None:
+    """The first object ``git cat-file --batch`` answers ``missing`` (content skipped unread)."""
+    while header := batch.readline():
+        oid, _, rest = header.rstrip(b"\n").partition(b" ")
+        if rest == b"missing":
+            return oid.decode("ascii")
+        remaining = int(rest.rsplit(b" ", 1)[-1]) + 1  # the content and its newline
+        while remaining:
+            chunk = batch.read(min(remaining, 1 << 16))
+            if not chunk:
+                return None  # git stopped mid-object: its stderr names it
+            remaining -= len(chunk)
+    return None
 
 
 def diff_options(*, detect_copies: bool = False, numstat: bool = True) -> list[str]:
@@ -338,38 +353,94 @@ class DiffTreePool:
         output.seek(0)
         return output, returncode, detail
 
-    def _suspect_commits(self) -> set[str]:
-        """Commits whose diff reads a blob the repository lacks (two cheap git passes)."""
+    def _blobs_read_by(self, commits: list[str]) -> dict[str, list[str]]:
+        """commit -> the blobs its diff reads (``--raw --no-renames``: trees only, no blob read)."""
         listing = ["diff-tree", "--stdin", "--always", "-r", "--root", "-z", "--raw"]
         listing += ["--no-renames", "--no-abbrev", "--diff-merges=first-parent", "--format=%x1e%H"]
-        output, returncode, detail = self._git_to_file(listing, self.order)
+        output, returncode, detail = self._git_to_file(listing, commits)
         with output:
             if returncode != 0:
+                of = f"of commit {commits[0]}" if len(commits) == 1 else "of the commits"
                 raise GitMiningError(
-                    f"{self.repo_id}: git cannot read the trees in {self.git_dir}: {detail[-500:]}"
+                    f"{self.repo_id}: git cannot read the trees {of} in {self.git_dir} "
+                    f"({gitcmd.last_line(detail)})"
                 )
-            blobs = _referenced_blobs(output)
+            return _referenced_blobs(output)
+
+    def _suspect_commits(self) -> set[str]:
+        """Commits whose diff reads a blob git cannot find (two cheap git passes). git's default
+        ``--batch-check`` reads each object's header, so one whose header is corrupt shows as
+        missing here too: :meth:`_undiffable` tells the two apart when the commit is mined."""
+        blobs = self._blobs_read_by(self.order)
         wanted = sorted({blob for listed in blobs.values() for blob in listed})
         output, returncode, detail = self._git_to_file(["cat-file", "--batch-check"], wanted)
         with output:
             if returncode != 0:
-                raise GitMiningError(f"{self.repo_id}: git cat-file failed: {detail[-500:]}")
+                raise GitMiningError(
+                    f"{self.repo_id}: git cat-file failed in {self.git_dir} ({gitcmd.last_line(detail)})"
+                )
             lines = output.read().decode().splitlines()
         missing = {line.split()[0] for line in lines if line.endswith(" missing")}
         return {commit for commit, listed in blobs.items() if missing.intersection(listed)}
 
-    def mine_one(self, commit: str, *, numstat: bool = True, extra=()) -> CommitRecord | None:
-        """One commit from a process of its own; ``None`` if git cannot diff it."""
-        args = [*diff_options(detect_copies=self.copies, numstat=numstat), *extra]
-        output, returncode, _ = self._git_to_file(args, [commit])
+    def _absent(self, objects: list[str]) -> set[str]:
+        """The objects the repository does not store at all. Asked for ``%(objectname)`` alone,
+        ``git cat-file`` only looks each object up and never reads it: a stored but corrupt object
+        is not absent."""
+        if not objects:
+            return set()
+        check = ["cat-file", "--batch-check=%(objectname)"]
+        output, returncode, detail = self._git_to_file(check, objects)
         with output:
             if returncode != 0:
-                return None
+                raise GitMiningError(
+                    f"{self.repo_id}: git cat-file failed in {self.git_dir} ({gitcmd.last_line(detail)})"
+                )
+            lines = output.read().decode().splitlines()
+        return {line.split()[0] for line in lines if line.endswith(" missing")}
+
+    def _unreadable(self, objects: list[str]) -> str | None:
+        """The first of ``objects`` (all stored) that git cannot read whole, or ``None``. Each is
+        read through (``git cat-file --batch``; only a commit git could not diff costs this): one
+        whose header is unreadable is answered ``<id> missing``, one whose content is unreadable
+        stops git."""
+        if not objects:
+            return None
+        with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
+            stdin.write(("\n".join(objects) + "\n").encode())
+            stdin.seek(0)
+            try:
+                proc = gitcmd.spawn(
+                    ["cat-file", "--batch"], git_dir=self.git_dir, stdin=stdin, stderr=stderr
+                )
+            except OSError as exc:
+                raise GitMiningError(f"{self.repo_id}: cannot run git: {exc}") from exc
+            with proc.stdout:
+                unread = _first_unread(proc.stdout)
+            returncode = proc.wait()
+            stderr.seek(0)
+            named = _OBJECT_ID.findall(stderr.read().decode("utf-8", "replace"))
+        if unread is None and returncode == 0:
+            return None
+        return unread or next((oid for oid in named if oid in objects), objects[0])
+
+    def _diff_alone(self, commit: str, *, numstat: bool = True, extra=()):
+        """``(record, git's stderr)`` of one commit from a process of its own; the record is
+        ``None`` if git cannot diff it."""
+        args = [*diff_options(detect_copies=self.copies, numstat=numstat), *extra]
+        output, returncode, detail = self._git_to_file(args, [commit])
+        with output:
+            if returncode != 0:
+                return None, detail
             try:
                 records = list(parse_log(tokens(output), numstat=numstat))
             except LogFormatError as exc:
                 raise GitMiningError(f"{self.repo_id}: unreadable git output: {exc}") from exc
-        return records[0] if len(records) == 1 else None
+        return (records[0] if len(records) == 1 else None), detail
+
+    def mine_one(self, commit: str, *, numstat: bool = True, extra=()) -> CommitRecord | None:
+        """One commit from a process of its own; ``None`` if git cannot diff it."""
+        return self._diff_alone(commit, numstat=numstat, extra=extra)[0]
 
     def raw_only(self, commit: str) -> CommitRecord:
         """The commit's files from ``--raw`` (trees only); without rename detection if that fails."""
@@ -383,7 +454,34 @@ class DiffTreePool:
 
     def _mine_suspect(self, commit: str) -> CommitRecord:
         """A commit whose diff reads a missing blob: from ``--raw`` alone unless git can diff it."""
-        return self.mine_one(commit) or self.raw_only(commit)
+        record, detail = self._diff_alone(commit)
+        return record or self._undiffable(commit, detail)
+
+    def _undiffable(self, commit: str, detail: str) -> CommitRecord:
+        """A commit git cannot diff: landed from ``--raw`` only when an object it reads is absent
+        and the policy is ``record``. A corrupt object (stored, unreadable) fails the run under
+        either policy: recording it would pass damage off as a snapshot's gap."""
+        blobs = self._blobs_read_by([commit]).get(commit, [])
+        absent = self._absent(blobs)
+        corrupt = self._unreadable([blob for blob in blobs if blob not in absent])
+        where = f"in {self.git_dir}; nothing was landed by this run"
+        if corrupt is not None:
+            raise GitMiningError(
+                f"{self.repo_id}: commit {commit} reads object {corrupt}, which is corrupt "
+                f"(stored but unreadable; only an absent object may be recorded) {where}; "
+                "repair the repository (git fsck) or mine a fresh clone"
+            )
+        if not absent:
+            raise GitMiningError(
+                f"{self.repo_id}: git cannot diff commit {commit} {where} ({gitcmd.last_line(detail)})"
+            )
+        if self.policy is MissingObjects.FAIL:
+            missing = next(blob for blob in blobs if blob in absent)
+            raise GitMiningError(
+                f"{self.repo_id}: git cannot diff commit {commit} (missing object {missing}) "
+                f"{where}; --missing-objects record lands it with unknown line counts"
+            )
+        return self.raw_only(commit)
 
 
 class _Worker:
@@ -494,8 +592,8 @@ class _Worker:
         self.pool.block_done(self)
 
     def _recover(self) -> None:
-        """git died on a commit it cannot diff: land it from ``--raw`` (or fail, by policy) and
-        feed what was left to a new process."""
+        """git died on a commit it cannot diff: land it from ``--raw`` (or fail, by policy; a
+        corrupt object always fails) and feed what was left to a new process."""
         pool = self.pool
         self.stderr.seek(0)
         detail = self.stderr.read().decode("utf-8", "replace")
@@ -504,17 +602,15 @@ class _Worker:
         # The failing commit is the next one, or the one after it: git may have died before
         # printing a header, so the last complete record was held back.
         culprit = next((c for c in remaining[:2] if pool.mine_one(c) is None), None)
-        missing = _MISSING.findall(detail.encode())
-        if culprit is None or pool.policy is MissingObjects.FAIL:
-            where = f"commit {culprit or ' or '.join(remaining[:2])}"
-            what = f" (missing object {missing[0].decode()})" if missing else ""
+        if culprit is None:
             raise GitMiningError(
-                f"{pool.repo_id}: git cannot diff {where}{what} in {pool.git_dir}; nothing was "
-                f"landed by this run: {gitcmd.scrub(detail.strip())[-500:]}"
+                f"{pool.repo_id}: git died while diffing commit {' or '.join(remaining[:2])} in "
+                f"{pool.git_dir}; nothing was landed by this run ({gitcmd.last_line(detail)})"
             )
+        record = pool._undiffable(culprit, detail)
         if culprit != remaining[0]:  # the held-back commit is diffable: mine it alone
             self._emit(pool.mine_one(remaining[0]))
-        self._emit(pool.raw_only(culprit))
+        self._emit(record)
         with self.lock:
             self._spawn()
             lines = [commit or self._boundary(block) for block, commit in self.fed]
