@@ -117,6 +117,16 @@ def _read_rows(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str,
     return rows
 
 
+def _require_rows(path: Path, rows: list, person: str) -> None:
+    """An import replaces the person's previous one whole, so a file with a header and no rows
+    would silently replace their decisions with nothing (as an empty candidate list would the list)."""
+    if not rows:
+        raise AnnotationFileError(
+            f"{path}: a header and no rows; nothing was imported, and {person}'s earlier import is "
+            "kept (an empty file would replace it with nothing)"
+        )
+
+
 def _check_unique(
     path: Path,
     rows: list[tuple[int, dict[str, str]]],
@@ -157,6 +167,7 @@ def import_inspections(root: Path, path: Path, reviewer: str) -> Path:
     """Land a reviewer's manual inspection of projects: columns repo_id, decision (include/exclude), note."""
     reviewer = validate_person(reviewer, "reviewer")
     rows = _read_rows(path, ["repo_id", "decision"])
+    _require_rows(path, rows, reviewer)
     _check_unique(path, rows, "repo_id", same=repo_key)
     for line, row in rows:
         try:
@@ -214,6 +225,7 @@ def import_sample_reviews(
     reviewer = validate_person(reviewer, "reviewer")
     drawn = _frame_items(warehouse, frame, in_sample_only=False)
     rows = _read_rows(path, ["item_key", "decision"])
+    _require_rows(path, rows, reviewer)
     _check_unique(path, rows, "item_key")
     for line, row in rows:
         if row["item_key"].lower() not in drawn:
@@ -261,6 +273,7 @@ def import_labels(
     allowed = {name.lower(): name for name in taxonomy(frame, warehouse)}
     sample = _frame_items(warehouse, frame, in_sample_only=True)
     rows = _read_rows(path, ["item_key", "labels"])
+    _require_rows(path, rows, rater)
     _check_unique(path, rows, "item_key")
     out: dict[str, list] = {name: [] for name in landing.SCHEMAS["annotations/labels"].names}
     now = _now()

@@ -280,3 +280,36 @@ def test_export_neutralises_cells_a_spreadsheet_would_run_and_says_so(tmp_path, 
         writer.writeheader()
         writer.writerows(rows)
     files.import_labels(tmp_path / "landing", out, "commits", "alice", warehouse)
+
+
+@pytest.mark.parametrize("blank_rows", [0, 2], ids=["header-only", "header-and-blank-rows"])
+@pytest.mark.parametrize("kind", ["inspections", "reviews", "adjudication"])
+def test_a_file_with_a_header_and_no_rows_is_refused_and_keeps_the_earlier_import(
+    tmp_path, warehouse, capsys, kind, blank_rows
+):
+    """It would replace the person's earlier decisions with nothing (as an empty candidate list
+    would replace the list, which is refused too)."""
+    root = tmp_path / "landing"
+    header, row, table, stem, command = {
+        "inspections": (["repo_id", "decision"], ["o/r", "include"],
+                        "annotations/project_inspections", "alice", ["import-inspections"]),
+        "reviews": (["item_key", "decision"], [ITEMS[0], "keep"], "annotations/sample_reviews",
+                    "commits__alice", ["import-reviews", "--frame", "commits"]),
+        "adjudication": (["item_key", "labels"], [ITEMS[0], "Testing"], "annotations/labels",
+                         "commits__alice", ["import-labels", "--frame", "commits", "--adjudication"]),
+    }[kind]  # fmt: skip
+    person = ["--rater" if kind == "adjudication" else "--reviewer", "alice"]
+    where = [] if kind == "inspections" else ["--warehouse", str(warehouse)]
+    argv = ["--landing-dir", str(root), "annotations", *command, *person, *where]
+    assert mms_extract([*argv, str(_write(tmp_path / "good.csv", [header, row]))]) == 0
+    landed = landing.table_dir(root, table) / f"{stem}.parquet"
+    before = pq.read_table(landed).to_pylist()
+    capsys.readouterr()
+    empty = _write(tmp_path / "empty.csv", [header] + [[""] * len(header)] * blank_rows)
+    assert mms_extract([*argv, str(empty)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"error: {empty}: a header and no rows; nothing was imported, and alice's earlier "
+        "import is kept (an empty file would replace it with nothing)"
+    ]
+    assert pq.read_table(landed).to_pylist() == before
