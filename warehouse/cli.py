@@ -3,7 +3,7 @@
 mms-warehouse build [dbt args...]   dbt build on a private copy, published when it passes and
                                     loses no data against the published build (--allow-shrink)
 mms-warehouse status                the published build, and the newest build that failed
-mms-warehouse sql [-c QUERY]        a read-only SQL prompt on the published warehouse
+mms-warehouse sql [-c QUERY]        DuckDB's CLI on the published warehouse: read-only, safe mode
 """
 
 from __future__ import annotations
@@ -121,8 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=_build)
     status = commands.add_parser("status", help="which build is published")
     status.set_defaults(func=_status)
-    sql = commands.add_parser("sql", help="read-only SQL prompt on the published warehouse")
-    sql.add_argument("-c", "--command", default=None, help="run one query and exit")
+    sql = commands.add_parser(
+        "sql", help="DuckDB's CLI on the published warehouse: read-only, in safe mode"
+    )
+    sql.add_argument(
+        "-c", "--command", default=None, help="run the statement(s) and exit (1 on an error)"
+    )
     sql.set_defaults(func=_sql)
     return parser
 
