@@ -2,7 +2,7 @@
 
 Inputs come from marts only (``commit_label_frame``, ``issue_label_frame``,
 ``label_frame_fingerprints``, the taxonomy seeds, ``build_info``); outputs are the landing tables
-``suggestions/*`` (extract/landing/schemas.py), one file per frame, which the next ``dbt build``
+``suggestions/*`` (landing/schemas.py), one file per frame, which the next ``dbt build``
 stages. Nothing here writes to the warehouse: DuckDB has one writer and it is dbt.
 """
 
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+import landing
 from analysis import population, suggester
-from extract import landing
 
 FRAMES = ("commits", "issues")
 #: frame -> (mart, key column, year column, taxonomy seed, label column, group column)

@@ -512,7 +512,7 @@ def du(path: Path) -> int:
 
 
 def landed_figures(landing_dir: Path, repo_id: str) -> dict:
-    from extract import landing
+    import landing
 
     figures: dict = {}
     for table, name in (
@@ -888,9 +888,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.snapshots is None:
         parser.error("SNAPSHOTS is required (or --side-by-side)")
 
+    from base.repo_id import repo_slug
     from demo.github_stand_in import GitHubStandIn
     from demo.real_repositories import fill_stand_in, snapshot_git_dirs
-    from extract.repo_id import repo_slug
 
     work = args.work.resolve()
     if work.exists():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from extract.repo_id import repo_slug
+from base.repo_id import repo_slug
 
 SAMPLE_OWNER = "sample-ml"
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import landing
 from demo.git_repos import build_sample_repos
 from demo.github_data import (
     SAMPLE_TOKEN,
@@ -27,7 +28,7 @@ from demo.github_data import (
     write_candidate_list,
     write_inspection_decisions,
 )
-from extract import landing, settings
+from extract import settings
 
 
 class SampleBusy(RuntimeError):

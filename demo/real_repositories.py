@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from base.repo_id import InvalidRepoId, repo_key, validate_repo_id
 from demo.github_stand_in import GitHubStandIn, StandInRepository, iso
-from extract.repo_id import InvalidRepoId, repo_key, validate_repo_id
 
 #: the study's snapshot (dbt var snapshot_date)
 SNAPSHOT = datetime(2023, 9, 30, tzinfo=UTC)

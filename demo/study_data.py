@@ -1,6 +1,6 @@
 """Generate landing data shaped like the study's (section 2), at any scale, for tests and benchmarks.
 
-Writes, through extract.landing, the candidate list, repository metadata, commits, modified files,
+Writes, through the landing package, the candidate list, repository metadata, commits, modified files,
 closed issues and pull requests, and a reviewer file of the manual inspection. Activity is skewed the
 way GitHub is (a Zipf-like law: a few projects hold most commits and issues); about one modified
 file in eight has a path containing a Table 2 keyword, and about 0.1% of commits have an empty
@@ -22,8 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+import landing
 from demo import truth
-from extract import landing
 
 UTC = dt.UTC
 SNAPSHOT = dt.datetime(2023, 9, 30, tzinfo=UTC)

@@ -19,7 +19,7 @@ DOMAINS = {
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from extract import landing
+    import landing
 
     landing.ensure_landing(args.landing_dir)
     print(f"landing initialised at {args.landing_dir}")
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         # A landing file that cannot be written or read (a full disk, say) is one line naming it.
         # The landing module is looked up, not imported: a command that never loaded it (and
         # pyarrow with it) cannot have raised its error.
-        landing = sys.modules.get("extract.landing")
+        landing = sys.modules.get("landing")
         if landing is None or not isinstance(exc, landing.LandingError):
             raise
         print(f"error: {exc}", file=sys.stderr)

@@ -1,10 +1,12 @@
-"""The layering the README's layout promises, checked on every import in the code: extract/ is plain
-Python under everything; warehouse/ and report/ build on it; only dagster_project/ imports Dagster;
-nothing in the product imports demo/ (test and demo code)."""
+"""The layering the README's layout promises, checked on every import in the code: base/ (repository
+ids) is under everything; landing/ (the contract) builds on base/ alone; extract/ is plain Python on
+the contract; warehouse/ and analysis/ build on it, report/ on those; only dagster_project/ imports
+Dagster; nothing in the product imports demo/ (test and demo code)."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: package -> top-level modules it must never import
 FORBIDDEN = {
+    "base": {"landing", "extract", "warehouse", "report", "analysis", "dagster", "dagster_dbt",
+             "dagster_duckdb", "dagster_project", "demo", "tests"},
+    "landing": {"extract", "warehouse", "report", "analysis", "dagster", "dagster_dbt",
+                "dagster_duckdb", "dagster_project", "demo", "tests"},
     "extract": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "warehouse",
                 "report", "analysis", "demo", "tests"},
     "warehouse": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "report",
@@ -59,3 +65,14 @@ def test_no_function_in_extract_is_over_60_lines():
                         f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)"
                     )
     assert long == []
+
+
+def test_base_imports_only_the_standard_library():
+    """A command that needs a repository id must not pay for pyarrow or PyGithub at start-up."""
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((ROOT / "base").rglob("*.py"))
+        for module, line in _imports(path)
+        if module not in sys.stdlib_module_names and module != "base"
+    ]
+    assert offending == []

@@ -13,7 +13,7 @@ import getpass
 import sys
 
 from extract import settings
-from extract.landing import LandingError
+from landing import LandingError
 from warehouse.files import WarehouseFiles
 from warehouse.lock import WarehouseBusy
 from warehouse.publish import (

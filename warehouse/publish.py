@@ -30,7 +30,8 @@ from pathlib import Path
 
 import duckdb
 
-from extract import landing, settings
+import landing
+from extract import settings
 from warehouse.dbt_child import dbt_path, die_with_parent
 from warehouse.files import WarehouseFiles
 from warehouse.lock import writer_lock

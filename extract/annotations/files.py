@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from extract import landing
-from extract.repo_id import InvalidRepoId, repo_key, validate_repo_id
+import landing
+from base.repo_id import InvalidRepoId, repo_key, validate_repo_id
 
 FRAMES = ("commits", "issues")
 #: The taxonomy each frame is labelled with: a dbt seed (the one place it is defined), read from the

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract import landing
+import landing
 from extract.git import gitcmd
 
 

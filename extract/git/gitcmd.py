@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from base.repo_id import repo_slug
 from extract.git.records import GitMiningError
-from extract.repo_id import repo_slug
 
 # Inherited variables that would silently point git at another repository or object store.
 _DROPPED_ENV = (

@@ -4,7 +4,7 @@
 refreshed with ``git fetch``), lets :func:`extract.git.plan.plan` decide between a full, incremental
 or unchanged run from the previous extraction, mines the commits not landed yet, and lands
 ``git/commits`` and ``git/modified_files`` as one commit of the repository
-(``extract.landing.commit_repository``): the ``git/extractions`` row written last names the new
+(``landing.commit_repository``): the ``git/extractions`` row written last names the new
 files, so a crash at any point leaves the previous state whole and a reader never sees commits of
 one run beside files of another.
 
@@ -25,12 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from base.repo_id import InvalidRepoId, validate_repo_id
 from extract.git import gitcmd
 from extract.git.gitlog import DiffTreePool, iter_commits
 from extract.git.options import Engine, MiningOptions, MissingObjects, RunMode
 from extract.git.plan import LandedState, Plan, plan
 from extract.git.records import CommitRecord, GitMiningError
-from extract.repo_id import InvalidRepoId, validate_repo_id
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -133,7 +133,7 @@ class _Previous:
 def _read_previous(root: Path, repo_id: str, *, full_refresh: bool) -> _Previous:
     """A full refresh reads only the extraction row, and tolerates an unreadable one: an
     unreadable partition never blocks the re-mining that repairs it."""
-    from extract import landing
+    import landing
 
     try:
         rows = landing.read_partition(root, EXTRACTIONS, repo_id)
@@ -212,7 +212,7 @@ def _mine(records, work: Plan, previous: _Previous, repo_id: str, log: Log | Non
 
 def _land(root: Path, extraction: GitExtraction, data: dict | None) -> GitExtraction:
     """Commit the repository's tables (``data``; ``None`` keeps them) with the extraction row."""
-    from extract import landing
+    import landing
 
     row = extraction.row()
     metadata = {METADATA_KEY: json.dumps({**row, "extracted_at": row["extracted_at"].isoformat()})}

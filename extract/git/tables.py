@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pyarrow as pa
 
 from extract.git.records import CommitRecord
-from extract.landing.schemas import GIT_SCHEMAS
+from landing.schemas import GIT_SCHEMAS
 
 COMMITS, FILES = "git/commits", "git/modified_files"
 BATCH_COMMITS = 2000

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from extract import landing
-from extract.repo_id import InvalidRepoId, validate_repo_id
+import landing
+from base.repo_id import InvalidRepoId, validate_repo_id
 
 TABLE = "github/candidates"
 #: the study's ML project types (ml_projects_breadth_corpus.csv); NonML rows are not candidates

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract import landing
+import landing
 from extract.github.client import GitHubClient
 from extract.github.issues import IssueCrawler, _conditional, _crawl_state
 from extract.github.metadata import known_ref

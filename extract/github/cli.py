@@ -13,6 +13,7 @@ import argparse
 import logging
 import sys
 
+from base.repo_id import InvalidRepoId, unique_repo_ids
 from extract.github.candidates import (
     STUDY_TYPES,
     CandidateListError,
@@ -20,8 +21,7 @@ from extract.github.candidates import (
     valid_candidates,
 )
 from extract.github.client import GitHubAuthError, GitHubUnreachable
-from extract.landing import LandingError
-from extract.repo_id import InvalidRepoId, unique_repo_ids
+from landing import LandingError
 
 
 class _BadSetting(ValueError):
@@ -89,7 +89,7 @@ def _cmd_links(args: argparse.Namespace) -> int:
 
 
 def _cmd_reconcile(args: argparse.Namespace) -> int:
-    from extract import landing
+    import landing
     from extract.github.counts import NoCount
 
     miner = _miner(args)

@@ -4,7 +4,7 @@ Three parts, after Perceval's backend/client split: the client's :meth:`~GitHubC
 generator fetches pages (retries, rate limits, ``Link``); an :class:`IssueCrawl` absorbs them (rows
 merged by number, the watermark, shifts); :func:`checkpoint_due` and :func:`rows_to_land` decide
 when and what to land. :class:`IssueCrawler` ties them together and lands through
-``extract.landing.commit_repository`` (the issues and the crawl's state in one commit).
+``landing.commit_repository`` (the issues and the crawl's state in one commit).
 
 The list is read sorted by ``updated`` ascending, 100 per page, from ``/repositories/{id}/issues``
 (never redirected). A refresh asks only for items updated ``since`` the last seen ``updated_at``
@@ -42,7 +42,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from extract import landing
+import landing
+from base.repo_id import validate_repo_id
 from extract.github.client import ApiResponse, GitHubClient, GitHubUnreachable, RequestFailed
 from extract.github.counts import ClosedCount, NoCount, count_closed_items, search_closed_items
 from extract.github.metadata import RepositoryUnavailable, resolve, reused_name
@@ -56,7 +57,6 @@ from extract.github.records import (
     now,
     status_of,
 )
-from extract.repo_id import validate_repo_id
 
 log = logging.getLogger("extract.github")
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from extract import landing
+import landing
+from base.repo_id import validate_repo_id
 from extract.github.client import GitHubClient, RequestFailed
 from extract.github.metadata import RepositoryUnavailable, resolve
 from extract.github.records import (
@@ -28,7 +29,6 @@ from extract.github.records import (
     status_of,
     timeline_page_problem,
 )
-from extract.repo_id import validate_repo_id
 
 
 @dataclass

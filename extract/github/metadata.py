@@ -20,7 +20,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from extract import landing
+import landing
+from base.repo_id import validate_repo_id
 from extract.github.client import ApiResponse, GitHubClient, RequestFailed
 from extract.github.records import (
     MetadataStatus,
@@ -32,7 +33,6 @@ from extract.github.records import (
     status_of,
     ts,
 )
-from extract.repo_id import validate_repo_id
 
 log = logging.getLogger("extract.github")
 

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from base.repo_id import unique_repo_ids
 from extract.github import counts, links, metadata
 from extract.github.client import GitHubClient
 from extract.github.counts import ClosedCount, NoCount
 from extract.github.issues import CHECKPOINT_PAGES, CrawlResult, IssueCrawler
 from extract.github.links import LinksResult
 from extract.github.records import RepositoryRef
-from extract.repo_id import unique_repo_ids
 
 __all__ = ["ClosedCount", "CrawlResult", "GitHubMiner", "LinksResult", "NoCount"]
 

@@ -1,5 +1,5 @@
 """The GitHub domain's vocabulary and rows: statuses, the repository a crawl addresses, and the rows
-GitHub's JSON becomes in the landing tables (schemas in ``extract/landing/schemas.py``)."""
+GitHub's JSON becomes in the landing tables (schemas in ``landing/schemas.py``)."""
 
 from __future__ import annotations
 

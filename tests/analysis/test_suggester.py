@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import landing
 from analysis import suggester
 from analysis.warehouse import compute_frame, land
 from demo import truth
-from extract import landing
 
 LABELS = list(truth.ACTIVITIES)
 

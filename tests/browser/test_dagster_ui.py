@@ -18,8 +18,9 @@ import urllib.request
 
 import pytest
 
+import landing
 from demo.git_repos import build_sample_repos
-from extract import landing, settings
+from extract import settings
 from extract.git.miner import mine_repository
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

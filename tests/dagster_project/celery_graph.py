@@ -6,10 +6,10 @@ import os
 
 import dagster as dg
 
+from base.repo_id import repo_slug
 from dagster_project.defs.execution import celery_executor_from_settings
 from extract import settings
 from extract.git.miner import mine_repository
-from extract.repo_id import repo_slug
 
 REPOSITORIES = ("acme/one", "acme/two")
 partitions = dg.StaticPartitionsDefinition(list(REPOSITORIES))

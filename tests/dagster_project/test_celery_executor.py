@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from extract import landing
+import landing
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent

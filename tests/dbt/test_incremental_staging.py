@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
+import landing
 from demo.study_data import Scale, generate
-from extract import landing
 
 from .conftest import dbt, make_env, query
 

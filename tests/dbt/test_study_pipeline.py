@@ -20,7 +20,7 @@ import yaml
 from scipy.stats import norm
 from sklearn.metrics import cohen_kappa_score
 
-from extract import landing as extract_landing
+import landing as extract_landing
 from extract.annotations.files import taxonomy
 from extract.cli import main as mms_extract
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import landing
 from demo.study_data import Scale, generate
-from extract import landing
 from warehouse import WarehouseFiles, publication_status
 
 TINY = Scale(

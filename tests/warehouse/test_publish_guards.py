@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+import landing
 from demo.study_data import Scale, generate
-from extract import landing
 
 TINY = Scale(
     selected_projects=3, excluded_by_inspection=1, failing_candidates=2, commits=400, issues=150

@@ -3,9 +3,9 @@
 import dagster as dg
 from pydantic import Field
 
+from base.repo_id import parse_repo_id, repo_slug
 from extract import settings
 from extract.git.options import MissingObjectsPolicy
-from extract.repo_id import parse_repo_id, repo_slug
 
 
 class GitSourceResource(dg.ConfigurableResource):

@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+import landing
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import (
     DAILY_FRESHNESS,
@@ -14,7 +15,7 @@ from dagster_project.defs.partitions import (
     repository_partitions,
 )
 from dagster_project.defs.warehouse.dbt import model_key
-from extract import landing, settings
+from extract import settings
 from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
 from extract.github.client import GitHubUnreachable
 from extract.github.counts import NoCount

@@ -22,7 +22,7 @@ from dagster_dbt import get_asset_key_for_model as _key_for_model
 from pydantic import Field
 
 from extract import settings
-from extract.landing import LandingError
+from landing import LandingError
 from warehouse import WarehouseFiles
 from warehouse.dbt_child import PARENT_PID, dbt_path, die_with_parent
 from warehouse.publish import BuildFailed, build_session

@@ -5,12 +5,12 @@ import subprocess
 import dagster as dg
 import duckdb
 
+import landing
 from dagster_project.defs.git.assets import git_history
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
 from demo.git_repos import SAMPLE_REPOS, build_sample_repos
-from extract import landing
 from extract.git.options import Engine, MissingObjects
 
 

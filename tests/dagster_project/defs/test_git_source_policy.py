@@ -10,10 +10,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+import landing
 from dagster_project.defs.git.assets import git_history
 from dagster_project.defs.git.resources import git_source_resource
 from dagster_project.defs.partitions import repository_partitions
-from extract import landing
 
 REPO_ID = "acme/snapshot"
 

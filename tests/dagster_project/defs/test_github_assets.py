@@ -6,11 +6,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+import landing
 from dagster_project.defs.github.assets import candidates, closed_issue_history, repository_metadata
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import repository_partitions
 from demo.github_stand_in import Fault, GitHubStandIn
-from extract import landing
 
 TOKEN = "ghp_dagsterTEST0123456789abcdefSECRET"
 

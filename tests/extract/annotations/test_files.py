@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from extract import landing
+import landing
 from extract.annotations import files
 from extract.annotations.files import AnnotationFileError
 from extract.cli import main as mms_extract

@@ -2,7 +2,7 @@
 
 import pytest
 
-from extract import landing
+import landing
 from extract.git.changes import commit_news, source_head
 from extract.git.miner import mine_repository
 from extract.git.records import GitMiningError

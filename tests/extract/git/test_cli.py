@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from extract import landing
+import landing
 from extract.cli import main as mms_extract
 
 

@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from extract import landing
+import landing
 from extract.cli import main as mms_extract
 from extract.git import gitlog
 from extract.git.miner import GitMiningError, mine_repository

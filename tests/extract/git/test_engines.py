@@ -1,6 +1,6 @@
 """The fast engine against PyDriller's per-commit path on repositories the tests build."""
 
-from extract import landing
+import landing
 from extract.git.miner import mine_repository
 from extract.git.options import MiningOptions
 

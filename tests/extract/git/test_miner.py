@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 import pytest
 
-from extract import landing
+import landing
 from extract.git import miner
 from extract.git.gitlog import iter_commits
 from extract.git.miner import GitMiningError, mine_repository
@@ -339,7 +339,7 @@ def test_missing_objects_can_be_recorded_with_unknown_line_counts(make_repo, tmp
 _KILLED_AT_THE_COMMIT_ROW = """
 import os, signal, sys
 from pathlib import Path
-from extract import landing
+import landing
 from extract.git.miner import mine_repository
 from extract.git.options import MiningOptions
 real = landing.write_atomic

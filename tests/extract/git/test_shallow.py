@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from extract import landing
+import landing
 from extract.cli import main as mms_extract
 from extract.git import gitcmd
 from extract.git.miner import GitMiningError, mine_repository

@@ -3,8 +3,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from base.repo_id import InvalidRepoId, validate_repo_id
 from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
-from extract.repo_id import InvalidRepoId, validate_repo_id
 
 # The reference data sit beside the project (../shared), in CI as on a developer's machine.
 STUDY_LIST = str(

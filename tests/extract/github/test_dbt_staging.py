@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from extract import landing
+import landing
 from extract.github.candidates import load_candidates
 
 from .conftest import BASE_TIME, add_issues

@@ -1,7 +1,7 @@
 import pytest
 
+import landing
 from demo.github_stand_in import Fault, GitHubStandIn
-from extract import landing
 from extract.github.client import GitHubAuthError, GitHubClient, tokens_from_env
 from extract.github.miner import GitHubMiner
 

@@ -1,7 +1,7 @@
 import pyarrow.parquet as pq
 
+import landing
 from demo.github_stand_in import Fault
-from extract import landing
 
 from .conftest import BASE_TIME, add_issues
 

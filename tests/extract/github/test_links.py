@@ -1,4 +1,4 @@
-from extract import landing
+import landing
 
 from .conftest import add_issues
 

@@ -4,8 +4,8 @@ miner needs) is a failed request: retried like a 5xx, then the repository is lef
 
 import pytest
 
+import landing
 from demo.github_stand_in import Fault
-from extract import landing
 
 from .conftest import add_issues
 

@@ -1,5 +1,5 @@
+import landing
 from demo.github_stand_in import Fault
-from extract import landing
 
 from .conftest import TOKEN  # noqa: F401  (the stand-in only accepts it)
 

@@ -1,8 +1,8 @@
 """Issue 8, case 1: a renamed repository crawled before its metadata, through the CLI as a user runs
 it. GitHub answers the old name with a 301 that PyGithub follows without the query string."""
 
+import landing
 from demo.github_stand_in import Fault
-from extract import landing
 
 from .conftest import BASE_TIME, add_issues
 

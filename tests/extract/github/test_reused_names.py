@@ -3,7 +3,7 @@
 repository is its numeric id: the name's new owner is reported (``name_reused``), the landed id is
 kept unless the user follows the name, and the issues of two ids never merge."""
 
-from extract import landing
+import landing
 
 from .conftest import BASE_TIME, add_issues
 

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
+import landing
 from demo.github_stand_in import Fault
-from extract import landing
 from extract.github.client import GitHubClient, GitHubUnreachable, RetryPolicy
 from extract.github.miner import GitHubMiner
 

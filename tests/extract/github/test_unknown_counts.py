@@ -4,8 +4,8 @@ GraphQL refuses, asks the search API instead of aborting on a 401 it mistook for
 
 import pytest
 
+import landing
 from demo.github_stand_in import Fault, GitHubStandIn
-from extract import landing
 
 from .conftest import TOKEN, add_issues
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+import landing
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import repository_partitions
@@ -15,7 +16,6 @@ from dagster_project.defs.refresh.news import repositories_with_news
 from dagster_project.defs.refresh.schedules import daily_repository_refresh
 from demo.git_repos import build_sample_repos
 from demo.github_data import SAMPLE_TOKEN, build_stand_in
-from extract import landing
 from extract.git.miner import mine_repository
 from extract.github.client import GitHubClient
 from extract.github.miner import GitHubMiner

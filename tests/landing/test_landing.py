@@ -7,7 +7,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from extract import landing
+import landing
 
 
 def _commits(repo_id, hashes):

@@ -1,8 +1,10 @@
 """The landing tables' schemas: the written half of the contract between extraction and dbt.
 
-The contract owns every table's schema, so each extraction domain (git, GitHub, annotations) depends
-on the contract and never the other way round. Column meanings are documented where analysts read
-them: the dbt source and staging YAML files and docs/landing-contract.md.
+The contract owns every table's schema, so each writer depends on the contract and never the other
+way round: ``git/*``, ``github/*`` and ``annotations/*`` are written by extract/, ``suggestions/*`` by
+analysis/, and the warehouse build checks every file against the same schemas without importing
+either. Column meanings are documented where analysts read them: the dbt source and staging YAML
+files and docs/landing-contract.md.
 """
 
 import pyarrow as pa
@@ -64,7 +66,7 @@ GIT_SCHEMAS: dict[str, pa.Schema] = {
             ("tool_versions", pa.string()),
             # commits git could not diff (a snapshot lacking blobs): landed with NULL line counts
             ("undiffable_commits", pa.list_(pa.string())),
-            # the commit of the repository's data files (extract/landing: generations)
+            # the commit of the repository's data files (landing/: generations)
             ("generation", pa.string()),
             ("landed_files", pa.list_(pa.string())),
         ]
@@ -170,7 +172,7 @@ GITHUB_SCHEMAS: dict[str, pa.Schema] = {
             ("issues_landed", pa.int64()),
             ("pull_requests_landed", pa.int64()),
             ("extracted_at", _TS),
-            # the commit of the repository's data files (extract/landing: generations)
+            # the commit of the repository's data files (landing/: generations)
             ("generation", pa.string()),
             ("landed_files", pa.list_(pa.string())),
             # the repository the crawl addressed: GitHub's id (stable across renames) and its

@@ -1,6 +1,6 @@
 import pytest
 
-from extract.repo_id import (
+from base.repo_id import (
     InvalidRepoId,
     parse_repo_id,
     repo_id_from_slug,

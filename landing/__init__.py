@@ -39,8 +39,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extract.landing.schemas import COLUMNS_ADDED_LATER, SCHEMAS
-from extract.repo_id import repo_slug
+from base.repo_id import repo_slug
+from landing.schemas import COLUMNS_ADDED_LATER, SCHEMAS
 
 SCHEMA_FILE = "_schema.parquet"
 QUARANTINE_DIR = "_quarantine"
@@ -59,12 +59,6 @@ GENERATION_GRACE_SECONDS = 15 * 60
 
 class LandingError(RuntimeError):
     """A landing file could not be read or written; names the file."""
-
-
-def landing_root() -> Path:
-    from extract import settings
-
-    return settings.landing_dir()
 
 
 def table_dir(root: Path, table: str) -> Path:

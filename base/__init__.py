@@ -1,0 +1,5 @@
+"""What every layer shares and nothing of ours is under: repository ids (``base.repo_id``).
+
+Kept free of third-party imports so a command that needs a repository id (``mms-extract git``)
+does not pay for pyarrow or PyGithub at start-up.
+"""
