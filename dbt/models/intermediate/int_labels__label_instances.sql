@@ -34,7 +34,7 @@ rater_items as (
 
 ),
 
-pair_items as (
+rater_pairs as (
 
     select
         rater_a.frame,
@@ -51,113 +51,70 @@ pair_items as (
 
 ),
 
-labels_a as (
+pair_labels as (
 
+    -- every label either rater of a pair gave the item, and which of the two gave it
     select
-        pair_items.*,
-        rater_labels.label
+        rater_pairs.frame,
+        rater_pairs.item_key,
+        rater_pairs.rater_a,
+        rater_pairs.rater_b,
+        rater_labels.label,
+        bool_or(rater_labels.rater = rater_pairs.rater_a) as given_by_a,
+        bool_or(rater_labels.rater = rater_pairs.rater_b) as given_by_b
 
-    from pair_items
+    from rater_pairs
     inner join rater_labels
         on
-            pair_items.frame = rater_labels.frame
-            and pair_items.item_key = rater_labels.item_key
-            and pair_items.rater_a = rater_labels.rater
-
-),
-
-labels_b as (
-
-    select
-        pair_items.*,
-        rater_labels.label
-
-    from pair_items
-    inner join rater_labels
-        on
-            pair_items.frame = rater_labels.frame
-            and pair_items.item_key = rater_labels.item_key
-            and pair_items.rater_b = rater_labels.rater
+            rater_pairs.frame = rater_labels.frame
+            and rater_pairs.item_key = rater_labels.item_key
+            and rater_labels.rater in (rater_pairs.rater_a, rater_pairs.rater_b)
+    group by all
 
 ),
 
 agreements as (
 
     select
-        labels_a.frame,
-        labels_a.item_key,
-        labels_a.rater_a,
-        labels_a.rater_b,
-        labels_a.label as label_a,
-        labels_b.label as label_b
+        frame,
+        item_key,
+        rater_a,
+        rater_b,
+        label as label_a,
+        label as label_b
 
-    from labels_a
-    inner join labels_b
-        on
-            labels_a.frame = labels_b.frame
-            and labels_a.item_key = labels_b.item_key
-            and labels_a.rater_a = labels_b.rater_a
-            and labels_a.rater_b = labels_b.rater_b
-            and labels_a.label = labels_b.label
+    from pair_labels
+    where given_by_a and given_by_b
 
 ),
 
-only_a as (
+unmatched as (
 
+    -- the labels only one rater gave, ranked alphabetically on each rater's side
     select
         *,
-        row_number() over (partition by frame, item_key, rater_a, rater_b order by label) as unmatched_rank
+        row_number() over (
+            partition by frame, item_key, rater_a, rater_b, given_by_a order by label
+        ) as unmatched_rank
 
-    from labels_a
-    where not exists (
-        select 1 from agreements
-        where
-            agreements.frame = labels_a.frame
-            and agreements.item_key = labels_a.item_key
-            and agreements.rater_a = labels_a.rater_a
-            and agreements.rater_b = labels_a.rater_b
-            and agreements.label_a = labels_a.label
-    )
-
-),
-
-only_b as (
-
-    select
-        *,
-        row_number() over (partition by frame, item_key, rater_a, rater_b order by label) as unmatched_rank
-
-    from labels_b
-    where not exists (
-        select 1 from agreements
-        where
-            agreements.frame = labels_b.frame
-            and agreements.item_key = labels_b.item_key
-            and agreements.rater_a = labels_b.rater_a
-            and agreements.rater_b = labels_b.rater_b
-            and agreements.label_b = labels_b.label
-    )
+    from pair_labels
+    where given_by_a <> given_by_b
 
 ),
 
 disagreements as (
 
+    -- the n-th unmatched label of rater_a meets the n-th of rater_b, or '(none)' past the shorter side
     select
-        coalesce(only_a.frame, only_b.frame) as frame,
-        coalesce(only_a.item_key, only_b.item_key) as item_key,
-        coalesce(only_a.rater_a, only_b.rater_a) as rater_a,
-        coalesce(only_a.rater_b, only_b.rater_b) as rater_b,
-        coalesce(only_a.label, '(none)') as label_a,
-        coalesce(only_b.label, '(none)') as label_b
+        frame,
+        item_key,
+        rater_a,
+        rater_b,
+        coalesce(any_value(label) filter (where given_by_a), '(none)') as label_a,
+        coalesce(any_value(label) filter (where given_by_b), '(none)') as label_b
 
-    from only_a
-    full outer join only_b
-        on
-            only_a.frame = only_b.frame
-            and only_a.item_key = only_b.item_key
-            and only_a.rater_a = only_b.rater_a
-            and only_a.rater_b = only_b.rater_b
-            and only_a.unmatched_rank = only_b.unmatched_rank
+    from unmatched
+    group by frame, item_key, rater_a, rater_b, unmatched_rank
 
 ),
 
