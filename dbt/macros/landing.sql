@@ -31,39 +31,53 @@
     select 1
 {% endmacro %}
 
-{#- Columns a commit table's staging model adds: whether every file the repository's commit row
-    lists is on disk (a file moved to _quarantine/ by the warehouse build, or deleted by hand, takes
-    the whole repository out of the build instead of leaving half of it). `source_relation` is the
-    commit table's landed rows; `domain` is 'git' or 'github'. -#}
-{% macro landed_files_on_disk(source_relation, domain) -%}
-    landed as (
+{#- The end of a commit table's staging model (git/extractions, github/issue_crawls): `renamed`
+    is its landed rows, to which this adds whether every file the repository's row lists is on
+    disk (a file moved to _quarantine/ by the warehouse build, or deleted by hand, takes the whole
+    repository out of the build instead of leaving half of it). `domain` is 'git' or 'github'. -#}
+{% macro with_landed_files_on_disk(renamed, domain) -%}
+landed as (
 
-        select
-            repo_id,
-            unnest(coalesce(landed_files, [])) as landed_file
+    select
+        repo_id,
+        unnest(coalesce(landed_files, [])) as landed_file
 
-        from {{ source_relation }}
+    from {{ renamed }}
 
-    ),
+),
 
-    on_disk as (
+on_disk as (
 
-        select file from glob({{ sql_string(landing_dir() ~ '/' ~ domain ~ '/*/*@*.parquet') }})
+    select file from glob({{ sql_string(landing_dir() ~ '/' ~ domain ~ '/*/*@*.parquet') }})
 
-    ),
+),
 
-    missing_files as (
+missing_files as (
 
-        select
-            landed.repo_id,
-            count(*) as missing_file_count
+    select
+        landed.repo_id,
+        count(*) as missing_file_count
 
-        from landed
-        left join on_disk on {{ sql_string(landing_dir() ~ '/') }} || landed.landed_file = on_disk.file
-        where on_disk.file is null
-        group by landed.repo_id
+    from landed
+    left join on_disk on {{ sql_string(landing_dir() ~ '/') }} || landed.landed_file = on_disk.file
+    where on_disk.file is null
+    group by landed.repo_id
 
-    )
+),
+
+final as (
+
+    select
+        {{ renamed }}.*,
+        coalesce(missing_files.missing_file_count, 0) as missing_file_count,
+        coalesce(missing_files.missing_file_count, 0) = 0 as is_readable
+
+    from {{ renamed }}
+    left join missing_files on {{ renamed }}.repo_id = missing_files.repo_id
+
+)
+
+select * from final
 {%- endmacro %}
 
 {#- read_parquet over exactly the current, readable files of a data table, as listed by its
@@ -90,6 +104,22 @@
     read_parquet([
         {%- for file in files %}{{ sql_string(file) }}{{ ', ' if not loop.last }}{% endfor -%}
     ], union_by_name = true, filename = true)
+{%- endmacro %}
+
+{#- A data table landed in generation files (git/commits, git/modified_files, github/issues), as a
+    staging model reads it: configured incremental by repository, its post-hook dropping the
+    repositories no longer current in `commit_model` (their commit table's staging model); returns
+    the read_parquet of the current files (only the new generations' in an incremental run). -#}
+{% macro landed_generation_files(table, commit_model) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='repo_id',
+        post_hook="{{ delete_superseded_generations(ref('" ~ commit_model ~ "')) }}",
+    ) }}
+    {#- The files are read by path; the source is named so the lineage shows where they come from. -#}
+    {%- do source(table.split('/')[0], table.split('/')[1]) -%}
+    {{ landing_current_files(table, ref(commit_model), incremental=is_incremental()) }}
 {%- endmacro %}
 
 {#- The generation a data file belongs to, from its name (<owner>__<name>@<generation>.parquet). -#}

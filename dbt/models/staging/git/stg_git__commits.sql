@@ -1,21 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='repo_id',
-        post_hook="{{ delete_superseded_generations(ref('stg_git__extractions')) }}",
-    )
-}}
-
--- depends_on: {{ source('git', 'commits') }}
-
 with
 
 source as (
 
-    select * from {{
-        landing_current_files('git/commits', ref('stg_git__extractions'), incremental=is_incremental())
-    }}
+    select * from {{ landed_generation_files('git/commits', 'stg_git__extractions') }}
 
 ),
 

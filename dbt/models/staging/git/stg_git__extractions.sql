@@ -6,8 +6,6 @@ source as (
 
 ),
 
-{{ landed_files_on_disk('source', 'git') }},
-
 renamed as (
 
     select
@@ -28,13 +26,10 @@ renamed as (
         source.tool_versions,
         source.undiffable_commits,
         source.generation,
-        source.landed_files,
-        coalesce(missing_files.missing_file_count, 0) as missing_file_count,
-        coalesce(missing_files.missing_file_count, 0) = 0 as is_readable
+        source.landed_files
 
     from source
-    left join missing_files on source.repo_id = missing_files.repo_id
 
-)
+),
 
-select * from renamed
+{{ with_landed_files_on_disk('renamed', 'git') }}

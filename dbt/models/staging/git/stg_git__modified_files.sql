@@ -1,21 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='repo_id',
-        post_hook="{{ delete_superseded_generations(ref('stg_git__extractions')) }}",
-    )
-}}
-
--- depends_on: {{ source('git', 'modified_files') }}
-
 with
 
 source as (
 
-    select * from {{
-        landing_current_files('git/modified_files', ref('stg_git__extractions'), incremental=is_incremental())
-    }}
+    select * from {{ landed_generation_files('git/modified_files', 'stg_git__extractions') }}
 
 ),
 

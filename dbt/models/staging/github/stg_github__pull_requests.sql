@@ -1,21 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='repo_id',
-        post_hook="{{ delete_superseded_generations(ref('stg_github__issue_crawls')) }}",
-    )
-}}
-
--- depends_on: {{ source('github', 'issues') }}
-
 with
 
 source as (
 
-    select * from {{
-        landing_current_files('github/issues', ref('stg_github__issue_crawls'), incremental=is_incremental())
-    }}
+    select * from {{ landed_generation_files('github/issues', 'stg_github__issue_crawls') }}
 
 ),
 
