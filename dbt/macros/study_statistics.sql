@@ -78,3 +78,71 @@
     {%- endif -%}
     {%- endfor %}
 {%- endmacro %}
+
+{#- Tables 1, 3 and 4 beside the study's values: descriptive_statistics of `measures` over the rows
+    of `relation` meeting `where`, joined to the study's row of each measure (seed
+    study_descriptive_statistics, table `study_table`). A measure is a column name, or a pair
+    [measure, expression] when the study names the column otherwise. -#}
+{% macro statistics_beside_study(relation, study_table, measures, where=none) -%}
+    {%- set names = [] -%}
+    {%- for measure in measures -%}
+        {%- do names.append(measure if measure is string else measure[0]) -%}
+    {%- endfor -%}
+with
+
+measured_items as (
+
+    select * from {{ relation }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
+
+),
+
+study as (
+
+    select * from {{ ref('study_descriptive_statistics') }}
+    where study_table = '{{ study_table }}'
+
+),
+
+measured as (
+
+    select
+        {%- for measure in measures %}
+        {{ measure if measure is string else measure[1] ~ ' as ' ~ measure[0] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from measured_items
+
+),
+
+statistics as (
+
+    {{ descriptive_statistics('measured', names) }}
+
+),
+
+final as (
+
+    select
+        statistics.*,
+        study.label,
+        study.study_mean,
+        study.study_median,
+        study.study_std,
+        study.study_min,
+        study.study_max
+
+    from statistics
+    left join study on statistics.measure = study.measure
+    order by statistics.measure_order
+
+)
+
+select
+    final.*,
+    {{ build_stamp() }}
+
+from final
+{%- endmacro %}

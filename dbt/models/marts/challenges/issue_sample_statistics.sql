@@ -1,55 +1,6 @@
-with
-
-issue_sample as (
-
-    select * from {{ ref('issue_sample') }}
-
-),
-
-study as (
-
-    select * from {{ ref('study_descriptive_statistics') }}
-    where study_table = 'table_4'
-
-),
-
-measured as (
-
-    select
-        comments_count as comments,
-        assignee_count as assignees,
-        label_count as labels,
-        closure_days as age_days
-
-    from issue_sample
-
-),
-
-statistics as (
-
-    {{ descriptive_statistics('measured', ['comments', 'assignees', 'labels', 'age_days']) }}
-
-),
-
-final as (
-
-    select
-        statistics.*,
-        study.label,
-        study.study_mean,
-        study.study_median,
-        study.study_std,
-        study.study_min,
-        study.study_max
-
-    from statistics
-    left join study on statistics.measure = study.measure
-    order by statistics.measure_order
-
-)
-
-select
-    final.*,
-    {{ build_stamp() }}
-
-from final
+-- Table 4: the issue sample's comments, assignees, labels and age beside the study's
+-- (macros/study_statistics.sql).
+{{ statistics_beside_study(ref('issue_sample'), 'table_4', [
+    ['comments', 'comments_count'], ['assignees', 'assignee_count'], ['labels', 'label_count'],
+    ['age_days', 'closure_days'],
+]) }}
