@@ -1,30 +1,22 @@
 {#- Statistics the study's method needs, as SQL expressions so every model computes them the same way. -#}
 
-{#- Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9):
-    DuckDB has no probit function. -#}
-{% macro normal_quantile(p) -%}
-    (case
-        when ({{ p }}) < 0.02425 then
-            (((((-7.784894002430293e-03 * sqrt(-2 * ln({{ p }})) - 3.223964580411365e-01) * sqrt(-2 * ln({{ p }})) - 2.400758277161838e+00) * sqrt(-2 * ln({{ p }})) - 2.549671010388091e+00) * sqrt(-2 * ln({{ p }})) + 4.374664141464968e+00) * sqrt(-2 * ln({{ p }})) + 2.938163982698783e+00)
-            / ((((7.784695709041462e-03 * sqrt(-2 * ln({{ p }})) + 3.224671290700398e-01) * sqrt(-2 * ln({{ p }})) + 2.445134137142996e+00) * sqrt(-2 * ln({{ p }})) + 3.754408661907416e+00) * sqrt(-2 * ln({{ p }})) + 1)
-        when ({{ p }}) > 1 - 0.02425 then
-            -(((((-7.784894002430293e-03 * sqrt(-2 * ln(1 - ({{ p }}))) - 3.223964580411365e-01) * sqrt(-2 * ln(1 - ({{ p }}))) - 2.400758277161838e+00) * sqrt(-2 * ln(1 - ({{ p }}))) - 2.549671010388091e+00) * sqrt(-2 * ln(1 - ({{ p }}))) + 4.374664141464968e+00) * sqrt(-2 * ln(1 - ({{ p }}))) + 2.938163982698783e+00)
-            / ((((7.784695709041462e-03 * sqrt(-2 * ln(1 - ({{ p }}))) + 3.224671290700398e-01) * sqrt(-2 * ln(1 - ({{ p }}))) + 2.445134137142996e+00) * sqrt(-2 * ln(1 - ({{ p }}))) + 3.754408661907416e+00) * sqrt(-2 * ln(1 - ({{ p }}))) + 1)
-        else
-            (((((-3.969683028665376e+01 * power(({{ p }}) - 0.5, 2) + 2.209460984245205e+02) * power(({{ p }}) - 0.5, 2) - 2.759285104469687e+02) * power(({{ p }}) - 0.5, 2) + 1.383577518672690e+02) * power(({{ p }}) - 0.5, 2) - 3.066479806614716e+01) * power(({{ p }}) - 0.5, 2) + 2.506628277459239e+00) * (({{ p }}) - 0.5)
-            / (((((-5.447609879822406e+01 * power(({{ p }}) - 0.5, 2) + 1.615858368580409e+02) * power(({{ p }}) - 0.5, 2) - 1.556989798598866e+02) * power(({{ p }}) - 0.5, 2) + 6.680131188771972e+01) * power(({{ p }}) - 0.5, 2) - 1.328068155288572e+01) * power(({{ p }}) - 0.5, 2) + 1)
-    end)
-{%- endmacro %}
-
-{#- Two-sided critical value for a confidence level. -#}
-{% macro z_for_confidence(confidence) -%}
-    {{ normal_quantile('(1 + (' ~ confidence ~ ')) / 2') }}
+{#- Two-sided critical value for a confidence level, named by the var that holds it. The probit is
+    normal_quantile, Python's statistics.NormalDist().inv_cdf registered by the dbt-duckdb plugin
+    warehouse/dbt_plugin.py (DuckDB has none). -#}
+{% macro z_for_confidence(confidence_var) -%}
+    {%- set confidence = var(confidence_var) -%}
+    {%- if confidence is not number or confidence is boolean or not (0 < confidence < 1) -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ confidence_var ~ " must be a number between 0 and 1 (exclusive), got '" ~ confidence ~ "'"
+        ) }}
+    {%- endif -%}
+    normal_quantile((1 + {{ confidence }}) / 2)
 {%- endmacro %}
 
 {#- The z of the sample size: the study's rounded 1.96 unless sample_z_score is null. -#}
 {% macro sample_z_score() -%}
     {%- if var('sample_z_score') is none -%}
-        {{ z_for_confidence(var('sample_confidence')) }}
+        {{ z_for_confidence('sample_confidence') }}
     {%- else -%}
         cast({{ var('sample_z_score') }} as double)
     {%- endif -%}
@@ -47,7 +39,7 @@
 
 {#- Wilson score interval of a proportion k / n at var('interval_confidence'); null when n = 0. -#}
 {% macro wilson_bound(successes, trials, side) -%}
-    {%- set z = z_for_confidence(var('interval_confidence')) -%}
+    {%- set z = z_for_confidence('interval_confidence') -%}
     {%- set sign = '-' if side == 'lower' else '+' -%}
     (case when ({{ trials }}) > 0 then
         (

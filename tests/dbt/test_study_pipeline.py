@@ -11,6 +11,8 @@ import json
 import random
 import re
 import statistics
+import subprocess
+import sys
 from itertools import zip_longest
 from pathlib import Path
 
@@ -24,7 +26,7 @@ import landing as extract_landing
 from extract.annotations.files import taxonomy
 from extract.cli import main as mms_extract
 
-from .conftest import DBT_DIR, SMALL, dbt, make_env, query
+from .conftest import DBT_DIR, ROOT, SMALL, dbt, make_env, query
 
 
 def _landed(landing: Path, table: str, columns: str) -> list[tuple]:
@@ -273,6 +275,8 @@ def test_label_round_trip_kappa_equals_scikit_learn_and_feeds_table5(
 
 
 def test_wilson_intervals_match_the_formula_with_scipy_quantile(study):
+    """The z is scipy's to the last digits (the plugin's probit), not an approximation's (Acklam's
+    rational approximation put the bounds 1e-10 off)."""
     env, _, _ = study
     z = norm.ppf(0.975)
     for k, n, low, high in query(
@@ -283,9 +287,35 @@ def test_wilson_intervals_match_the_formula_with_scipy_quantile(study):
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
         assert (low, high) == (
-            pytest.approx(centre - half, abs=1e-9),
-            pytest.approx(centre + half, abs=1e-9),
+            pytest.approx(centre - half, rel=1e-13, abs=1e-15),
+            pytest.approx(centre + half, rel=1e-13, abs=1e-15),
         )
+
+
+@pytest.mark.parametrize(
+    ("bad_vars", "model"),
+    [
+        ({"sample_z_score": None, "sample_confidence": 1}, "int_sampling__commit_frame"),
+        ({"sample_z_score": None, "sample_confidence": "high"}, "int_sampling__issue_frame"),
+        ({"interval_confidence": 0}, "challenge_distribution"),
+    ],
+)
+def test_a_confidence_outside_0_and_1_is_refused_naming_the_var(study, tmp_path, bad_vars, model):
+    """A confidence of 1 has no z: the compile stops with one line naming the var, instead of a
+    query failing on ln(0) or an infinite z reaching the sample size."""
+    env, landing, _ = study
+    other = make_env(tmp_path, landing, "bad-var")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--select", model,
+         "--vars", json.dumps(bad_vars), "--project-dir", str(DBT_DIR), "--profiles-dir",
+         str(DBT_DIR), "--target-path", other["MMS_DBT_TARGET"], "--log-path", other["MMS_DBT_TARGET"]],
+        env=other, capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    name = next(var for var in bad_vars if var.endswith("confidence"))
+    assert done.returncode != 0
+    assert f"var {name} must be a number between 0 and 1 (exclusive), got '{bad_vars[name]}'" in (
+        done.stdout
+    )
 
 
 def test_figure1_and_table4_cover_the_issue_sample(study):
