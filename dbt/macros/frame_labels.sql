@@ -1,15 +1,14 @@
 {#- What people decided about a frame's items (macros/frames.sql): the label frame the suggester
     reads, and the label distribution of the sample (Tables 5 and 6). -#}
 
-{#- Every item of the frame's item model, with `item_columns` after its key and project, its draw,
+{#- Every item of frame_items, with `item_columns` after its key and project, its draw,
     the reviewers' decision and its final labels. -#}
 {% macro label_frame(frame, item_columns) -%}
     {%- set spec = frame_spec(frame) -%}
 with
 
 items as (
-
-    select * from {{ ref(spec.item_model) }}
+    {{ frame_items(frame) }}
 
 ),
 

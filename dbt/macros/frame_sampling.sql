@@ -1,16 +1,15 @@
 {#- Section 2.3 for either frame (macros/frames.sql): the draws, the sampling frame analysts read,
     and the sample the raters label. -#}
 
-{#- Every item of the frame's item model (those meeting `where`, a condition on its columns, when
-    given), stratified by project and drawn by stratified_sample; a reviewer's 'reject' of the
-    frame's sample reviews replaces the item. -#}
+{#- Every item of frame_items (those meeting `where`, a condition on its columns, when given),
+    stratified by project and drawn by stratified_sample; a reviewer's 'reject' of the frame's
+    sample reviews replaces the item. -#}
 {% macro frame_draws(frame, where=none) -%}
     {%- set spec = frame_spec(frame) -%}
 with
 
 items as (
-
-    select * from {{ ref(spec.item_model) }}
+    {{ frame_items(frame) }}
 
 ),
 
@@ -49,8 +48,8 @@ reviews as (
 select * from final
 {%- endmacro %}
 
-{#- The drawn items (sampled, replacements and rejected) with `item_columns` of the frame's item
-    model between the key and the draw. -#}
+{#- The drawn items (sampled, replacements and rejected) with `item_columns` of frame_items between
+    the key and the draw. -#}
 {% macro sampling_frame(frame, item_columns) -%}
     {%- set spec = frame_spec(frame) -%}
 with
@@ -62,8 +61,7 @@ draws as (
 ),
 
 items as (
-
-    select * from {{ ref(spec.item_model) }}
+    {{ frame_items(frame) }}
 
 ),
 
