@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+
+from demo.study_data import Scale, generate
+from tests.dbt_cli import DbtRun, dbt
+from tests.session_builds import build_once
 
 ROOT = Path(__file__).resolve().parents[1]
 #: What a new review changes: the staged reviews, then the draws and samples.
@@ -17,55 +20,49 @@ SAMPLE_MODELS = (
 )  # fmt: skip
 
 
-def run_dbt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    """The real dbt CLI of this environment, with a target folder per warehouse; dbt writes the
-    warehouse the tests read (no publish step)."""
+def run_dbt(env: dict[str, str], *args: str) -> DbtRun:
+    """The real dbt of this environment (in this process), with a target folder per warehouse; dbt
+    writes the warehouse the tests read (no publish step)."""
     env = {**env, "MMS_DBT_BUILD_PATH": env["MMS_DUCKDB_PATH"]}
-    target = str(
-        Path(env["MMS_DUCKDB_PATH"]).parent / f"target-{Path(env['MMS_DUCKDB_PATH']).stem}"
+    warehouse = Path(env["MMS_DUCKDB_PATH"])
+    return dbt(env, *args, target=warehouse.parent / f"target-{warehouse.stem}")
+
+
+#: what the labelled study is generated from (the shared build's folder is named by it)
+LABELLED_SCALE, LABELLED_SEED = Scale(selected_projects=8, excluded_by_inspection=2,
+                                      failing_candidates=5, commits=3_000, issues=1_200), 5  # fmt: skip
+
+
+def _labelled_study_env(root: Path) -> dict[str, str]:
+    return {**os.environ, "MMS_LANDING_DIR": str(root / "landing"),
+            "MMS_DUCKDB_PATH": str(root / "warehouse.duckdb"),
+            "MMS_REPORTS_DIR": str(root / "reports"), "MMS_SAMPLE_DATA": "1"}  # fmt: skip
+
+
+def _build_labelled_study(root: Path) -> dict:
+    from demo.truth import review_and_label_from_truth
+
+    generate(root / "landing", LABELLED_SCALE, seed=LABELLED_SEED, truth_dir=root / "truth")
+    env = _labelled_study_env(root)
+    run_dbt(env, "build")
+    review_and_label_from_truth(
+        Path(env["MMS_DUCKDB_PATH"]),
+        root / "landing",
+        root / "truth",
+        root / "annotation-files",
+        rebuild=lambda: run_dbt(env, "build"),
+        rebuild_samples=lambda: run_dbt(env, "run", "--select", *SAMPLE_MODELS),
     )
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(ROOT / "dbt"),
-         "--profiles-dir", str(ROOT / "dbt"), "--target-path", target, "--log-path", target],
-        env=env, capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    return result
+    return {}
 
 
 @pytest.fixture(scope="session")
 def labelled_study(tmp_path_factory):
     """A small generated study whose every item has a true label set, built with the real `dbt
     build`, its samples reviewed and labelled from the truth through the import commands, built
-    again: (env, landing dir, truth dir). No suggestion is computed yet."""
-    from demo.study_data import Scale, generate
-    from demo.truth import review_and_label_from_truth
+    again: (env, landing dir, truth dir). No suggestion is computed yet. Built once per session
+    (session_builds) and shared: read it, or copy it to write."""
+    inputs = {**asdict(LABELLED_SCALE), "seed": LABELLED_SEED}
+    root, _ = build_once(tmp_path_factory, "labelled-study", inputs, _build_labelled_study)
+    return _labelled_study_env(root), root / "landing", root / "truth"
 
-    tmp = tmp_path_factory.mktemp("labelled-study")
-    landing, truth = tmp / "landing", tmp / "truth"
-    generate(
-        landing,
-        Scale(selected_projects=8, excluded_by_inspection=2, failing_candidates=5,
-              commits=3_000, issues=1_200),
-        seed=5,
-        truth_dir=truth,
-    )  # fmt: skip
-    env = dict(os.environ)
-    env.update(
-        {
-            "MMS_LANDING_DIR": str(landing),
-            "MMS_DUCKDB_PATH": str(tmp / "warehouse.duckdb"),
-            "MMS_REPORTS_DIR": str(tmp / "reports"),
-            "MMS_SAMPLE_DATA": "1",
-        }
-    )
-    run_dbt(env, "build")
-    review_and_label_from_truth(
-        Path(env["MMS_DUCKDB_PATH"]),
-        landing,
-        truth,
-        tmp / "annotation-files",
-        rebuild=lambda: run_dbt(env, "build"),
-        rebuild_samples=lambda: run_dbt(env, "run", "--select", *SAMPLE_MODELS),
-    )
-    return env, landing, truth

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from demo.study_data import Scale, generate
+from tests.dbt_cli import DbtRun
+from tests.dbt_cli import dbt as run_dbt
+from tests.session_builds import build_once, copy_study
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = ROOT / "dbt"
@@ -25,34 +26,16 @@ SMALL = Scale(
 )
 
 
-def dbt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            *args,
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            env["MMS_DBT_TARGET"],
-            "--log-path",
-            env["MMS_DBT_TARGET"],
-        ],  # fmt: skip
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    return result
+def dbt(env: dict[str, str], *args: str) -> DbtRun:
+    return run_dbt(env, *args, target=Path(env["MMS_DBT_TARGET"]))
 
 
 def make_env(tmp: Path, landing: Path, name: str) -> dict[str, str]:
     env = dict(os.environ)
     env["MMS_LANDING_DIR"] = str(landing)
-    # dbt writes the build file; these tests read it directly, as the published warehouse.
-    env["MMS_DUCKDB_PATH"] = env["MMS_DBT_BUILD_PATH"] = str(tmp / f"{name}.duckdb")
+    # dbt writes the build file; these tests read it directly, as the published warehouse. Named as
+    # every other test warehouse, in a folder of its own: dbt then reuses one parse for all.
+    env["MMS_DUCKDB_PATH"] = env["MMS_DBT_BUILD_PATH"] = str(tmp / name / "warehouse.duckdb")
     # A target dir per warehouse, so parallel runs never share dbt's manifest files.
     env["MMS_DBT_TARGET"] = str(tmp / f"target-{name}")
     return env
@@ -63,12 +46,27 @@ def query(env: dict[str, str], sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+SEED = 11
+
+
+def _build_study(root: Path) -> dict[str, int]:
+    counts = generate(root / "landing", SMALL, seed=SEED)
+    dbt(make_env(root, root / "landing", "warehouse"), "build")
+    return {table: int(rows) for table, rows in counts.items()}
+
+
 @pytest.fixture(scope="session")
 def study(tmp_path_factory):
-    """(env, landing dir, generated counts) after one full `dbt build` of a generated study."""
-    tmp = tmp_path_factory.mktemp("study")
-    landing = tmp / "landing"
-    counts = generate(landing, SMALL, seed=11)
-    env = make_env(tmp, landing, "warehouse")
-    dbt(env, "build")
-    return env, landing, counts
+    """(env, landing dir, generated counts) after one full `dbt build` of a generated study. Built
+    once per session and shared by the workers: read it, or work on a copy (``copy_of_study``)."""
+    inputs = {"scale": repr(SMALL), "seed": SEED}
+    root, counts = build_once(tmp_path_factory, "dbt-study", inputs, _build_study)
+    return make_env(root, root / "landing", "warehouse"), root / "landing", counts
+
+
+def copy_of_study(study, destination: Path) -> tuple[dict[str, str], Path]:
+    """A private copy of the study a test may write to: (env, landing dir)."""
+    env, landing, _ = study
+    root = landing.parent
+    copy_study(root, destination, "landing", "warehouse", Path(env["MMS_DBT_TARGET"]).name)
+    return make_env(destination, destination / "landing", "warehouse"), destination / "landing"

@@ -26,7 +26,7 @@ import landing as extract_landing
 from extract.annotations.files import taxonomy
 from extract.cli import main as mms_extract
 
-from .conftest import DBT_DIR, ROOT, SMALL, dbt, make_env, query
+from .conftest import DBT_DIR, ROOT, SMALL, copy_of_study, dbt, make_env, query
 
 
 def _landed(landing: Path, table: str, columns: str) -> list[tuple]:
@@ -134,11 +134,12 @@ def test_frames_reach_385_with_every_project_and_proportional_allocation(study, 
     assert dict(sample) == _allocation(sizes, 385)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def reviewed(study, tmp_path_factory):
-    """The study after a reviewer rejects three sampled commits and dbt rebuilds the frames."""
-    env, landing, _ = study
+    """A copy of the study after a reviewer rejects three sampled commits and dbt rebuilds the
+    frames: (env, landing dir, the sample before, the rejected commits)."""
     tmp = tmp_path_factory.mktemp("review")
+    env, landing = copy_of_study(study, tmp / "study")
     before = query(
         env, "select commit_key, repo_id, draw_rank from commit_sampling_frame where in_sample"
     )
@@ -158,12 +159,11 @@ def reviewed(study, tmp_path_factory):
     argv += ["--reviewer", "alice", "--warehouse", env["MMS_DUCKDB_PATH"], str(review)]
     assert mms_extract(argv) == 0
     dbt(env, "build", "--select", "stg_annotations__sample_reviews+")
-    return before, {key for (key,) in firsts}
+    return env, landing, before, {key for (key,) in firsts}
 
 
-def test_rejected_items_are_replaced_by_the_next_item_of_their_project(study, reviewed):
-    env, _, _ = study
-    before, rejected = reviewed
+def test_rejected_items_are_replaced_by_the_next_item_of_their_project(reviewed):
+    env, _, before, rejected = reviewed
     after = query(
         env,
         "select commit_key, repo_id, draw_rank, sample_status from commit_sampling_frame where in_sample",
@@ -185,10 +185,8 @@ def test_rejected_items_are_replaced_by_the_next_item_of_their_project(study, re
     assert statuses == [("rejected", 3), ("replacement", 3), ("sampled", 382)]
 
 
-def test_same_seed_gives_the_same_sample_and_another_seed_another(
-    study, reviewed, tmp_path_factory
-):
-    env, landing, _ = study
+def test_same_seed_gives_the_same_sample_and_another_seed_another(reviewed, tmp_path_factory):
+    env, landing, _, _ = reviewed
     tmp = tmp_path_factory.mktemp("seeds")
     same = make_env(tmp, landing, "same")
     other = make_env(tmp, landing, "other")
@@ -209,10 +207,8 @@ def _rater_file(path: Path, items: list[str], labels: dict[str, list[str]]) -> N
             writer.writerow([item, "; ".join(labels[item]), ""])
 
 
-def test_label_round_trip_kappa_equals_scikit_learn_and_feeds_table5(
-    study, reviewed, tmp_path_factory
-):
-    env, landing, _ = study
+def test_label_round_trip_kappa_equals_scikit_learn_and_feeds_table5(reviewed, tmp_path_factory):
+    env, landing, _, _ = reviewed
     tmp = tmp_path_factory.mktemp("labels")
     warehouse = env["MMS_DUCKDB_PATH"]
     export = tmp / "commits.csv"

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from analysis.warehouse import run as suggest_labels
 from demo.labels import label_samples
 from demo.study_data import Scale, generate
+from tests.dbt_cli import dbt as run_dbt
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = ROOT / "dbt"
@@ -23,16 +22,11 @@ DBT_DIR = ROOT / "dbt"
 #: Both populations exceed the 385-item target, so Tables 3-6 rest on a full sample.
 SCALE = Scale(selected_projects=6, excluded_by_inspection=2, failing_candidates=5, commits=2_500,
               issues=900)  # fmt: skip
+SEED = 13
 
 
 def dbt(env: dict[str, str], *args: str) -> None:
-    target = env["MMS_DBT_TARGET"]
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(DBT_DIR),
-         "--profiles-dir", str(DBT_DIR), "--target-path", target, "--log-path", target],
-        env=env, capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
+    run_dbt(env, *args, target=Path(env["MMS_DBT_TARGET"]))
 
 
 def study_env(root: Path, *, sample_data: bool = False, code_version: str | None = None) -> dict:
@@ -60,7 +54,7 @@ def build_labelled_study(root: Path, *, sample_data: bool = False, suggest: bool
     root.mkdir(parents=True, exist_ok=True)
     env = study_env(root, sample_data=sample_data)
     warehouse = Path(env["MMS_DUCKDB_PATH"])
-    generate(root / "landing", SCALE, seed=13)
+    generate(root / "landing", SCALE, seed=SEED)
     dbt(env, "build")
     shutil.copy(warehouse, root / "unlabelled.duckdb")
     label_samples(warehouse, root / "landing", root)

@@ -1,18 +1,13 @@
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
+import pytest
 
 import landing
 from extract.github.candidates import load_candidates
+from tests.dbt_cli import dbt
 
 from .conftest import BASE_TIME, add_issues
-
-DBT_DIR = str(Path(__file__).resolve().parents[3] / "dbt")
-#: dbt of the interpreter running the tests: `uv` itself may not be on PATH on a fresh machine
-DBT = str(Path(sys.executable).parent / "dbt")
 
 
 def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_miner, tmp_path):
@@ -50,30 +45,16 @@ def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_min
         "MMS_DBT_BUILD_PATH": str(warehouse),
         "MMS_LANDING_DIR": str(root),
     }
-    run = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--project-dir",
-            DBT_DIR,
-            "--profiles-dir",
-            DBT_DIR,
-            "--select",
-            "path:models/staging/github",
-            # Tests of other folders that reference these models need their models built too.
-            "--indirect-selection",
-            "cautious",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    run = dbt(
+        env,
+        "build",
+        "--select",
+        "path:models/staging/github",
+        # Tests of other folders that reference these models need their models built too.
+        "--indirect-selection",
+        "cautious",
+        target=tmp_path / "target",
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "ERROR=0" in run.stdout and "PASS=" in run.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
 

@@ -1,0 +1,116 @@
+"""The real dbt command line for the tests, run in the test's own process (dbt's documented
+programmatic entry point, ``dbtRunner``) instead of a new ``dbt`` process per call: a process start
+imports dbt and its adapter again (4-5 s on this machine, more when it is busy), several times per
+test. The arguments, the project, profiles and the warehouse file are the same as on the command
+line; only the environment dbt reads is the one the test passes, for the length of the call.
+
+Parsing the project is the other fixed cost (7 s of CPU, 280 nodes), and a new warehouse paid it in
+full: dbt's partial parsing refuses a saved parse whenever the profile changed, and the profile
+holds the warehouse file's path. So dbt is given the file through a symbolic link of this process,
+the same path for every warehouse of the same name, and a new target folder starts from the last
+saved parse: dbt re-parses what does differ (the files that read $MMS_LANDING_DIR, a changed
+--vars), by its own checks.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_DIR = ROOT / "dbt"
+#: what dbt prints on its console; debug lines only go to the log file under the target folder
+_SHOWN = {"info", "warn", "error"}
+#: dbt's saved parse (per target folder)
+_PARSE = "partial_parse.msgpack"
+_last_target: Path | None = None
+_link_root: Path | None = None
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    """One finished dbt command: ``stdout`` holds what the command line would have printed."""
+
+    args: tuple[str, ...]
+    stdout: str
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """dbt's ``env_var()`` reads ``os.environ``: the test's environment stands in for it, whole,
+    for the call. One test runs at a time in a pytest process, so nothing else reads it meanwhile."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    # No usage report: the machine may have no network, and a test has nothing to report.
+    os.environ.update({**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _release_the_warehouse() -> None:
+    """dbt-duckdb keeps its DuckDB connection open for the process (the adapter's documented
+    default, keep_open); a second connection with another configuration (the tests read the file
+    read-only) is refused while it lives, so it is closed once dbt is done."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with contextlib.suppress(Exception):  # none was opened (dbt failed before connecting)
+        DuckDBConnectionManager.env().close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def _through_link(build_path: Path) -> Path:
+    """``build_path`` as ``<this process's link>/<its name>``, the link pointing at its folder."""
+    global _link_root
+    if _link_root is None:
+        _link_root = Path(tempfile.mkdtemp(prefix="mms-dbt-"))
+        atexit.register(shutil.rmtree, _link_root, True)
+    link = _link_root / "warehouse"
+    link.unlink(missing_ok=True)
+    link.symlink_to(build_path.parent.resolve(), target_is_directory=True)
+    return link / build_path.name
+
+
+def _start_from_last_parse(target: Path) -> None:
+    global _last_target
+    seed = None if _last_target is None else _last_target / _PARSE
+    if seed is not None and seed.exists() and not (target / _PARSE).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(seed, target / _PARSE)
+    _last_target = target
+
+
+def dbt(env: Mapping[str, str], *args: str, target: Path, project_dir: Path = DBT_DIR) -> DbtRun:
+    """``dbt <args>`` on ``project_dir`` with ``env`` as its environment; its target and log files
+    in ``target`` (one folder per warehouse, so its partial parse is reused by the next call on the
+    same warehouse). Fails the test with dbt's output when the command does not succeed."""
+    from dbt.cli.main import dbtRunner
+
+    lines: list[str] = []
+
+    def keep(event) -> None:
+        if event.info.level in _SHOWN and event.info.msg:
+            lines.append(event.info.msg)
+
+    argv = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+            "--target-path", str(target), "--log-path", str(target), "--quiet"]  # fmt: skip
+    build_path = Path(env["MMS_DBT_BUILD_PATH"])
+    build_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**env, "MMS_DBT_BUILD_PATH": str(_through_link(build_path))}
+    _start_from_last_parse(Path(target))
+    try:
+        with _environment(env):
+            result = dbtRunner(callbacks=[keep]).invoke(argv)
+    finally:
+        _release_the_warehouse()
+    output = "\n".join(lines)
+    assert result.success, f"dbt {' '.join(args)} failed: {result.exception}\n{output[-6000:]}"
+    return DbtRun(tuple(args), output)
