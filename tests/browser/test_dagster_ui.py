@@ -22,6 +22,7 @@ import landing
 from demo.git_repos import build_sample_repos
 from extract import settings
 from extract.git.miner import mine_repository
+from tests.patience import patience, patience_ms
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -102,7 +103,7 @@ def dagster_ui(tmp_path_factory):
         start_new_session=True,
     )
     try:
-        _wait_for(f"http://127.0.0.1:{port}/server_info", process, timeout=240)
+        _wait_for(f"http://127.0.0.1:{port}/server_info", process, timeout=patience(240))
         yield f"http://127.0.0.1:{port}", root
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -134,7 +135,9 @@ def test_asset_graph_shows_every_domain(dagster_ui, page):
     base, _ = dagster_ui
     _open(page, f"{base}/asset-groups")
     for group in ("git", "github", "selection", "staging_git", "marts_activities", "reports"):
-        sync_api.expect(page.get_by_text(group, exact=True).first).to_be_visible(timeout=60_000)
+        sync_api.expect(page.get_by_text(group, exact=True).first).to_be_visible(
+            timeout=patience_ms(60)
+        )
 
 
 def test_asset_checks_are_listed(dagster_ui, page):
@@ -142,7 +145,7 @@ def test_asset_checks_are_listed(dagster_ui, page):
     _open(page, f"{base}/assets/git/commits?view=checks")
     sync_api.expect(
         page.get_by_text("commits_match_rev_list").filter(visible=True).first
-    ).to_be_visible(timeout=60_000)
+    ).to_be_visible(timeout=patience_ms(60))
     _open(page, f"{base}/assets/stg_git__commits?view=checks")
     # dbt tests arrive as checks; the list truncates long names, so filter and open the check.
     page.get_by_placeholder("Filter checks").fill("unique")
@@ -151,7 +154,7 @@ def test_asset_checks_are_listed(dagster_ui, page):
         page.get_by_text("unique_stg_git__commits_commit_key", exact=True)
         .filter(visible=True)
         .first
-    ).to_be_visible(timeout=60_000)
+    ).to_be_visible(timeout=patience_ms(60))
 
 
 def test_materializing_the_sample_from_the_ui_succeeds(dagster_ui, page):
@@ -164,7 +167,7 @@ def test_materializing_the_sample_from_the_ui_succeeds(dagster_ui, page):
         with contextlib.suppress(sync_api.TimeoutError):
             page.get_by_role("button", name="Confirm").click(timeout=5_000)
         _open(page, f"{base}/runs")
-        sync_api.expect(page.get_by_text("Success")).to_have_count(runs, timeout=180_000)
+        sync_api.expect(page.get_by_text("Success")).to_have_count(runs, timeout=patience_ms(180))
     import duckdb
 
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:

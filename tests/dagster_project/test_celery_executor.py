@@ -15,6 +15,7 @@ import dagster as dg
 import pytest
 
 import landing
+from tests.patience import patience
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -51,7 +52,8 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _wait_for(predicate, what: str, log: Path, timeout: float = 45) -> None:
+def _wait_for(predicate, what: str, log: Path, seconds: float = 45) -> None:
+    timeout = patience(seconds)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

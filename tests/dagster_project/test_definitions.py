@@ -63,7 +63,6 @@ def test_dg_check_defs_passes(tmp_path):
         text=True,
         cwd=ROOT,
         env=env,
-        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All definitions loaded successfully" in done.stdout + done.stderr

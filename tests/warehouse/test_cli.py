@@ -17,7 +17,6 @@ def test_a_bad_snapshot_setting_is_one_line_and_takes_no_lock(tmp_path):
             "MMS_WAREHOUSE_SNAPSHOTS": "abc",
             "PATH": "/usr/bin:/bin",
         },
-        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
@@ -46,7 +45,6 @@ def test_a_mistyped_landing_directory_builds_and_publishes_nothing(tmp_path):
             "MMS_LANDING_DIR": str(missing),
             "PATH": "/usr/bin:/bin",
         },
-        timeout=120,
     )
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
