@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 
-.PHONY: run test dev lint uv
+.PHONY: run test test-fast dev lint uv
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || { python3 -m pip install --user --quiet uv 2>/dev/null || python3 -m pip install --user --quiet --break-system-packages uv; }
@@ -14,6 +14,12 @@ run: uv
 test: uv
 	$(UV) sync --frozen
 	$(UV) run pytest
+
+# The quick loop while changing code: everything but the tests marked slow (dbt builds of generated
+# studies, the sample end to end, the browser). `make test` and CI run them all.
+test-fast: uv
+	$(UV) sync --frozen
+	$(UV) run pytest -m "not slow"
 
 dev: uv
 	$(UV) sync --frozen

@@ -66,3 +66,27 @@ def labelled_study(tmp_path_factory):
     root, _ = build_once(tmp_path_factory, "labelled-study", inputs, _build_labelled_study)
     return _labelled_study_env(root), root / "landing", root / "truth"
 
+
+#: fixtures that build a warehouse with dbt, run the sample end to end or drive a browser: a test
+#: that uses one is marked slow (`make test-fast` leaves it out; CI runs everything)
+SLOW_FIXTURES = {"sample_run", "labelled_study", "warehouse_path", "study", "published",
+                 "dagster_ui", "written"}  # fmt: skip
+#: the README's `make run` twice over, one after the other: the longest chain of the suite, so it
+#: starts first and the other tests share the second worker meanwhile
+LONGEST_FIXTURE = "sample_run"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tests, then order the session longest first: the end-to-end runs, then the
+    other slow tests, then the fast ones, which fill the gaps at the end (pytest-xdist hands out
+    whole files in this order, with --no-loadscope-reorder)."""
+    for item in items:
+        if SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+    def rank(item) -> int:
+        if LONGEST_FIXTURE in item.fixturenames:
+            return 0
+        return 1 if item.get_closest_marker("slow") else 2
+
+    items.sort(key=rank)

@@ -17,6 +17,9 @@ from analysis.population import (
 
 from .simulation import GROUPS, LABELS, SHARES, simulate
 
+# the suggester and the estimates on 150 simulated studies
+pytestmark = pytest.mark.slow
+
 SEEDS = range(150)
 #: Labels expected to occur fewer than 10 times among the ~385 labelled items: a normal interval
 #: (Wald, Wilson's cousin, or PPI's) is known to under-cover there; reported, not asserted.

@@ -17,6 +17,9 @@ import pytest
 import landing
 from tests.patience import patience
 
+# Redis, a Celery worker and a Dagster run on it
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 REDIS = shutil.which("redis-server")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +56,7 @@ def test_importing_the_definitions_does_no_work():
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_dg_check_defs_passes(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     done = subprocess.run(

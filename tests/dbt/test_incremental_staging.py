@@ -10,11 +10,15 @@ import shutil
 from pathlib import Path
 
 import pyarrow.compute as pc
+import pytest
 
 import landing
 from demo.study_data import Scale, generate
 
 from .conftest import dbt, make_env, query
+
+# three dbt builds of the staging models
+pytestmark = pytest.mark.slow
 
 TINY = Scale(
     selected_projects=4,

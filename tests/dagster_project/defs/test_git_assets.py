@@ -4,6 +4,7 @@ import subprocess
 
 import dagster as dg
 import duckdb
+import pytest
 
 import landing
 from dagster_project.defs.git.assets import git_history
@@ -39,6 +40,7 @@ def _git_truth(git_dir):
     return commits, files
 
 
+@pytest.mark.slow
 def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, warehouse_env):
     repos = build_sample_repos(tmp_path / "remotes")
     landing.ensure_landing(warehouse_env["MMS_LANDING_DIR"])

@@ -10,6 +10,7 @@ from tests.dbt_cli import dbt
 from .conftest import BASE_TIME, add_issues
 
 
+@pytest.mark.slow
 def test_dbt_builds_github_staging_over_what_the_miner_landed(stand_in, make_miner, tmp_path):
     root = tmp_path / "landing"
     landing.ensure_landing(root)

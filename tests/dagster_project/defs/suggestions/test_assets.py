@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from dagster_project.defs.suggestions.assets import (
     ESTIMATES,
@@ -48,6 +49,7 @@ def _markdown_rows(text: str) -> list[dict[str, str]]:
     return [dict(zip(header, cells, strict=True)) for cells in body]
 
 
+@pytest.mark.slow
 def test_with_no_labels_the_asset_and_the_marts_say_why_they_are_empty(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     generate(
