@@ -23,6 +23,7 @@ from dagster._core.events.log import EventLogEntry
 from dagster_project.run_monitoring import HOST_TAG, dead_run_reason, fail_dead_runs
 from demo.study_data import Scale, generate
 from extract import settings
+from tests.patience import patience
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -104,7 +105,7 @@ def _runs(home: Path) -> dict[str, dg.DagsterRun]:
 
 def _wait(condition, what: str, process: subprocess.Popen | None = None, seconds: float = 600):
     """Poll until ``condition()`` is truthy; the deadline is only there so a broken run ends."""
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + patience(seconds)
     while not (value := condition()):
         assert process is None or process.poll() is None, f"{what}: the process ended"
         assert time.monotonic() < deadline, f"gave up waiting: {what}"
@@ -112,6 +113,7 @@ def _wait(condition, what: str, process: subprocess.Popen | None = None, seconds
     return value
 
 
+@pytest.mark.slow
 def test_the_daemon_fails_a_run_killed_under_dagster_job_execute(tmp_path):
     """The issue's case: a run executed by `dagster job execute`, killed with -9, stayed STARTED
     until its max_runtime. With the project's dagster.yaml the daemon's run monitoring fails it at
@@ -215,6 +217,7 @@ def _published_build(tmp_path: Path) -> str:
         return con.execute("select build_id from build_info").fetchone()[0]
 
 
+@pytest.mark.slow
 def test_a_killed_build_run_takes_its_step_and_dbt_with_it(tmp_path):
     """kill -9 of the process running the warehouse job (`dagster job execute`) while dbt builds:
     its step process (the multiprocess executor's child) and the step's dbt die with it at once,
@@ -236,7 +239,7 @@ def test_a_killed_build_run_takes_its_step_and_dbt_with_it(tmp_path):
         assert step is not None and step.pid != run.pid and step in children
         os.kill(run.pid, signal.SIGKILL)
         run.wait()
-        _, still = psutil.wait_procs([step, dbt], timeout=60)
+        _, still = psutil.wait_procs([step, dbt], timeout=patience(60))
         assert still == [], [p.cmdline() for p in still]
     finally:
         with contextlib.suppress(ProcessLookupError):
