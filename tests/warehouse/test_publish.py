@@ -3,7 +3,9 @@ over a generated landing zone, readers in other threads, kill -9 at the dangerou
 
 The builds run a tiny dbt project (tiny_project/dbt: the real git staging models and macros, three
 small marts, and a model a test can hold the build at), so a build takes seconds, not the study's
-minute; publishing, locking and recovery are the same code whatever the project."""
+minute; publishing, locking and recovery are the same code whatever the project. The shrink guard
+compares the study's selection marts, which the tiny project has not: its tests build the study's
+project (test_publish_guards.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import landing
 from demo.study_data import Scale, generate
 from warehouse import WarehouseFiles, publication_status
 
@@ -258,40 +259,6 @@ def test_kill_9_anywhere_leaves_a_warehouse_that_opens_and_the_next_build_needs_
     leftovers = [p for p in (tmp / "warehouse.duckdb.builds").iterdir() if p.is_dir()]
     assert leftovers == []
     assert not list(tmp.glob(".warehouse.duckdb.*.tmp"))
-
-
-def test_one_unreadable_repository_is_quarantined_and_the_others_build_once_allowed(published):
-    """The unreadable file costs only its repository, and never silently: the build that lost it
-    is held back (the shrink guard) until the operator allows it."""
-    tmp, env = published
-    root = tmp / "landing"
-    path = tmp / "warehouse.duckdb"
-    with duckdb.connect(str(path), read_only=True) as con:
-        repos = sorted(
-            r[0] for r in con.sql("select distinct repo_id from stg_git__commits").fetchall()
-        )
-    victim = repos[0]
-    bad = landing.current_path(root, "git/modified_files", victim)
-    bad.write_bytes(bad.read_bytes()[:100])  # truncated
-    before = _build_id(path)
-    code, output = _build(env)
-    assert code == 1, output
-    assert f"quarantined git/modified_files of {victim.replace('/', '__')}" in output
-    assert f"{victim}: 0 commits against" in output
-    assert _build_id(path) == before
-    code, output = _build(env, "--allow-shrink")
-    assert code == 0, output
-    with duckdb.connect(str(path), read_only=True) as con:
-        staged = dict(
-            con.execute("select repo_id, count(*) from stg_git__commits group by 1").fetchall()
-        )
-        unreadable = con.execute(
-            "select repo_id from stg_git__extractions where not is_readable"
-        ).fetchall()
-    assert victim not in staged and set(staged) == set(repos) - {victim}
-    assert unreadable == [(victim,)]
-    moved = list((root / landing.QUARANTINE_DIR).rglob("*.parquet"))
-    assert {p.parent.name for p in moved} == {"commits", "modified_files"}
 
 
 def test_files_landed_before_a_column_existed_still_build(published):

@@ -155,6 +155,32 @@ def test_a_build_that_lost_its_repositories_is_not_published_and_status_says_why
     assert f"  {missing}: 0 commits against {before[missing]} published" in status
 
 
+def test_one_unreadable_repository_is_quarantined_and_the_others_build_once_allowed(warehouse):
+    """The unreadable file costs only its repository, and never silently: the build that lost it
+    is held back (the shrink guard) until the operator allows it."""
+    tmp, env = warehouse
+    root = tmp / "landing"
+    path = tmp / "warehouse.duckdb"
+    repos = sorted(_commits(path))
+    victim = repos[0]
+    bad = landing.current_path(root, "git/modified_files", victim)
+    bad.write_bytes(bad.read_bytes()[:100])  # truncated
+    before = _query(path, "select build_id from build_info")
+    code, output = _run(env, "build")
+    assert code == 1, output
+    assert f"quarantined git/modified_files of {victim.replace('/', '__')}" in output
+    assert f"{victim}: 0 commits against" in output
+    assert _query(path, "select build_id from build_info") == before
+    code, output = _run(env, "build", "--allow-shrink")
+    assert code == 0, output
+    staged = _commits(path)
+    unreadable = _query(path, "select repo_id from stg_git__extractions where not is_readable")
+    assert victim not in staged and set(staged) == set(repos) - {victim}
+    assert unreadable == [(victim,)]
+    moved = list((root / landing.QUARANTINE_DIR).rglob("*.parquet"))
+    assert {p.parent.name for p in moved} == {"commits", "modified_files"}
+
+
 def test_a_recorded_force_push_and_an_inspection_exclusion_are_published(warehouse):
     """What the guard lets through: fewer commits the git miner recorded as dropped (a
     force-push), a repository an inspection excluded. The same loss unrecorded is held back."""
