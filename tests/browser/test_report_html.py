@@ -1,6 +1,7 @@
 """The HTML report as a reader sees it: headless Debian Chromium driven by Playwright opens
-report.html from disk (a labelled generated study marked as sample data, the suggester run on it)
-and checks the banner, every table and the figures, and that the page fetches nothing."""
+report.html from disk (the report tests' labelled generated study with the suggester run on it,
+rebuilt marked as sample data) and checks the banner, every table and the figures, and that the page
+fetches nothing."""
 
 import os
 import shutil
@@ -8,7 +9,7 @@ import shutil
 import pytest
 
 from report import write_report
-from tests.report.labelled_study import ROOT, build_labelled_study
+from tests.report.labelled_study import ROOT, as_sample_data, shared_report_study
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -25,7 +26,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     root = tmp_path_factory.mktemp("report-html")
-    warehouse = build_labelled_study(root / "study", sample_data=True, suggest=True)
+    warehouse = as_sample_data(shared_report_study(tmp_path_factory), root / "study")
     return write_report(warehouse, root / "reports", project_dir=ROOT)
 
 

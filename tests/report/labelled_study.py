@@ -3,7 +3,8 @@ real export/import round trip, then built again: a warehouse with every mart the
 ``suggest``, the label suggester then runs on it and dbt builds a third time, as the job
 refresh_suggestions does, so the estimate, agreement and trend marts hold numbers.
 
-Shared by tests/report (session fixture) and tests/browser (the HTML in Chromium)."""
+Built once per session and shared by tests/report and tests/browser (the HTML in Chromium, on a copy
+rebuilt with the sample flag)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from analysis.warehouse import run as suggest_labels
 from demo.labels import label_samples
 from demo.study_data import Scale, generate
 from tests.dbt_cli import dbt as run_dbt
+from tests.session_builds import build_once, copy_study
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = ROOT / "dbt"
@@ -64,3 +66,22 @@ def build_labelled_study(root: Path, *, sample_data: bool = False, suggest: bool
         suggest_labels(warehouse, root / "landing")
         dbt(env, "build")
     return warehouse
+
+
+def shared_report_study(tmp_path_factory) -> Path:
+    """The warehouse of ``build_labelled_study(suggest=True)``, built once per session for every
+    worker (tests.session_builds): read-only; ``unlabelled.duckdb``, ``unsuggested.duckdb`` and the
+    landing folder beside it."""
+    inputs = {"scale": repr(SCALE), "seed": SEED, "suggest": True}
+    root, _ = build_once(tmp_path_factory, "report-study", inputs,
+                         lambda root: str(build_labelled_study(root, suggest=True)))  # fmt: skip
+    return root / "warehouse.duckdb"
+
+
+def as_sample_data(warehouse: Path, root: Path) -> Path:
+    """A copy of a study's warehouse and landing folder in ``root``, rebuilt by `dbt build` with the
+    sample flag (MMS_SAMPLE_DATA): the same data, marked as the bundled sample's."""
+    copy_study(warehouse.parent, root, "landing", warehouse.name)
+    env = study_env(root, sample_data=True)
+    dbt(env, "build")
+    return Path(env["MMS_DUCKDB_PATH"])
