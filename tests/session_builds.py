@@ -36,13 +36,21 @@ def build_once(
     tmp_path_factory: pytest.TempPathFactory,
     name: str,
     inputs: dict[str, Any],
-    build: Callable[[Path], dict[str, Any]],
-) -> tuple[Path, dict[str, Any]]:
+    build: Callable[[Path], Any],
+) -> tuple[Path, Any]:
     """``build(folder)`` once per session for these ``inputs``; returns the folder and what
-    ``build`` returned (JSON). A build that raised is tried again by the next worker that asks,
-    so each reports the error rather than reading half a study."""
+    ``build`` returned (JSON)."""
+    return build_once_in(shared_folder(tmp_path_factory), name, inputs, build)
+
+
+def build_once_in(
+    shared: Path, name: str, inputs: dict[str, Any], build: Callable[[Path], Any]
+) -> tuple[Path, Any]:
+    """``build(folder)`` once in ``shared`` for these ``inputs``, whichever process asks first;
+    the others wait for it and read the same folder. A build that raised is tried again by the
+    next process that asks, so each reports the error rather than reading half a study."""
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
-    folder = shared_folder(tmp_path_factory) / "session-builds" / f"{name}-{key}"
+    folder = shared / "session-builds" / f"{name}-{key}"
     folder.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(folder.parent / f"{folder.name}.lock"):
         built = folder / _BUILT
