@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.patience import patience
 from warehouse.prompt import cli_binary
 
 MMS_WAREHOUSE = str(Path(sys.executable).parent / "mms-warehouse")
@@ -198,7 +199,7 @@ class _Terminal:
     def wait_for(self, pattern: str) -> None:
         """Read until ``pattern`` is printed after the last key sent. The deadline only stops a
         prompt that hangs: a correct one answers in well under a second."""
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + patience(300)
         while not re.search(pattern.encode(), self._plain(self.seen[self.mark :])):
             if time.monotonic() > deadline or not self._read():
                 os.kill(self.pid, 9)
@@ -226,7 +227,7 @@ class _Terminal:
 
     def close(self) -> int:
         """The prompt's exit status, once it has ended."""
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + patience(300)
         while time.monotonic() < deadline:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
