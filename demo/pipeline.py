@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import landing
+from base import settings
 from demo.git_repos import build_sample_repos
 from demo.github_data import (
     SAMPLE_TOKEN,
@@ -28,7 +29,6 @@ from demo.github_data import (
     write_candidate_list,
     write_inspection_decisions,
 )
-from extract import settings
 
 
 class SampleBusy(RuntimeError):

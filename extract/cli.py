@@ -7,7 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from extract import settings
+from base import settings
 
 #: command -> the domain module that registers it. Only the domain a command line names is imported:
 #: `mms-extract git` does not load PyGithub or pyarrow before git runs (0.8 s of start-up).

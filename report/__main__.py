@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from extract import settings
+from base import settings
 from report.build import write_report
 from report.provenance import project_checkout
 from report.publish import ReportDirectoryError

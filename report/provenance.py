@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from extract import settings
+from base import settings
 from report.model import Provenance, PublicationStatus
 from report.warehouse import Warehouse, WarehouseError
 

@@ -1,6 +1,6 @@
 """The layering the README's layout promises, checked on every import in the code: base/ (repository
-ids) is under everything; landing/ (the contract) builds on base/ alone; extract/ is plain Python on
-the contract; warehouse/ and analysis/ build on it, report/ on those; only dagster_project/ imports
+ids, settings) is under everything; landing/ (the contract) builds on base/ alone; warehouse/ reads
+only the contract; extract/, analysis/ and report/ build on those; only dagster_project/ imports
 Dagster; nothing in the product imports demo/ (test and demo code)."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ FORBIDDEN = {
                 "dagster_duckdb", "dagster_project", "demo", "tests"},
     "extract": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "warehouse",
                 "report", "analysis", "demo", "tests"},
-    "warehouse": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "report",
-                  "analysis", "demo", "tests"},
+    "warehouse": {"extract", "dagster", "dagster_dbt", "dagster_duckdb", "dagster_project",
+                  "report", "analysis", "demo", "tests"},
     "report": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "demo", "tests"},
     "analysis": {"dagster", "dagster_dbt", "dagster_duckdb", "dagster_project", "report", "demo",
                  "tests"},

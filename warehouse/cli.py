@@ -12,7 +12,7 @@ import argparse
 import getpass
 import sys
 
-from extract import settings
+from base import settings
 from landing import LandingError
 from warehouse.files import WarehouseFiles
 from warehouse.lock import WarehouseBusy

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract import settings
+from base import settings
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 import landing
-from extract import settings
+from base import settings
 from warehouse.dbt_child import dbt_path, die_with_parent
 from warehouse.files import WarehouseFiles
 from warehouse.lock import writer_lock

@@ -12,7 +12,7 @@ run config, so a password in it stays out of the UI and the event log.
 
 import dagster as dg
 
-from extract import settings
+from base import settings
 
 
 def celery_executor_from_settings() -> dg.ExecutorDefinition:

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from extract import settings
+from base import settings
 from extract.annotations import files
 
 

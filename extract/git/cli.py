@@ -1,7 +1,7 @@
 """``mms-extract git ...``: mine repositories into the landing zone from the command line.
 
 Paths default to the same settings Dagster reads (``MMS_MIRROR_DIR``, ``MMS_LANDING_DIR``; see
-extract/settings.py). Importing this module is cheap: the miner is imported when a command runs.
+base/settings.py). Importing this module is cheap: the miner is imported when a command runs.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _without_pandas() -> None:
 
 
 def _cmd_mine(args: argparse.Namespace) -> int:
-    from extract import settings
+    from base import settings
     from extract.git.miner import GitMiningError, MiningOptions, mine_repository
 
     try:

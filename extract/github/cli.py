@@ -1,6 +1,6 @@
 """``mms-extract github ...``: candidates, metadata, closed issues, issue links and reconciliation.
 
-Settings come from the environment (``extract/settings.py``) unless an option overrides them:
+Settings come from the environment (``base/settings.py``) unless an option overrides them:
 ``GITHUB_TOKEN`` (several comma-separated), ``GITHUB_API_URL`` (``--base-url``: GitHub Enterprise's
 ``https://host/api/v3`` or the local stand-in), ``MMS_GITHUB_MAX_WAIT`` (``--max-wait``) and
 ``MMS_GITHUB_TIMEOUT`` (``--timeout``). An unreachable API stops the command at the first

@@ -63,7 +63,7 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.Requester import Requester
 from urllib3.exceptions import ConnectTimeoutError
 
-from extract import settings
+from base import settings
 
 log = logging.getLogger("extract.github")
 

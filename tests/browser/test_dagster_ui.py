@@ -19,8 +19,8 @@ import urllib.request
 import pytest
 
 import landing
+from base import settings
 from demo.git_repos import build_sample_repos
-from extract import settings
 from extract.git.miner import mine_repository
 from tests.patience import patience, patience_ms
 

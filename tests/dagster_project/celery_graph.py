@@ -6,9 +6,9 @@ import os
 
 import dagster as dg
 
+from base import settings
 from base.repo_id import repo_slug
 from dagster_project.defs.execution import celery_executor_from_settings
-from extract import settings
 from extract.git.miner import mine_repository
 
 REPOSITORIES = ("acme/one", "acme/two")

@@ -20,9 +20,9 @@ import pytest
 from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.events.log import EventLogEntry
 
+from base import settings
 from dagster_project.run_monitoring import HOST_TAG, dead_run_reason, fail_dead_runs
 from demo.study_data import Scale, generate
-from extract import settings
 from tests.patience import patience
 
 HERE = Path(__file__).resolve().parent

@@ -16,9 +16,9 @@ import dagster as dg
 import duckdb
 import pytest
 
+from base import settings
 from demo.git_repos import SAMPLE_REPOS
 from demo.github_data import SAMPLE_TOKEN
-from extract import settings
 
 
 def _env(root):

@@ -6,9 +6,9 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
+from base import settings
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.partitions import DAILY_FRESHNESS, repository_partitions
-from extract import settings
 from extract.git import gitcmd
 from extract.git.miner import GitMiningError, MiningOptions, mine_repository
 from extract.git.options import EngineName, MissingObjectsPolicy

@@ -3,8 +3,8 @@
 import dagster as dg
 from pydantic import Field
 
+from base import settings
 from base.repo_id import parse_repo_id, repo_slug
-from extract import settings
 from extract.git.options import MissingObjectsPolicy
 
 

@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 import landing
+from base import settings
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import (
     DAILY_FRESHNESS,
@@ -15,7 +16,6 @@ from dagster_project.defs.partitions import (
     repository_partitions,
 )
 from dagster_project.defs.warehouse.dbt import model_key
-from extract import settings
 from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
 from extract.github.client import GitHubUnreachable
 from extract.github.counts import NoCount

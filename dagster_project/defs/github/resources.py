@@ -2,7 +2,7 @@
 
 ``GITHUB_TOKEN`` (one or several, comma-separated) is read by extract.github at the moment a client is
 built, so it never appears in run config, the event log or the UI. Every field left unset falls back
-to its environment setting (``extract/settings.py``), read when the resource is used.
+to its environment setting (``base/settings.py``), read when the resource is used.
 """
 
 import dagster as dg

@@ -6,11 +6,11 @@ are fresh (declarative automation, defs/warehouse/dbt.py)."""
 
 import dagster as dg
 
+from base import settings
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.refresh.news import repositories_with_news
-from extract import settings
 
 
 @dg.schedule(

@@ -3,8 +3,8 @@ run's, written to the reports directory and shown in the UI as Markdown with the
 
 import dagster as dg
 
+from base import settings
 from dagster_project.defs.warehouse.dbt import model_key
-from extract import settings
 from report import EXTRA_ARTEFACTS, WrittenReport, required_tables, write_report
 from report.provenance import project_checkout
 from report.render import section_document

@@ -15,8 +15,8 @@ from pydantic import Field
 from analysis import report
 from analysis import warehouse as analysis_warehouse
 from analysis.suggester import MODEL_VERSION, SuggesterSettings
+from base import settings
 from dagster_project.defs.warehouse.dbt import model_key
-from extract import settings
 from report.render import frame_markdown
 
 LABEL_SUGGESTIONS = dg.AssetKey(["suggestions", "label_suggestions"])

@@ -21,7 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dagster_dbt import get_asset_key_for_model as _key_for_model
 from pydantic import Field
 
-from extract import settings
+from base import settings
 from landing import LandingError
 from warehouse import WarehouseFiles
 from warehouse.dbt_child import PARENT_PID, dbt_path, die_with_parent

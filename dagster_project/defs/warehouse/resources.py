@@ -5,7 +5,7 @@ requests, the label suggester): read-only. Builds never write this file; they pu
 
 from dagster_duckdb import DuckDBResource
 
-from extract import settings
+from base import settings
 
 
 def published_warehouse_resource() -> DuckDBResource:

@@ -1,4 +1,5 @@
-"""Settings shared by extract/, the warehouse build and Dagster: one environment variable each.
+"""Settings shared by every layer (extract, the warehouse build, the report, Dagster): one
+environment variable each.
 
 Every reader calls these functions at the moment it needs a value (never at import time), so a
 setting changed in the environment is seen by the next command or run. Relative paths are resolved
