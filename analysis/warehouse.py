@@ -21,6 +21,7 @@ import pyarrow as pa
 
 import landing
 from analysis import population, suggester
+from warehouse.published import WarehouseUnavailable, open_published
 
 FRAMES = ("commits", "issues")
 #: frame -> (mart, key column, year column, taxonomy seed, label column, group column)
@@ -78,10 +79,10 @@ class BuildFacts:
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    warehouse = Path(warehouse)
-    if not warehouse.exists():
-        raise WarehouseNotReady(f"warehouse {warehouse} does not exist; run `dbt build` first")
-    return duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return open_published(warehouse)
+    except WarehouseUnavailable as exc:
+        raise WarehouseNotReady(str(exc)) from None
 
 
 def _query(con, sql: str) -> pd.DataFrame:

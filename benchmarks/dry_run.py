@@ -638,19 +638,19 @@ def stage_landed(runs: list[RunFigures]) -> bool:
 
 
 def selected_repositories(warehouse: Path) -> list[str]:
-    import duckdb
+    from warehouse.published import open_published
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_published(warehouse) as con:
         return [
             r[0] for r in con.execute("select repo_id from selected_projects order by 1").fetchall()
         ]
 
 
 def selection_summary(warehouse: Path, chosen: list[str]) -> list[tuple[str, str, str]]:
-    import duckdb
+    from warehouse.published import open_published
 
     keys = [c.lower() for c in chosen]
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_published(warehouse) as con:
         rows = con.execute(
             "select repo_id, selection_status, array_to_string(exclusion_reasons, '; ') "
             "from project_selection where lower(repo_id) in (select unnest(?)) order by 1",

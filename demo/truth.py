@@ -210,9 +210,8 @@ def review_and_label_from_truth(
     import csv
     import random
 
-    import duckdb
-
     from extract.annotations.files import import_labels, import_sample_reviews, taxonomy
+    from warehouse.published import open_published
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -221,7 +220,7 @@ def review_and_label_from_truth(
 
     def sample(frame: str) -> list[str]:
         model, key = models[frame]
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with open_published(warehouse) as con:
             return [r[0] for r in con.execute(f"select {key} from {model} order by 1").fetchall()]
 
     def write(path: Path, header: list[str], rows) -> Path:

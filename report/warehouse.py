@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from warehouse.published import WarehouseUnavailable, open_published
+
 
 class WarehouseError(RuntimeError):
     """The warehouse cannot be read, or lacks a mart the report needs (one line, naming it)."""
@@ -27,15 +29,10 @@ class Warehouse:
 
     @classmethod
     def open(cls, path: Path) -> Warehouse:
-        if not path.is_file():
-            raise WarehouseError(f"warehouse {path} does not exist: build it first (make run)")
         try:
-            connection = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as error:
-            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise WarehouseError(
-                f"warehouse {path} cannot be opened read-only: {first_line}"
-            ) from None
+            connection = open_published(path)
+        except WarehouseUnavailable as error:
+            raise WarehouseError(str(error)) from None
         return cls(connection, str(path))
 
     def close(self) -> None:

@@ -6,7 +6,8 @@ blocking tests pass, and it loses no repository's data against the published bui
 recorded reason (``shrink``), is the copy renamed into place (``publish``). Readers already connected keep
 the snapshot they opened until they reconnect; a failed or killed build leaves the published
 warehouse untouched, byte for byte. One build at a time holds the writer lock, which the kernel
-releases when its process dies, so a dead build never blocks the next.
+releases when its process dies, so a dead build never blocks the next; readers take no lock and
+open the published file through ``open_published``, never ``duckdb.connect``.
 
 Plain Python (no Dagster): the Dagster asset, ``mms-warehouse build`` and the tests use it alike.
 """
@@ -25,18 +26,23 @@ _EXPORTS = {
     "WarehouseBusy": "warehouse.lock",
     "writer_lock": "warehouse.lock",
     "WarehouseFiles": "warehouse.files",
+    "open_published": "warehouse.published",
+    "WarehouseUnavailable": "warehouse.published",
 }
 
 if TYPE_CHECKING:
     from warehouse.files import WarehouseFiles
     from warehouse.lock import WarehouseBusy, writer_lock
     from warehouse.publish import BuildRecord, PublicationStatus, publication_status
+    from warehouse.published import WarehouseUnavailable, open_published
 
 __all__ = [
     "BuildRecord",
     "PublicationStatus",
     "WarehouseBusy",
     "WarehouseFiles",
+    "WarehouseUnavailable",
+    "open_published",
     "publication_status",
     "writer_lock",
 ]

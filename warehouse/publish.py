@@ -35,6 +35,7 @@ from base import settings
 from warehouse.dbt_child import dbt_path, die_with_parent
 from warehouse.files import WarehouseFiles
 from warehouse.lock import writer_lock
+from warehouse.published import WarehouseUnavailable, open_published
 from warehouse.shrink import Shrink, unexplained_shrinks
 
 #: published snapshots kept (the current one included); MMS_WAREHOUSE_SNAPSHOTS overrides
@@ -148,14 +149,12 @@ def read_records(files: WarehouseFiles) -> list[BuildRecord]:
 
 def published_build_info(path: Path) -> dict | None:
     """The published warehouse's build_info row, or None (no warehouse, or built before it)."""
-    if not path.exists():
-        return None
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_published(path) as con:
             cursor = con.execute("select * from build_info")
             names = [d[0] for d in cursor.description]
             row = cursor.fetchone()
-    except duckdb.Error:
+    except (WarehouseUnavailable, duckdb.Error):
         return None
     return dict(zip(names, row, strict=True)) if row else None
 
@@ -390,7 +389,11 @@ def build_session(
             raise BuildFailed(record.reason) from exc
         record.full_refresh = full_refresh
         env = settings.subprocess_env()
+        # dbt reads the landing zone and names the catalog after the files this session was given,
+        # not whatever the environment says.
         env.update(
+            MMS_LANDING_DIR=str(Path(landing_root).absolute()),
+            MMS_DUCKDB_PATH=str(files.published.absolute()),
             MMS_DBT_BUILD_PATH=str(build_path),
             MMS_BUILD_ID=build_id,
             MMS_CODE_VERSION=record.code_version,

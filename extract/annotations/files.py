@@ -22,6 +22,7 @@ import pyarrow as pa
 
 import landing
 from base.repo_id import InvalidRepoId, repo_key, validate_repo_id
+from warehouse.published import WarehouseUnavailable, open_published
 
 FRAMES = ("commits", "issues")
 #: The taxonomy each frame is labelled with: a dbt seed (the one place it is defined), read from the
@@ -58,12 +59,10 @@ def _check_frame(frame: str) -> None:
 
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    if not Path(warehouse).exists():
-        raise AnnotationFileError(f"warehouse {warehouse} does not exist; run `dbt build` first")
     try:
-        return duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        raise AnnotationFileError(f"cannot open warehouse {warehouse}: {exc}") from exc
+        return open_published(warehouse)
+    except WarehouseUnavailable as exc:
+        raise AnnotationFileError(str(exc)) from None
 
 
 def taxonomy(frame: str, warehouse: Path) -> list[str]:

@@ -6,8 +6,8 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
-from base import settings
 from dagster_project.defs.git.resources import GitSourceResource
+from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.partitions import DAILY_FRESHNESS, repository_partitions
 from extract.git import gitcmd
 from extract.git.miner import GitMiningError, MiningOptions, mine_repository
@@ -92,14 +92,19 @@ class GitMiningConfig(dg.Config):
     partitions_def=repository_partitions,
     group_name="git",
 )
-def git_history(context: dg.AssetExecutionContext, config: GitMiningConfig, git: GitSourceResource):
+def git_history(
+    context: dg.AssetExecutionContext,
+    config: GitMiningConfig,
+    git: GitSourceResource,
+    landing_zone: LandingResource,
+):
     repo_id = context.partition_key
     source = git.source_for(repo_id)
     try:
         result = mine_repository(
             repo_id,
             source,
-            settings.landing_dir(),
+            landing_zone.path,
             config.options(git.missing_objects),
             mirror_dir=Path(git.mirror_dir),
             log=context.log.info,

@@ -4,18 +4,19 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 import landing
 from base import settings
 from dagster_project.defs.github.resources import GitHubResource
+from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.partitions import (
     DAILY_FRESHNESS,
     WEEKLY_FRESHNESS,
     repository_partitions,
 )
 from dagster_project.defs.warehouse.dbt import model_key
+from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 from extract.github.candidates import CandidateListError, load_candidates, valid_candidates
 from extract.github.client import GitHubUnreachable
 from extract.github.counts import NoCount
@@ -37,7 +38,9 @@ class CandidatesConfig(dg.Config):
 
 
 @dg.asset(key=CANDIDATES, group_name="selection", kinds={"csv", "parquet"})
-def candidates(context: dg.AssetExecutionContext, config: CandidatesConfig) -> dg.MaterializeResult:
+def candidates(
+    context: dg.AssetExecutionContext, config: CandidatesConfig, landing_zone: LandingResource
+) -> dg.MaterializeResult:
     """The candidate ML repositories (the study's 4,031), invalid rows kept with their problem."""
     source = config.candidate_list or settings.candidate_list()
     if not source:
@@ -46,7 +49,7 @@ def candidates(context: dg.AssetExecutionContext, config: CandidatesConfig) -> d
             "to a CSV of owner/name (e.g. ml_projects_breadth_corpus.csv)"
         )
     try:
-        loaded = load_candidates(source, settings.landing_dir())
+        loaded = load_candidates(source, landing_zone.path)
     except (CandidateListError, OSError) as exc:
         raise dg.Failure(description=str(exc)) from None
     context.log.info(f"{loaded.rows} rows from {source}: {loaded.valid} valid candidates")
@@ -87,10 +90,13 @@ def _fresh(landing_root, repo_id, cutoff) -> bool:
     freshness_policy=WEEKLY_FRESHNESS,
 )
 def repository_metadata(
-    context: dg.AssetExecutionContext, config: MetadataConfig, github: GitHubResource
+    context: dg.AssetExecutionContext,
+    config: MetadataConfig,
+    github: GitHubResource,
+    landing_zone: LandingResource,
 ) -> dg.MaterializeResult:
     """GitHub metadata of every valid candidate (stars, pushes, commits, contributors, ...)."""
-    root = settings.landing_dir()
+    root = landing_zone.path
     repo_ids = valid_candidates(root)
     miner = github.miner()
     cutoff = datetime.now(UTC) - timedelta(hours=config.max_age_hours)
@@ -167,9 +173,11 @@ def repository_metadata(
     partitions_def=repository_partitions,
     group_name="github",
 )
-def closed_issue_history(context: dg.AssetExecutionContext, github: GitHubResource):
+def closed_issue_history(
+    context: dg.AssetExecutionContext, github: GitHubResource, landing_zone: LandingResource
+):
     repo_id = context.partition_key
-    root = settings.landing_dir()
+    root = landing_zone.path
     miner = github.miner()
     try:
         result = miner.crawl_closed_issues(repo_id, root)
@@ -258,7 +266,10 @@ def issue_links_asset() -> dg.AssetsDefinition:
         kinds={"github", "parquet"},
     )
     def issue_links(
-        context: dg.AssetExecutionContext, github: GitHubResource, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        github: GitHubResource,
+        duckdb: PublishedWarehouseResource,
+        landing_zone: LandingResource,
     ) -> dg.MaterializeResult:
         """Pull requests linked to the sampled closed issues only: one timeline request per issue, so
         385 sampled issues cost ~385 requests instead of ~377k for the whole corpus."""
@@ -274,7 +285,7 @@ def issue_links_asset() -> dg.AssetsDefinition:
         failed: dict[str, int] = {}
         for repo_id, numbers in by_repo.items():
             try:
-                result = miner.fetch_issue_links(repo_id, numbers, settings.landing_dir())
+                result = miner.fetch_issue_links(repo_id, numbers, landing_zone.path)
             except GitHubUnreachable as exc:
                 raise dg.Failure(description=str(exc)) from None
             links += result.links

@@ -6,9 +6,9 @@ are fresh (declarative automation, defs/warehouse/dbt.py)."""
 
 import dagster as dg
 
-from base import settings
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.github.resources import GitHubResource
+from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.refresh.news import repositories_with_news
 
@@ -21,14 +21,17 @@ from dagster_project.defs.refresh.news import repositories_with_news
     "have any (each asked first; the others are not run).",
 )
 def daily_repository_refresh(
-    context: dg.ScheduleEvaluationContext, git: GitSourceResource, github: GitHubResource
+    context: dg.ScheduleEvaluationContext,
+    git: GitSourceResource,
+    github: GitHubResource,
+    landing_zone: LandingResource,
 ):
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
     keys = context.instance.get_dynamic_partitions(repository_partitions.name)
     if not keys:
         return dg.SkipReason("no repository partitions yet: run refresh_selection first")
     news = repositories_with_news(
-        keys, git=git, github=github, landing_root=settings.landing_dir(), log=context.log.info
+        keys, git=git, github=github, landing_root=landing_zone.path, log=context.log.info
     )
     if not news:
         return dg.SkipReason(f"nothing new in the {len(keys)} repositories")

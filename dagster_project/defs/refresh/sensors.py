@@ -2,20 +2,22 @@
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.partitions import repository_partitions
+from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
+from warehouse.published import WarehouseUnavailable
 
 
-def selected_repo_ids(warehouse: DuckDBResource) -> list[str] | None:
-    """The selection mart's repositories, or None when the warehouse cannot be read right now."""
+def selected_repo_ids(warehouse: PublishedWarehouseResource) -> list[str] | str:
+    """The selection mart's repositories, or why the published warehouse has none to give (not
+    built yet, or built before the selection): the sensor skips and asks again at the next tick."""
     try:
-        # Read-only and without the resource's retry loop: a busy warehouse is a skip, not a wait.
-        with duckdb.connect(warehouse.database, read_only=True) as con:
+        with warehouse.get_connection() as con:
             rows = con.execute("select repo_id from selected_projects order by 1").fetchall()
-    except (duckdb.IOException, duckdb.CatalogException, duckdb.ConnectionException):
-        # Locked by a writer (dbt) or not built yet: try again at the next tick.
-        return None
+    except WarehouseUnavailable as exc:
+        return str(exc)
+    except duckdb.CatalogException:
+        return f"warehouse {warehouse.database} has no selected_projects table yet"
     return [row[0] for row in rows]
 
 
@@ -26,11 +28,11 @@ def selected_repo_ids(warehouse: DuckDBResource) -> list[str] | None:
     description="Keeps the `repositories` partitions equal to the selected projects and mines new ones.",
 )
 def repository_partitions_from_selection(
-    context: dg.SensorEvaluationContext, duckdb: DuckDBResource
+    context: dg.SensorEvaluationContext, duckdb: PublishedWarehouseResource
 ):
     selected = selected_repo_ids(duckdb)
-    if selected is None:
-        return dg.SkipReason("the warehouse is busy or has no selected_projects table yet")
+    if isinstance(selected, str):
+        return dg.SkipReason(selected)
     current = set(context.instance.get_dynamic_partitions(repository_partitions.name))
     added = [r for r in selected if r not in current]
     removed = sorted(current - set(selected))

@@ -5,6 +5,7 @@ import dagster as dg
 
 from base import settings
 from dagster_project.defs.warehouse.dbt import model_key
+from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 from report import EXTRA_ARTEFACTS, WrittenReport, required_tables, write_report
 from report.provenance import project_checkout
 from report.render import section_document
@@ -33,13 +34,13 @@ def study_report_asset() -> dg.AssetsDefinition:
         kinds={"html", "markdown", "png"},
         automation_condition=dg.AutomationCondition.eager(),
     )
-    def study_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def study_report(
+        context: dg.AssetExecutionContext, duckdb: PublishedWarehouseResource
+    ) -> dg.MaterializeResult:
         """Tables 1-8, inter-rater agreement and Figure 1 beside the study's values, with
         provenance (which build is published, and why a newer one is not): report.html (one
         self-contained page), README.md and one Markdown file per artefact, PNG."""
-        written = write_report(
-            settings.duckdb_path(), settings.reports_dir(), project_dir=project_checkout()
-        )
+        written = write_report(duckdb.path, settings.reports_dir(), project_dir=project_checkout())
         context.log.info(f"report written to {written.html_path}")
         return dg.MaterializeResult(metadata=report_metadata(written))
 

@@ -15,9 +15,11 @@ from pydantic import Field
 from analysis import report
 from analysis import warehouse as analysis_warehouse
 from analysis.suggester import MODEL_VERSION, SuggesterSettings
-from base import settings
+from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.warehouse.dbt import model_key
+from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 from report.render import frame_markdown
+from warehouse.published import WarehouseUnavailable
 
 LABEL_SUGGESTIONS = dg.AssetKey(["suggestions", "label_suggestions"])
 EVALUATIONS = dg.AssetKey(["suggestions", "suggester_evaluations"])
@@ -89,14 +91,19 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
         ],
         group_name="suggestions",
     )
-    def label_suggestions(context: dg.AssetExecutionContext, config: SuggestionConfig):
+    def label_suggestions(
+        context: dg.AssetExecutionContext,
+        config: SuggestionConfig,
+        duckdb: PublishedWarehouseResource,
+        landing_zone: LandingResource,
+    ):
         """Train on the adjudicated labels, suggest for the whole frame, estimate population shares."""
         options = SuggesterSettings(
             seed=config.seed, folds=config.folds, threshold=config.threshold
         )
-        warehouse_path = settings.duckdb_path()
+        warehouse_path = duckdb.path
         try:
-            facts, results = analysis_warehouse.run(warehouse_path, settings.landing_dir(), options)
+            facts, results = analysis_warehouse.run(warehouse_path, landing_zone.path, options)
         except analysis_warehouse.WarehouseNotReady as exc:
             raise dg.Failure(description=str(exc)) from None
         with analysis_warehouse.connect(warehouse_path) as con:
@@ -204,19 +211,21 @@ def _trend_markdown(trends: dict, facts) -> str:
     )
 
 
-def stale_frames(warehouse: str) -> tuple[list[str], str] | None:
-    """Frames whose suggestions are missing or stale, and a key naming the inputs; None when the
-    warehouse cannot be read now (busy or not built)."""
+def stale_frames(warehouse: PublishedWarehouseResource) -> tuple[list[str], str] | str:
+    """Frames whose suggestions are missing or stale, and a key naming the inputs; or why the
+    published warehouse cannot say yet (not built, or built before suggestion_status)."""
     try:
-        with duckdb.connect(warehouse, read_only=True) as con:
+        with warehouse.get_connection() as con:
             rows = con.execute(
                 """
                 select frame, has_suggestions, is_stale, labels_fingerprint
                 from suggestion_status order by frame
                 """
             ).fetchall()
-    except (duckdb.IOException, duckdb.CatalogException, duckdb.ConnectionException):
-        return None
+    except WarehouseUnavailable as exc:
+        return str(exc)
+    except duckdb.CatalogException:
+        return f"warehouse {warehouse.database} has no suggestion_status mart yet"
     stale = [frame for frame, has, is_stale, _ in rows if not has or is_stale]
     return stale, "|".join(f"{frame}:{fingerprint}" for frame, _, _, fingerprint in rows)
 
@@ -238,10 +247,12 @@ def refresh_suggestions_job(suggestions: dg.AssetsDefinition):
     description="After a warehouse build whose labels, reviews or frame changed (suggestion_status "
     "is stale or empty), recomputes the suggestions and rebuilds the estimate marts.",
 )
-def suggestions_after_label_changes(context: dg.SensorEvaluationContext):
-    found = stale_frames(str(settings.duckdb_path()))
-    if found is None:
-        return dg.SkipReason("the warehouse is busy or has no suggestion_status mart yet")
+def suggestions_after_label_changes(
+    context: dg.SensorEvaluationContext, duckdb: PublishedWarehouseResource
+):
+    found = stale_frames(duckdb)
+    if isinstance(found, str):
+        return dg.SkipReason(found)
     stale, inputs_key = found
     if not stale:
         return dg.SkipReason("the suggestions match the published labels and frames")

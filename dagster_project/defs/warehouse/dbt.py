@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt import get_asset_key_for_model as _key_for_model
 from pydantic import Field
 
 from base import settings
+from dagster_project.defs.landing.resources import LandingResource
+from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 from landing import LandingError
 from warehouse import WarehouseFiles
 from warehouse.dbt_child import PARENT_PID, dbt_path, die_with_parent
 from warehouse.publish import BuildFailed, build_session
+from warehouse.published import open_published
 
 # Dagster keeps its own manifest, so `dbt` runs by hand in dbt/ (with other settings) never replace it.
 DAGSTER_TARGET_PATH = Path("target/dagster")
@@ -151,7 +153,7 @@ def _row_counts(path: Path, output_names: set[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     if not path.exists():
         return counts
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_published(path) as con:
         tables = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
         for name in output_names:
             matches = [t for t in tables if name == t or name.endswith(f"_{t}")]
@@ -183,14 +185,17 @@ def die_with_run_worker() -> None:
         raise dg.Failure(description="the run's worker process is gone; the build did not start")
 
 
-def build_and_publish(context, dbt: DbtCliResource, config, files: WarehouseFiles):
-    """One build session: dbt build on the private copy, published if it passes (and loses no
-    data, or the config allows it). Returns the ended session and dbt's events."""
+def build_and_publish(
+    context, dbt: DbtCliResource, config, files: WarehouseFiles, landing_root: Path
+):
+    """One build session: dbt build on the private copy of ``files.published``, from the landing
+    zone at ``landing_root``, published if it passes (and loses no data, or the config allows it).
+    Returns the ended session and dbt's events."""
     holder = f"Dagster run {context.run_id[:8]} ({context.job_name})"
     with build_session(
         files,
         holder=holder,
-        landing_root=settings.landing_dir(),
+        landing_root=landing_root,
         wait_seconds=config.wait_for_writer_seconds,
         on_wait=context.log.info,
         log=context.log.info,
@@ -217,12 +222,16 @@ def warehouse_dbt_assets() -> dg.AssetsDefinition:
         name="warehouse_dbt_models",
     )
     def warehouse_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseBuildConfig
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        config: WarehouseBuildConfig,
+        duckdb: PublishedWarehouseResource,
+        landing_zone: LandingResource,
     ):
         die_with_run_worker()
-        files = WarehouseFiles.from_settings()
+        files = WarehouseFiles(duckdb.path)
         try:
-            session, events = build_and_publish(context, dbt, config, files)
+            session, events = build_and_publish(context, dbt, config, files, landing_zone.path)
         except (BuildFailed, LandingError) as exc:
             raise dg.Failure(description=f"{exc}; nothing was published") from None
         checks = [e for e in events if isinstance(e, dg.AssetCheckResult)]

@@ -9,8 +9,10 @@ import pytest
 import landing
 from dagster_project.defs.git.assets import git_history
 from dagster_project.defs.git.resources import GitSourceResource
+from dagster_project.defs.landing.resources import landing_resource
 from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
+from dagster_project.defs.warehouse.resources import published_warehouse_resource
 from demo.git_repos import SAMPLE_REPOS, build_sample_repos
 from extract.git.options import Engine, MissingObjects
 
@@ -52,6 +54,8 @@ def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, wareho
             mirror_dir=str(warehouse_env["MMS_MIRROR_DIR"]),
         ),
         "dbt": dbt_resource(),
+        "duckdb": published_warehouse_resource(),
+        "landing_zone": landing_resource(),
     }
     for repo_id in repos:
         result = dg.materialize(

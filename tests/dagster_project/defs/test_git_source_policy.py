@@ -13,6 +13,7 @@ import pytest
 import landing
 from dagster_project.defs.git.assets import git_history
 from dagster_project.defs.git.resources import git_source_resource
+from dagster_project.defs.landing.resources import landing_resource
 from dagster_project.defs.partitions import repository_partitions
 
 REPO_ID = "acme/snapshot"
@@ -54,7 +55,7 @@ def _run_as_a_sensor_would(tmp_path: Path):
         [git_history],
         partition_key=REPO_ID,
         instance=instance,
-        resources={"git": git_source_resource()},
+        resources={"git": git_source_resource(), "landing_zone": landing_resource()},
         raise_on_error=False,
     )
 

@@ -9,6 +9,7 @@ import pytest
 import landing
 from dagster_project.defs.github.assets import candidates, closed_issue_history, repository_metadata
 from dagster_project.defs.github.resources import GitHubResource
+from dagster_project.defs.landing.resources import landing_resource
 from dagster_project.defs.partitions import repository_partitions
 from demo.github_stand_in import Fault, GitHubStandIn
 
@@ -46,7 +47,10 @@ def test_candidates_metadata_and_closed_issues_materialize_without_leaking_the_t
 
     (tmp_path / "dagster_home").mkdir()
     instance = dg.DagsterInstance.local_temp(str(tmp_path / "dagster_home"))
-    resources = {"github": GitHubResource(base_url=stand_in.base_url, retry_backoff_factor=0.01)}
+    resources = {
+        "github": GitHubResource(base_url=stand_in.base_url, retry_backoff_factor=0.01),
+        "landing_zone": landing_resource(),
+    }
     run_config = {
         "ops": {"github__candidates": {"config": {"candidate_list": str(candidate_list)}}}
     }
@@ -165,7 +169,8 @@ def test_an_unreachable_api_fails_the_partition_at_once(tmp_path, warehouse_env,
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(repository_partitions.name, ["ml/alpha"])
     resources = {
-        "github": GitHubResource(base_url=f"http://127.0.0.1:{port}", retry_backoff_factor=0.01)
+        "github": GitHubResource(base_url=f"http://127.0.0.1:{port}", retry_backoff_factor=0.01),
+        "landing_zone": landing_resource(),
     }
     result = dg.materialize(
         [closed_issue_history],
@@ -197,7 +202,10 @@ def test_metadata_asset_reports_a_reused_name_and_asks_again_after_a_malformed_a
     instance = dg.DagsterInstance.ephemeral()
 
     def materialize(stand_in, max_age_hours=24.0):
-        resources = {"github": GitHubResource(base_url=stand_in.base_url, retry_backoff_factor=0)}
+        resources = {
+            "github": GitHubResource(base_url=stand_in.base_url, retry_backoff_factor=0),
+            "landing_zone": landing_resource(),
+        }
         config = {
             "ops": {"github__repository_metadata": {"config": {"max_age_hours": max_age_hours}}}
         }
@@ -248,7 +256,10 @@ def test_an_anonymous_partition_materializes_and_its_count_check_says_why_not_co
         repo = stand_in.add_repository("ml/open")
         for issue in range(1, 4):
             repo.add_issue(issue)
-        resources = {"github": GitHubResource(base_url=stand_in.base_url, allow_anonymous=True)}
+        resources = {
+            "github": GitHubResource(base_url=stand_in.base_url, allow_anonymous=True),
+            "landing_zone": landing_resource(),
+        }
         result = dg.materialize(
             [closed_issue_history], partition_key="ml/open", instance=instance, resources=resources
         )

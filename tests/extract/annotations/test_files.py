@@ -141,7 +141,7 @@ def test_rater_name_that_would_escape_the_landing_dir_is_refused(tmp_path, wareh
 
 
 def test_missing_warehouse_is_a_clear_error(tmp_path):
-    with pytest.raises(AnnotationFileError, match="does not exist; run `dbt build` first"):
+    with pytest.raises(AnnotationFileError, match="does not exist: build it first"):
         files.import_labels(tmp_path, _good(tmp_path), "commits", "alice", tmp_path / "none.duckdb")
 
 

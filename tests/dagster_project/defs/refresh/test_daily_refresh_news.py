@@ -11,6 +11,7 @@ import dagster as dg
 import landing
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.github.resources import GitHubResource
+from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.refresh.news import repositories_with_news
 from dagster_project.defs.refresh.schedules import daily_repository_refresh
@@ -58,12 +59,13 @@ def test_a_day_with_nothing_new_runs_nothing_and_news_runs_only_its_repository(
     tmp_path, monkeypatch
 ):
     remotes, stand_in, root, git, github = _mined_and_crawled(tmp_path, monkeypatch)
-    monkeypatch.setenv("MMS_LANDING_DIR", str(root))
     (tmp_path / "home").mkdir()
     instance = dg.DagsterInstance.local_temp(str(tmp_path / "home"))
     instance.add_dynamic_partitions(repository_partitions.name, list(remotes))
     context = dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=DAY, resources={"git": git, "github": github}
+        instance=instance,
+        scheduled_execution_time=DAY,
+        resources={"git": git, "github": github, "landing_zone": LandingResource(root=str(root))},
     )
     try:
         stand_in.reset_counts()

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.github.resources import GitHubResource
+from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.partitions import repository_partitions
 from dagster_project.defs.refresh.schedules import daily_repository_refresh
 from dagster_project.defs.refresh.sensors import repository_partitions_from_selection
+from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 
 
 def _warehouse_with_selection(path, repo_ids):
@@ -24,7 +25,7 @@ def _warehouse_with_selection(path, repo_ids):
 
 def _evaluate(instance, path):
     context = dg.build_sensor_context(
-        instance=instance, resources={"duckdb": DuckDBResource(database=str(path))}
+        instance=instance, resources={"duckdb": PublishedWarehouseResource(database=str(path))}
     )
     return repository_partitions_from_selection(context)
 
@@ -48,13 +49,26 @@ def test_sensor_adds_new_selected_projects_and_removes_dropped_ones(tmp_path):
 def test_sensor_skips_when_partitions_match_or_the_warehouse_is_not_built(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     instance = dg.DagsterInstance.ephemeral()
-    assert isinstance(_evaluate(instance, warehouse), dg.SkipReason)  # no selected_projects yet
+    not_built = _evaluate(instance, warehouse)
+    assert isinstance(not_built, dg.SkipReason)
+    assert (
+        not_built.skip_message == f"warehouse {warehouse} does not exist: build it first (make run)"
+    )
+    assert not warehouse.exists()  # the sensor never creates an empty warehouse
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table build_info (build_id varchar)")
+    before_selection = _evaluate(instance, warehouse)
+    assert (
+        before_selection.skip_message == f"warehouse {warehouse} has no selected_projects table yet"
+    )
     _warehouse_with_selection(warehouse, ["a/b"])
     instance.add_dynamic_partitions(repository_partitions.name, ["a/b"])
     assert isinstance(_evaluate(instance, warehouse), dg.SkipReason)
 
 
-def test_sensor_skips_while_another_process_writes_the_warehouse(tmp_path):
+def test_sensor_skips_and_says_why_while_a_process_holds_the_warehouse_for_writing(tmp_path):
+    """No build opens the published file for writing (they publish a new one); a person who opens it
+    with a writing DuckDB by hand holds DuckDB's file lock, and the sensor skips saying so."""
     warehouse = tmp_path / "warehouse.duckdb"
     _warehouse_with_selection(warehouse, ["a/b"])
     writer = subprocess.Popen(
@@ -72,14 +86,13 @@ def test_sensor_skips_while_another_process_writes_the_warehouse(tmp_path):
         assert writer.stdout.readline().strip() == "open"
         result = _evaluate(dg.DagsterInstance.ephemeral(), warehouse)
         assert isinstance(result, dg.SkipReason)
-        assert "busy" in result.skip_message
+        assert result.skip_message.startswith(f"warehouse {warehouse} cannot be opened read-only: ")
         assert writer.poll() is None  # a skip while the writer still writes, not a wait for it
     finally:
         writer.kill()
 
 
-def test_daily_refresh_requests_one_run_per_repository_never_mined(tmp_path, monkeypatch):
-    monkeypatch.setenv("MMS_LANDING_DIR", str(tmp_path / "landing"))
+def test_daily_refresh_requests_one_run_per_repository_never_mined(tmp_path):
     instance = dg.DagsterInstance.local_temp(str(tmp_path))
     context = dg.build_schedule_context(
         instance=instance,
@@ -87,6 +100,7 @@ def test_daily_refresh_requests_one_run_per_repository_never_mined(tmp_path, mon
         resources={
             "git": GitSourceResource(mirror_dir=str(tmp_path / "mirrors")),
             "github": GitHubResource(),
+            "landing_zone": LandingResource(root=str(tmp_path / "landing")),
         },
     )
     assert isinstance(daily_repository_refresh(context), dg.SkipReason)

@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.defs.landing.resources import landing_resource
 from dagster_project.defs.suggestions.assets import (
     ESTIMATES,
     EVALUATIONS,
@@ -18,6 +19,7 @@ from dagster_project.defs.suggestions.assets import (
     suggestions_after_label_changes,
 )
 from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
+from dagster_project.defs.warehouse.resources import published_warehouse_resource
 from demo.study_data import Scale, generate
 from report import Warehouse, build_report
 
@@ -27,6 +29,15 @@ from ....conftest import run_dbt
 def _point(monkeypatch, env: dict[str, str]) -> None:
     for name in ("MMS_DUCKDB_PATH", "MMS_LANDING_DIR", "MMS_REPORTS_DIR", "MMS_SAMPLE_DATA"):
         monkeypatch.setenv(name, env[name])
+
+
+def _resources() -> dict:
+    """The published warehouse and the landing zone, as the definitions configure them."""
+    return {"duckdb": published_warehouse_resource(), "landing_zone": landing_resource()}
+
+
+def _sensor_context() -> dg.SensorEvaluationContext:
+    return dg.build_sensor_context(resources=_resources())
 
 
 def _metadata(result: dg.ExecuteInProcessResult) -> dict[dg.AssetKey, dict]:
@@ -69,10 +80,12 @@ def test_with_no_labels_the_asset_and_the_marts_say_why_they_are_empty(tmp_path,
     run_dbt({**os.environ, **env}, "build")
     _point(monkeypatch, env)
     # Nothing computed yet: the sensor asks for a first run (which will explain the emptiness).
-    request = suggestions_after_label_changes(dg.build_sensor_context())
+    request = suggestions_after_label_changes(_sensor_context())
     assert isinstance(request, dg.RunRequest)
 
-    result = dg.materialize([label_suggestions_asset()], instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        [label_suggestions_asset()], instance=dg.DagsterInstance.ephemeral(), resources=_resources()
+    )
     assert result.success
     metadata = _metadata(result)
     assert set(metadata) == {LABEL_SUGGESTIONS, EVALUATIONS, ESTIMATES}
@@ -101,7 +114,7 @@ def test_with_no_labels_the_asset_and_the_marts_say_why_they_are_empty(tmp_path,
         assert section.table is None, key
         assert any(f"0 adjudicated {frame} item(s)" in note for note in section.notes), key
     # The same inputs: no new run.
-    assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.SkipReason)
+    assert isinstance(suggestions_after_label_changes(_sensor_context()), dg.SkipReason)
 
 
 def test_a_labelled_study_gets_tables_figure_and_staged_marts(
@@ -118,7 +131,7 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
         "MMS_REPORTS_DIR": str(tmp_path / "reports"),
     }
     _point(monkeypatch, env)
-    assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.RunRequest)
+    assert isinstance(suggestions_after_label_changes(_sensor_context()), dg.RunRequest)
 
     # The job the sensor launches: the asset, then dbt builds what reads its landed files.
     instance = dg.DagsterInstance.ephemeral()
@@ -127,7 +140,7 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
         [suggestions, warehouse_dbt_assets()],
         selection=refresh_suggestions_job(suggestions).selection,
         instance=instance,
-        resources={"dbt": dbt_resource()},
+        resources={"dbt": dbt_resource(), **_resources()},
         run_config={"ops": {"label_suggestions": {"config": {"seed": 11, "folds": 4}}}},
     )
     assert result.success
@@ -159,4 +172,4 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     # the metadata's table (pandas' to_markdown) shows what dbt staged, beside Table 5's share
     assert refactoring["whole frame (PPI)"] == f"{100 * staged[0]:.1f}%"
     assert refactoring["sample (Wilson)"] == f"{100 * staged[1]:.1f}%"
-    assert isinstance(suggestions_after_label_changes(dg.build_sensor_context()), dg.SkipReason)
+    assert isinstance(suggestions_after_label_changes(_sensor_context()), dg.SkipReason)
