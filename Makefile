@@ -4,8 +4,14 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 
 .PHONY: run test test-fast dev lint uv
 
+# uv off PATH (installed here, or by an earlier run): say how to reach it, since the docs' commands
+# are `uv run ...` typed in a new shell.
 uv:
-	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || { python3 -m pip install --user --quiet uv 2>/dev/null || python3 -m pip install --user --quiet --break-system-packages uv; }
+	@command -v uv >/dev/null 2>&1 || { \
+		[ -x "$(UV)" ] || python3 -m pip install --user --quiet uv 2>/dev/null \
+			|| python3 -m pip install --user --quiet --break-system-packages uv; \
+		echo "note: uv is in $(dir $(UV)), not on your PATH; for the docs' 'uv run ...' commands:" \
+			'export PATH="$$HOME/.local/bin:$$PATH"' >&2; }
 
 run: uv
 	$(UV) sync --frozen

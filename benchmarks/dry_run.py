@@ -548,7 +548,7 @@ def median(values):
 def first_run(
     dagster: Dagster, clock: StageClock, env: dict[str, str], workspace: Path, inspections: Path
 ) -> list[Stage]:
-    """The study from nothing, as the README's "Mining GitHub for real" runs it."""
+    """The study from nothing, as docs/running-for-real.md runs it."""
     stages: list[Stage] = []
     say("--- first run ---")
     with clock.stage(stages, "selection") as stage:

@@ -1,5 +1,5 @@
 """The shrink guard: a build whose landed data shrinks sharply against the published build is not
-published without an explicit ``--allow-shrink`` (README "Building the warehouse by hand").
+published without an explicit ``--allow-shrink`` (docs/analysts.md, the shrink guard).
 
 A build that lost repositories (a listed file missing, files quarantined, metadata gone) passes its
 dbt tests: fewer rows are still consistent rows. What tells it from a good build is the build

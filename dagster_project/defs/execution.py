@@ -5,9 +5,9 @@ With Celery, a run's steps (one repository's git history, its closed issues, a w
 are queued on the broker and executed by whichever worker takes them: workers on other machines
 need this project, the same ``MMS_*`` settings, a landing directory they all share (a mounted
 bucket) and the Dagster instance's storage (Postgres rather than this machine's SQLite). Start
-them with ``dagster-celery worker start -A dagster_celery.app -y celery.yaml`` (README "Operating
-it"). The broker URL is read from the environment by the run and the workers, never written into
-run config, so a password in it stays out of the UI and the event log.
+them with ``dagster-celery worker start -A dagster_celery.app -y celery.yaml`` (docs/operating.md,
+"Scaling out"). The broker URL is read from the environment by the run and the workers, never
+written into run config, so a password in it stays out of the UI and the event log.
 """
 
 import dagster as dg

@@ -143,7 +143,7 @@ class WarehouseBuildConfig(dg.Config):
         default=False,
         description="Publish even if the build loses repositories, or more than 5% of a "
         "repository's commits or closed items, against the published build without a recorded "
-        "reason (a force-push, a repository leaving the selection): README, the shrink guard.",
+        "reason (a force-push, a repository leaving the selection): docs/analysts.md, the shrink guard.",
     )
 
 
