@@ -23,9 +23,12 @@ when green, then the report) and ``link_sampled_issues``. Then the next day with
 weekly selection, the ``daily_repository_refresh`` tick evaluated now in the code server (the UI's
 "Test schedule") and its runs launched, and the warehouse built only if a run landed something
 (as ``warehouse_automation`` would); and the same day if every repository ran anyway and the
-warehouse were built anyway; with the multiprocess executor, every repository once more with its
-steps in the run's own process (Dagster's in_process executor, by run config), which prices the
-executor's process per step. It prints the wall time of each stage, commits and files per second,
+warehouse were built anyway. Then, unless ``--executor celery`` or ``--rounds 0``, the executors
+compared on ``refresh_repository`` runs with nothing new, in interleaved rounds: steps in the run's
+own process (the project's default), a new process per step (the default before issue 20,
+measured in the same run as the baseline) and the forkserver with the definitions preloaded, each
+with ``--alone-runs`` runs launched one at a time (end to end: queued, worker started, steps,
+finished) and ``--forced-runs`` runs launched at once through the run queue. It prints the wall time of each stage, commits and files per second,
 GitHub requests, peak memory and disk per repository, and the failures met, and writes them as
 JSON beside the run (``results.json``).
 
@@ -583,19 +586,21 @@ def first_run(
     return stages
 
 
-#: run config of Dagster's default executor (multi_or_in_process) that runs every step in the run's
-#: own process instead of one new process per step
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
+#: how a run's steps execute, as run config of the project's executor
+#: (dagster_project/defs/execution.py): its default, then the two modes of Dagster's multiprocess
+#: executor, the first of which was the default before issue 20
+EXECUTORS = {
+    "steps in the run's process (default)": None,
+    "a new process per step (old default)": {"execution": {"config": {"multiprocess": {}}}},
+    "forkserver, definitions preloaded": {"execution": {"config": {"multiprocess": {
+        "start_method": {"forkserver": {"preload_modules": ["dagster_project.definitions"]}}}}}},
+}  # fmt: skip
 
 
-def refresh(
-    dagster: Dagster, clock: StageClock, *, in_process_comparison: bool
-) -> tuple[list[Stage], list[Stage], list[Stage]]:
+def refresh(dagster: Dagster, clock: StageClock) -> tuple[list[Stage], list[Stage]]:
     """The next day with nothing new: the daily refresh as its schedule decides it, the warehouse
     as its automation decides it (a build only when a run landed something); then what the same
-    day costs when every repository runs anyway and the warehouse is built anyway; and, to price
-    the executor's process per step, every repository once more with its steps in the run's own
-    process (multiprocess executor only: the Celery executor takes no such config)."""
+    day costs when every repository runs anyway and the warehouse is built anyway."""
     daily: list[Stage] = []
     say("--- refresh with nothing new ---")
     with clock.stage(daily, "selection (weekly)") as stage:
@@ -617,16 +622,62 @@ def refresh(
         stage.runs = [dagster.figures(r) for r in dagster.wait(ids)]
     with clock.stage(forced, "warehouse") as stage:
         stage.runs = dagster.run("build_warehouse")
-    in_process: list[Stage] = []
-    if in_process_comparison:
-        say("--- every repository again, steps in the run's process ---")
-        with clock.stage(in_process, "repositories") as stage:
-            ids = [
-                dagster.launch("refresh_repository", partition=key, run_config=IN_PROCESS)
-                for key in dagster.partitions()
-            ]
-            stage.runs = [dagster.figures(r) for r in dagster.wait(ids)]
-    return daily, forced, in_process
+    return daily, forced
+
+
+def compare_executors(
+    dagster: Dagster, clock: StageClock, *, forced_runs: int, alone: int, rounds: int
+) -> dict[str, list[Stage]]:
+    """Each way of executing steps (:data:`EXECUTORS`) on ``refresh_repository`` runs with nothing
+    new, in interleaved rounds so a change of load hits all of them: ``alone`` runs launched one
+    at a time (end to end: queued, run worker started, steps, finished) and ``forced_runs`` runs
+    launched at once (partitions cycled), through the daemon's run queue."""
+    stages: dict[str, list[Stage]] = {name: [] for name in EXECUTORS}
+    partitions = dagster.partitions()
+    for round_ in range(rounds):
+        for name, run_config in EXECUTORS.items():
+            say(f"--- executors, round {round_ + 1}: {name} ---")
+            with clock.stage(stages[name], "alone") as stage:
+                for n in range(alone):
+                    key = partitions[n % len(partitions)]
+                    run_id = dagster.launch("refresh_repository", partition=key,
+                                            run_config=run_config)  # fmt: skip
+                    stage.runs += [dagster.figures(r) for r in dagster.wait([run_id])]
+            with clock.stage(stages[name], "forced") as stage:
+                ids = [
+                    dagster.launch("refresh_repository", partition=partitions[n % len(partitions)],
+                                   run_config=run_config)
+                    for n in range(forced_runs)
+                ]  # fmt: skip
+                stage.runs = [dagster.figures(r) for r in dagster.wait(ids)]
+    return stages
+
+
+def executor_table(comparison: dict) -> str:
+    """Medians per way of executing steps, against the old default measured in the same run."""
+    baseline = "a new process per step (old default)"
+    forced_of = {n: median([s["seconds"] for s in st if s["name"] == "forced"])
+                 for n, st in comparison.items()}  # fmt: skip
+    rows = []
+    for name, stages in comparison.items():
+        alone = [r for s in stages if s["name"] == "alone" for r in s["runs"]]
+        forced = [r for s in stages if s["name"] == "forced" for r in s["runs"]]
+        end_to_end = [r["ended"] - r["created"] for r in alone if r["ended"]]
+        rounds = sum(1 for s in stages if s["name"] == "forced")
+        rows.append([
+            name, fmt_s(median(end_to_end)), fmt_s(median([r["run_s"] for r in alone])),
+            f"{len(forced) // max(rounds, 1)} x {rounds}", fmt_s(forced_of[name]),
+            f"{100 * forced_of[name] / forced_of[baseline]:.0f}%" if forced_of[baseline] else "-",
+            fmt_s(median([r["run_s"] for r in forced])),
+            f"{median([r['peak_rss_mb'] for r in forced]):,.0f}",
+            sum(r["status"] != "SUCCESS" for r in alone + forced),
+            "/".join(f"{s['load'][0]:.1f}" for s in stages),
+        ])  # fmt: skip
+    return table(
+        ["steps", "run alone, end to end (s, median)", "run alone, started to end (s)",
+         "forced runs", "forced runs, all finished (s, median)", "of old default",
+         "forced run, started to end (s, median)", "peak RSS per run (MB, median)", "failed",
+         "load (1 min) per stage"], rows)  # fmt: skip
 
 
 def stage_runs(stages: list[Stage], name: str) -> list[RunFigures]:
@@ -717,20 +768,10 @@ def report(results: dict) -> str:
     for stage in (*first, *daily, *forced):
         if stage["note"]:
             out.append(f"- {stage['name']}: {stage['note']}")
-    in_process = results.get("in_process_refresh") or []
-    if in_process and forced:
-        ip_runs = [r for s in in_process for r in s["runs"]]
-        forced_runs = [r for s in forced if s["name"] == "repositories" for r in s["runs"]]
-        out.append(
-            f"\nEvery repository anyway, steps in the run's own process (in_process executor): "
-            f"{fmt_s(in_process[0]['seconds'])} s for {len(ip_runs)} runs (median run "
-            f"{fmt_s(median([r['run_s'] for r in ip_runs]))} s, peak RSS median "
-            f"{median([r['peak_rss_mb'] for r in ip_runs]):,.0f} MB, "
-            f"{sum(r['status'] != 'SUCCESS' for r in ip_runs)} failed) against "
-            f"{fmt_s(by['forced']['repositories']['seconds'])} s (median run "
-            f"{fmt_s(median([r['run_s'] for r in forced_runs]))} s, peak RSS median "
-            f"{median([r['peak_rss_mb'] for r in forced_runs]):,.0f} MB) with a process per step."
-        )
+    comparison = results.get("executors") or {}
+    if comparison:
+        out.append("\nExecutors, refresh_repository runs with nothing new (medians; the old default "
+                   "measured in the same run):\n" + executor_table(comparison))  # fmt: skip
     t = results["totals"]
     out.append(
         f"\nEnd to end (first run, {fmt_s(total1)} s): {t['commits']:,} commits "
@@ -768,7 +809,7 @@ def report(results: dict) -> str:
             ("first run", first),
             ("daily", daily),
             ("forced", forced),
-            ("in process", in_process),
+            *((name, stages) for name, stages in comparison.items()),
         )  # fmt: skip
         for stage in stages
         for run in stage["runs"]
@@ -881,6 +922,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-snapshot-candidates", action="store_true",
                         help="candidate list = the snapshots' rows only (quick trials)")  # fmt: skip
     parser.add_argument("--no-refresh", action="store_true", help="skip the second day")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds of the executor comparison (0 skips it)")  # fmt: skip
+    parser.add_argument("--forced-runs", type=int, default=25,
+                        help="refresh_repository runs launched at once per executor and round")  # fmt: skip
+    parser.add_argument("--alone-runs", type=int, default=5,
+                        help="runs launched one at a time per executor and round")  # fmt: skip
     args = parser.parse_args(argv)
     if args.side_by_side:
         print(side_by_side(args.side_by_side))
@@ -1040,11 +1087,13 @@ def main(argv: list[str] | None = None) -> int:
         first = first_run(dagster, clock, env, workspace, inspections)
         landing_dir = Path(env["MMS_LANDING_DIR"])
         served_first = len(stand_in.served)
-        daily, forced, in_process = (
-            ([], [], [])
-            if args.no_refresh
-            else refresh(dagster, clock, in_process_comparison=args.executor == "multiprocess")
-        )
+        daily, forced = ([], []) if args.no_refresh else refresh(dagster, clock)
+        comparison = (
+            compare_executors(dagster, clock, forced_runs=args.forced_runs, alone=args.alone_runs,
+                              rounds=args.rounds)
+            if args.executor == "multiprocess" and args.rounds
+            else {}
+        )  # fmt: skip
         selected = selected_repositories(Path(env["MMS_DUCKDB_PATH"]))
 
         def repo_runs(stages):
@@ -1093,7 +1142,7 @@ def main(argv: list[str] | None = None) -> int:
             "first_run": [asdict(s) for s in first],
             "daily_refresh": [asdict(s) for s in daily],
             "forced_refresh": [asdict(s) for s in forced],
-            "in_process_refresh": [asdict(s) for s in in_process],
+            "executors": {n: [asdict(s) for s in st] for n, st in comparison.items()},
             "repositories": repos,
             "totals": {
                 "commits": sum(r["commits"] for r in repos),

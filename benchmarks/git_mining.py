@@ -139,18 +139,19 @@ def pydriller_sample(git_dir: Path, sample: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def cli_env() -> dict[str, str]:
+def cli_env(tree: Path = ROOT) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(tree)
     return env
 
 
-def cli_run(git_dir: Path, name: str, jobs: int | None) -> Measured:
+def cli_run(git_dir: Path, name: str, jobs: int | None, tree: Path = ROOT) -> Measured:
+    """The CLI of the code in ``tree`` (this checkout, or a baseline's) with this interpreter."""
     with tempfile.TemporaryDirectory(prefix="bench-landing-") as landing:
         cmd = [*CLI, "--landing-dir", landing, "git", "mine", f"bench/{name}"]
         cmd += ["--source", str(git_dir), "--full", "--missing-objects", "record"]
         cmd += ["--jobs", str(jobs)] if jobs else []
-        return measure(cmd, env=cli_env(), cwd=ROOT)
+        return measure(cmd, env=cli_env(tree), cwd=tree)
 
 
 def history(git_dir: Path) -> tuple[str, list[str], list[str], int]:
@@ -183,21 +184,31 @@ def benchmark(path: Path, args, lists: Path) -> tuple[dict, dict]:
     )
     sample = [c for c in diffable if c in picked]
     cli_run(path, name, args.jobs)  # warm-up: writes bytecode caches, fills the page cache
+    if args.baseline_tree:
+        cli_run(path, name, args.jobs, args.baseline_tree)
     runs: dict[str, list] = {
-        k: [] for k in ("raw", "cli", "ratio", "engine", "pyd", "same", "load")
+        k: [] for k in ("raw", "cli", "ratio", "engine", "pyd", "same", "load", "baseline")
     }
     for _ in range(args.repeats):
         runs["load"].append(os.getloadavg()[0])
         runs["raw"].append(measure(raw, stdin=listing))
         runs["cli"].append(cli_run(path, name, args.jobs))
         runs["ratio"].append(runs["cli"][-1].wall / runs["raw"][-1].wall)
+        if args.baseline_tree:
+            runs["baseline"].append(cli_run(path, name, args.jobs, args.baseline_tree))
+        if args.cpu_only:
+            continue
         runs["engine"].append(engine(path, diffable, args.jobs or default_jobs()))
         if sample:
             runs["pyd"].append(pydriller_sample(path, sample))
             runs["same"].append(engine(path, sample, args.jobs or default_jobs())[0])
+    med = statistics.median
+    cpu = cpu_row(name, runs, args.baseline_tree)
+    if args.cpu_only:
+        print(f"done {name}", file=sys.stderr)
+        return {}, {}, cpu
     one = measure(ours_one, stdin=listing)
     off = measure(no_merges, stdin=listing)
-    med = statistics.median
     raw_s, cli_s = med(m.wall for m in runs["raw"]), med(m.wall for m in runs["cli"])
     engine_s, files = med(w for w, _ in runs["engine"]), runs["engine"][0][1]
     row = {
@@ -231,7 +242,31 @@ def benchmark(path: Path, args, lists: Path) -> tuple[dict, dict]:
         "peak RSS 1 git process MB": f"{one.rss:.0f}",
     }
     print(f"done {name}", file=sys.stderr)
-    return row, where
+    return row, where, cpu
+
+
+def cpu_row(name: str, runs: dict, baseline: Path | None) -> dict:
+    """The whole process's CPU seconds (its git children included) against raw git's: medians of
+    the repeats, each ratio the median of the repeats' ratios."""
+    med = statistics.median
+    raw, cli = runs["raw"], runs["cli"]
+    row = {
+        "repository": name,
+        "raw git CPU s": f"{med(m.cpu for m in raw):.2f}",
+        "git mine CPU s": f"{med(m.cpu for m in cli):.2f}",
+        "mine/raw": f"{med(c.cpu / r.cpu for c, r in zip(cli, raw, strict=True)):.2f}x",
+        "peak tree RSS / PSS MB": f"{max(m.rss for m in cli):.0f} / {max(m.pss for m in cli):.0f}",
+    }
+    if baseline is not None:
+        base = runs["baseline"]
+        row["baseline CPU s"] = f"{med(m.cpu for m in base):.2f}"
+        row["baseline/raw"] = f"{med(b.cpu / r.cpu for b, r in zip(base, raw, strict=True)):.2f}x"
+        row["baseline peak RSS / PSS MB"] = (
+            f"{max(m.rss for m in base):.0f} / {max(m.pss for m in base):.0f}"
+        )
+        row["mine/baseline"] = f"{med(c.cpu / b.cpu for c, b in zip(cli, base, strict=True)):.2f}x"
+    row["load avg min-max"] = f"{min(runs['load']):.1f}-{max(runs['load']):.1f}"
+    return row
 
 
 def table(rows: list[dict]) -> None:
@@ -250,21 +285,39 @@ def main() -> int:
     parser.add_argument("--pydriller-commits", type=int, default=500, help="0 skips PyDriller")
     parser.add_argument("--jobs", type=int, default=None, help="git processes (default: the CLI's)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        default=None,
+        help="a checkout of the code to compare with (e.g. `git worktree add --detach DIR main`), "
+        "run with this interpreter in the same interleaved repeats",
+    )
+    parser.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="only raw git, the CLI and the baseline: the CPU table, none of the rates",
+    )
     args = parser.parse_args()
-    rows, where = [], []
+    if args.baseline_tree is not None:
+        args.baseline_tree = args.baseline_tree.resolve()
+    rows, where, cpu = [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-lists-") as lists:
         for path in args.repos:
-            row, explained = benchmark(path.resolve(), args, Path(lists))
+            row, explained, cpu_figures = benchmark(path.resolve(), args, Path(lists))
             rows.append(row)
             where.append(explained)
+            cpu.append(cpu_figures)
     git = gitcmd.git_version()
     print(
         f"medians over {args.repeats} interleaved repeats; git {git}; "
         f"os.cpu_count() = {os.cpu_count()}; CLI git processes = {args.jobs or default_jobs()}"
     )
-    table(rows)
-    print()
-    table(where)
+    if not args.cpu_only:
+        table(rows)
+        print()
+        table(where)
+        print()
+    table(cpu)
     return 0
 
 

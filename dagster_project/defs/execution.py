@@ -1,5 +1,14 @@
-"""Where the steps of every run execute: beside the run on this machine (Dagster's multiprocess
-executor, the default), or on Celery workers when ``MMS_CELERY_BROKER`` names a broker.
+"""Where the steps of every run execute: in the run's own process (the default), in a new process
+per step when a run's config asks for it, or on Celery workers when ``MMS_CELERY_BROKER`` names a
+broker.
+
+Steps run in the run's process by default because Dagster's process per step costs more than the
+steps: each new process imports Dagster and loads the definitions (8.8 s and 413 MB at load 4.8),
+three times for a ``refresh_repository`` run (its worker and two steps) that has nothing new to do
+(docs/dry-run.md, "Executors"). Parallelism is across runs: the daemon's run queue runs
+``max_concurrent_runs`` (dagster_home/dagster.yaml) repositories at once, each in a process of its
+own. A run that wants its steps in parallel processes says so in its run config
+(``execution: {config: {multiprocess: {}}}``, Dagster's own options, ``start_method`` included).
 
 With Celery, a run's steps (one repository's git history, its closed issues, a warehouse build)
 are queued on the broker and executed by whichever worker takes them: workers on other machines
@@ -13,6 +22,25 @@ written into run config, so a password in it stays out of the UI and the event l
 import dagster as dg
 
 from base import settings
+
+#: run config of :func:`local_executor` when a run gives none
+STEPS_IN_RUN_PROCESS = {"in_process": {}}
+
+
+def local_executor() -> dg.ExecutorDefinition:
+    """Dagster's default executor (``multi_or_in_process``) with the run's process as its default:
+    the same run config selects either mode, only the default differs."""
+    either = dg.Selector(
+        {
+            "in_process": dg.Field(dg.Permissive(), default_value={}),
+            "multiprocess": dg.Field(dg.Permissive(), default_value={}),
+        }
+    )
+    return dg.multi_or_in_process_executor.configured(
+        lambda config: config,  # Dagster's executor validates the mode's own options
+        name="local",
+        config_schema=dg.Field(either, default_value=STEPS_IN_RUN_PROCESS),
+    )
 
 
 def celery_executor_from_settings() -> dg.ExecutorDefinition:
@@ -30,5 +58,5 @@ def celery_executor_from_settings() -> dg.ExecutorDefinition:
 @dg.definitions
 def defs() -> dg.Definitions:
     if not settings.celery_broker():
-        return dg.Definitions()
+        return dg.Definitions(executor=local_executor())
     return dg.Definitions(executor=celery_executor_from_settings())

@@ -172,6 +172,23 @@ def _referenced_blobs(raw: IO[bytes]) -> dict[str, list[str]]:
     return blobs
 
 
+def _complete_records(output: IO[bytes], expected: list[str], *, whole: bool) -> list[CommitRecord]:
+    """The records of a ``--raw`` diff of ``expected`` that are surely complete, in order: all of
+    them when git exited 0 (``whole``), else those followed by another commit's header (git may
+    have died in the middle of the last one)."""
+    done: list[CommitRecord] = []
+    try:
+        for record in parse_log(tokens(output), numstat=False):
+            if len(done) >= len(expected) or record.commit_hash != expected[len(done)]:
+                raise GitMiningError(f"git returned {record.commit_hash} out of order")
+            done.append(record)
+    except LogFormatError:
+        whole = False
+    if whole and len(done) != len(expected):
+        raise GitMiningError(f"git returned {len(done)} of {len(expected)} commits")
+    return done if whole else done[:-1]
+
+
 class DiffTreePool:
     """Mines ``order`` with :data:`MAX_JOBS` ``git diff-tree`` processes; iterate once.
 
@@ -211,6 +228,8 @@ class DiffTreePool:
         self._cond = threading.Condition()
         self._side: ThreadPoolExecutor | None = None
         self._planned: Future | None = None
+        #: what the first pass found: each suspect's blobs, and the blobs git calls missing
+        self._first_pass: tuple[dict[str, list[str]], set[str]] = ({}, set())
         self._stream = self._iterate()
 
     def __iter__(self) -> Iterator[CommitRecord]:
@@ -241,9 +260,10 @@ class DiffTreePool:
             for _ in range(2):  # two blocks each: git never waits between blocks
                 for worker in self.workers:
                     self._assign(worker)
-        for commit in self.order:
-            if commit in suspects:
-                self._suspects[commit] = self._side.submit(self._mine_suspect, commit)
+        ordered = [commit for commit in self.order if commit in suspects]
+        self._suspects = {commit: Future() for commit in ordered}
+        if ordered:
+            self._side.submit(self._mine_suspects, ordered)
 
     def _assign(self, worker: _Worker) -> None:
         """Feed ``worker`` the next block, or park it until the consumer catches up (call with
@@ -381,7 +401,9 @@ class DiffTreePool:
                 )
             lines = output.read().decode().splitlines()
         missing = {line.split()[0] for line in lines if line.endswith(" missing")}
-        return {commit for commit, listed in blobs.items() if missing.intersection(listed)}
+        suspects = {commit for commit, listed in blobs.items() if missing.intersection(listed)}
+        self._first_pass = {commit: blobs[commit] for commit in suspects}, missing
+        return suspects
 
     def _absent(self, objects: list[str]) -> set[str]:
         """The objects the repository does not store at all. Asked for ``%(objectname)`` alone,
@@ -456,6 +478,91 @@ class DiffTreePool:
         """A commit whose diff reads a missing blob: from ``--raw`` alone unless git can diff it."""
         record, detail = self._diff_alone(commit)
         return record or self._undiffable(commit, detail)
+
+    def _mine_suspects(self, ordered: list[str]) -> None:
+        """Resolve the suspects' futures in order: from one batch for those certainly undiffable
+        (:meth:`_undiffable_in_batch`), one commit at a time (:meth:`_mine_suspect`) for the rest
+        and for any the batch could not settle, so errors are those of the one-at-a-time path."""
+        try:
+            settled = self._undiffable_in_batch(ordered)
+        except GitMiningError:
+            settled = {}
+        for commit in ordered:
+            future = self._suspects[commit]
+            if self.closed:
+                future.cancel()
+                continue
+            if commit in settled:
+                future.set_result(settled[commit])
+                continue
+            try:
+                future.set_result(self._mine_suspect(commit))
+            except BaseException as exc:  # raised to the consumer when it reaches the commit
+                future.set_exception(exc)
+
+    def _undiffable_in_batch(self, ordered: list[str]) -> dict[str, CommitRecord]:
+        """The suspects that read an absent blob and no corrupt one, from ``--raw`` alone, in a
+        few git processes instead of five or six each (~1.5 CPU s on deepchem's 81).
+
+        ``--numstat`` reads every blob a diff lists (line counts, the binary check), so a commit
+        listing an absent blob cannot be diffed: trying first would only fail. Corruption is ruled
+        out as :meth:`_undiffable` does, for all at once: a blob the first pass found missing but
+        that is stored has an unreadable header, and every stored blob is read through by one
+        ``git cat-file --batch`` (a corrupt body stops it). Anything else is left to the
+        one-at-a-time path."""
+        if self.policy is not MissingObjects.RECORD:
+            return {}
+        listed, missing = self._first_pass
+        wanted = sorted({blob for commit in ordered for blob in listed.get(commit, [])})
+        absent = self._absent(wanted)
+        unreadable_header = missing - absent
+        sure = [
+            commit
+            for commit in ordered
+            if absent.intersection(listed.get(commit, []))
+            and not unreadable_header.intersection(listed[commit])
+        ]
+        stored = sorted({blob for commit in sure for blob in listed[commit] if blob not in absent})
+        if not sure or not self._all_readable(stored):
+            return {}
+        return self._raw_records(sure)
+
+    def _all_readable(self, objects: list[str]) -> bool:
+        """git reads every one of ``objects`` (all stored) through to its end."""
+        if not objects:
+            return True
+        with tempfile.TemporaryFile() as stdin:
+            stdin.write(("\n".join(objects) + "\n").encode())
+            stdin.seek(0)
+            try:
+                proc = gitcmd.spawn(
+                    ["cat-file", "--batch"],
+                    git_dir=self.git_dir,
+                    stdin=stdin,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError as exc:
+                raise GitMiningError(f"{self.repo_id}: cannot run git: {exc}") from exc
+            return proc.wait() == 0
+
+    def _raw_records(self, commits: list[str]) -> dict[str, CommitRecord]:
+        """``--raw`` records of ``commits`` (as :meth:`raw_only` gives them) from one git process,
+        restarted after a commit it cannot diff with rename detection, which is then mined alone
+        (:meth:`raw_only`: without rename detection if need be)."""
+        records: dict[str, CommitRecord] = {}
+        rest = list(commits)
+        while rest and not self.closed:
+            args = diff_options(detect_copies=self.copies, numstat=False)
+            output, returncode, _ = self._git_to_file(args, rest)
+            with output:
+                done = _complete_records(output, rest, whole=returncode == 0)
+            records.update((record.commit_hash, record) for record in done)
+            rest = rest[len(done) :]
+            if rest and returncode != 0:
+                records[rest[0]] = self.raw_only(rest[0])
+                rest = rest[1:]
+        return records
 
     def _undiffable(self, commit: str, detail: str) -> CommitRecord:
         """A commit git cannot diff: landed from ``--raw`` only when an object it reads is absent

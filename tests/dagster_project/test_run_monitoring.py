@@ -218,14 +218,20 @@ def _published_build(tmp_path: Path) -> str:
 
 
 @pytest.mark.slow
-def test_a_killed_build_run_takes_its_step_and_dbt_with_it(tmp_path):
+@pytest.mark.parametrize("steps", ["in the run's process", "a process per step"])
+def test_a_killed_build_run_takes_its_step_and_dbt_with_it(tmp_path, steps):
     """kill -9 of the process running the warehouse job (`dagster job execute`) while dbt builds:
-    its step process (the multiprocess executor's child) and the step's dbt die with it at once,
-    instead of building on, publishing for a run that is over, and hanging (as they did)."""
+    the step (in that process by default, or the multiprocess executor's child when the run config
+    asks for one) and the step's dbt die with it at once, instead of building on, publishing for a
+    run that is over, and hanging (as they did)."""
     env, published = _published_warehouse(tmp_path)
+    config = tmp_path / "run_config.yaml"
+    config.write_text("execution: {config: {multiprocess: {}}}\n", encoding="utf-8")
+    separate = steps == "a process per step"
     run = subprocess.Popen(
         [str(BIN / "dagster"), "job", "execute", "-m", "dagster_project.definitions"]
-        + ["-j", "build_warehouse"],
+        + ["-j", "build_warehouse"]
+        + (["-c", str(config)] if separate else []),
         cwd=settings.project_dir(),
         env=env,
         stdout=subprocess.DEVNULL,
@@ -236,10 +242,11 @@ def test_a_killed_build_run_takes_its_step_and_dbt_with_it(tmp_path):
         dbt = _wait(lambda: _dbt_build(_descendants(run.pid)), "dbt build under the run", run)
         children = _descendants(run.pid)
         step = dbt.parent()
-        assert step is not None and step.pid != run.pid and step in children
+        assert step is not None and (step.pid != run.pid) == separate
+        assert step.pid == run.pid or step in children
         os.kill(run.pid, signal.SIGKILL)
         run.wait()
-        _, still = psutil.wait_procs([step, dbt], timeout=patience(60))
+        _, still = psutil.wait_procs([step, dbt] if separate else [dbt], timeout=patience(60))
         assert still == [], [p.cmdline() for p in still]
     finally:
         with contextlib.suppress(ProcessLookupError):

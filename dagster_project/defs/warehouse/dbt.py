@@ -45,14 +45,21 @@ def dbt_executable() -> str:
 
 @contextlib.contextmanager
 def environment(env: Mapping[str, str]) -> Iterator[None]:
-    """dagster-dbt hands dbt a copy of os.environ; this is how a build's paths reach it."""
-    saved = dict(os.environ)
+    """dagster-dbt hands dbt a copy of os.environ; this is how a build's paths reach it.
+
+    Steps run in the run's own process (defs/execution.py) beside Dagster's threads, so only the
+    keys set here are put back: the environment is never emptied, even for an instant, and a
+    variable another thread sets meanwhile is kept."""
+    saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     try:
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _parse_environment() -> dict[str, str]:
@@ -175,14 +182,24 @@ def _failures(invocation) -> str:
     return f"{len(failed)} dbt node(s) failed: {shown}" if failed else "dbt exited with an error"
 
 
-def die_with_run_worker() -> None:
+def die_with_run_worker(context: dg.AssetExecutionContext) -> None:
     """A step of the multiprocess executor is a child of the run's worker: the kernel kills it (and
     so its dbt, warehouse.dbt_child) when the worker dies, instead of letting it build and publish
-    for a run already marked failed. Steps in the run's own process or on Celery have no such
-    parent and are left as they are."""
+    for a run already marked failed. A step in the run's own process (the default executor) is the
+    worker itself, whose parent is the code server: tying it to that would kill builds when the
+    code server restarts. Steps on Celery have no such parent and are left as they are."""
     parent = multiprocessing.parent_process()
-    if parent is not None and not die_with_parent(parent.pid):
+    if parent is None or _in_run_worker(context):
+        return
+    if not die_with_parent(parent.pid):
         raise dg.Failure(description="the run's worker process is gone; the build did not start")
+
+
+def _in_run_worker(context: dg.AssetExecutionContext) -> bool:
+    """This step runs in the process that started the run (the pid of its RUN_START event)."""
+    starts = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.RUN_START)
+    event = starts[-1].dagster_event if starts else None
+    return event is not None and event.pid == os.getpid()
 
 
 def build_and_publish(
@@ -228,7 +245,7 @@ def warehouse_dbt_assets() -> dg.AssetsDefinition:
         duckdb: PublishedWarehouseResource,
         landing_zone: LandingResource,
     ):
-        die_with_run_worker()
+        die_with_run_worker(context)
         files = WarehouseFiles(duckdb.path)
         try:
             session, events = build_and_publish(context, dbt, config, files, landing_zone.path)

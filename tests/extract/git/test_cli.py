@@ -58,9 +58,9 @@ def test_the_git_command_starts_without_pygithub_or_pyarrow():
     assert out.stdout.strip() == "[]"
 
 
-def test_a_git_mine_process_never_imports_pandas(make_repo, tmp_path):
-    """pyarrow would import pandas (~0.25 s) on its first list conversion; the command's own
-    process declines it, and still lands every row."""
+def test_a_git_mine_process_never_imports_pandas_or_numpy(make_repo, tmp_path):
+    """pyarrow would import pandas (~0.25 s) on its first list conversion, and numpy (~0.2 s) with
+    itself; the command's own process declines both, and still lands every row."""
     remote = make_repo("remote")
     remote.write("a.txt", "a\n")
     remote.commit("one")
@@ -75,7 +75,8 @@ def test_a_git_mine_process_never_imports_pandas(make_repo, tmp_path):
         line for line in run.stderr.splitlines() if "import time" not in line
     ]
     imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "|" in line}
-    # importtime lists the declined attempt as "pandas"; a loaded pandas brings its submodules
-    assert "pyarrow" in imported and not any(name.startswith("pandas.") for name in imported)
+    # importtime lists a declined attempt as "pandas"; a loaded package brings its submodules
+    assert "pyarrow" in imported
+    assert not any(name.startswith(("pandas.", "numpy.")) for name in imported)
     row = landing.read_partition(landing_dir, "git/extractions", "acme/widgets")
     assert row.to_pylist()[0]["commits"] == 1

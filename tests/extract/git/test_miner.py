@@ -532,3 +532,57 @@ def test_a_full_disk_during_git_mine_is_one_line_naming_the_file(
     assert err[-1].startswith(f"error: cannot write {root}/git/commits/acme__widgets@")
     assert err[-1].endswith(".parquet: the disk is full")
     assert not any("Traceback" in line for line in err)
+
+
+def test_commits_reading_absent_blobs_are_settled_in_a_batch_as_one_at_a_time(
+    make_repo, tmp_path, monkeypatch
+):
+    """The first pass's suspects that read an absent blob land from a few git processes for all of
+    them, not five or six each, and exactly as the one-at-a-time path lands them: a rename whose
+    detection needs the absent blob too (``--raw -M`` fails: a delete and an add)."""
+    from extract.git import gitcmd, gitlog
+
+    repo = make_repo()
+    repo.write("keep.txt", "k\n")
+    repo.commit("first")
+    lines = "".join(f"line {i}\n" for i in range(50))
+    repo.write("old.txt", lines)
+    adds_old = repo.commit("adds old.txt, whose blob goes missing")
+    gone = [repo.git("rev-parse", "HEAD:old.txt").decode().strip()]
+    repo.git("mv", "old.txt", "new.txt")
+    repo.write("new.txt", lines + "one more\n")
+    renames = repo.commit("renames and edits it: detecting the rename reads the absent blob")
+    broken = [adds_old, renames]
+    for i in range(4):
+        repo.write(f"data{i}.txt", f"lost {i}\n")
+        broken.append(repo.commit(f"adds blob {i} that goes missing"))
+        gone.append(repo.git("rev-parse", f"HEAD:data{i}.txt").decode().strip())
+        repo.write("keep.txt", f"k{i}\n")
+        repo.commit(f"after {i}")
+    for blob in gone:
+        (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    spawned: list[list[str]] = []
+    spawn = gitcmd.spawn
+    monkeypatch.setattr(
+        gitcmd, "spawn", lambda args, **kw: spawned.append(args) or spawn(args, **kw)
+    )
+    options = MiningOptions(missing_objects="record", jobs=1)
+    batch = mine_repository("acme/widgets", repo.path, tmp_path / "batch", options)
+    in_batch = len(spawned)
+    monkeypatch.setattr(gitlog.DiffTreePool, "_undiffable_in_batch", lambda self, ordered: {})
+    spawned.clear()
+    alone = mine_repository("acme/widgets", repo.path, tmp_path / "alone", options)
+
+    assert sorted(batch.undiffable_commits) == sorted(alone.undiffable_commits) == sorted(broken)
+    for table in ("git/commits", "git/modified_files"):
+        assert landed(tmp_path / "batch", table) == landed(tmp_path / "alone", table)
+    renamed = [
+        r for r in landed(tmp_path / "batch", "git/modified_files") if r["commit_hash"] == renames
+    ]
+    assert [
+        (r["change_type"], r["old_path"], r["new_path"], r["added_lines"]) for r in renamed
+    ] == [
+        ("ADD", None, "new.txt", None),
+        ("DELETE", "old.txt", None, None),
+    ]
+    assert in_batch + 2 * len(broken) <= len(spawned)  # a constant few against 4-5 each
