@@ -105,7 +105,11 @@ def labelling_assets() -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         key=PROJECTS,
-        deps=[model_key("commit_sample"), model_key("issue_sample")],
+        deps=[
+            model_key("commit_sample"),
+            model_key("issue_sample"),
+            model_key("label_suggestions"),
+        ],
         group_name="labelling",
         kinds={"python"},
         description="One Label Studio project per frame, round and rater (or the round's "
