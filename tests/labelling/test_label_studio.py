@@ -489,3 +489,24 @@ def test_not_ml_related_lands_as_the_raters_reject(environment, label_studio):
     assert mms_label("import", "--frame", "commits", "--round", ROUND, "--raters", "hana") == 0
     assert _landed(environment, "annotations/sample_reviews", "commits__hana") == []
     assert len(_landed(environment, "annotations/labels", "commits__hana")) == 2
+
+
+def test_an_issue_task_shows_the_thread_facts_and_the_suggestion(environment, label_studio):
+    assert mms_label("export", "--frame", "issues", "--round", ROUND, "--raters", "ivan") == 0
+    ivan = project(label_studio, f"issues {ROUND} ivan")
+    tasks = {t["data"]["item_key"]: t for t in tasks_of(label_studio, ivan["id"])}
+    with duckdb.connect(str(environment["warehouse"]), read_only=True) as con:
+        rows = con.execute(
+            "select s.issue_key, s.title, s.html_url, i.labels, g.suggested_labels "
+            "from issue_sample s join stg_github__issues i using (issue_key) "
+            "left join label_suggestions g on g.frame = 'issues' and g.item_key = s.issue_key"
+        ).fetchall()
+    assert sorted(tasks) == sorted(r[0] for r in rows)
+    for key, title, url, github_labels, suggested in rows:
+        data = tasks[key]["data"]
+        assert data["title"] == title and url in data["link_html"]
+        assert f"GitHub labels: {', '.join(github_labels) or 'none'}" in data["context_html"]
+        assert "Linked pull requests: " in data["context_html"]
+        if suggested:
+            assert data["suggestion"].startswith(f"Suggested: {'; '.join(suggested)} (model ")
+    assert '<Choice value="Other"' in ivan["label_config"]
