@@ -74,6 +74,12 @@ def label_studio_starting(tmp_path_factory):
         LABEL_STUDIO_USER_TOKEN=token,
         LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
         LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
+        # it reports errors to Sentry, asks PyPI for a newer version and sends usage analytics
+        # unless told not to: a test talks to nothing but this machine
+        LABEL_STUDIO_SENTRY_DSN="",
+        LABEL_STUDIO_FRONTEND_SENTRY_DSN="",
+        LABEL_STUDIO_LATEST_VERSION_CHECK="false",
+        LABEL_STUDIO_COLLECT_ANALYTICS="false",
     )
     log = root / "label-studio.log"
     with open(log, "wb") as out:
