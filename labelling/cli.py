@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from extract import settings
+from base import settings
 from extract.annotations.files import FRAMES, AnnotationFileError
 from labelling.client import LabelStudioError, from_environment
 

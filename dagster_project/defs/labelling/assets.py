@@ -12,8 +12,8 @@ the run's stored config.
 import dagster as dg
 from pydantic import Field
 
+from base import settings
 from dagster_project.defs.warehouse.dbt import model_key
-from extract import settings
 from extract.annotations.files import AnnotationFileError
 from labelling import rounds
 from labelling.client import LabelStudioError, from_environment
