@@ -105,11 +105,9 @@ def labelling_assets() -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         key=PROJECTS,
-        deps=[
-            model_key("commit_sample"),
-            model_key("issue_sample"),
-            model_key("label_suggestions"),
-        ],
+        # the samples only: a dependency on label_suggestions would put this asset in
+        # refresh_suggestions' selection (what follows the suggestions), run without a token
+        deps=[model_key("commit_sample"), model_key("issue_sample")],
         group_name="labelling",
         kinds={"python"},
         description="One Label Studio project per frame, round and rater (or the round's "
