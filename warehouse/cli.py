@@ -2,7 +2,8 @@
 
 mms-warehouse build [dbt args...]   dbt build on a private copy, published when it passes and
                                     loses no data against the published build (--allow-shrink)
-mms-warehouse status                the published build, and the newest build that failed
+mms-warehouse status                the published build, labelling progress, and the newest build
+                                    that failed
 mms-warehouse sql [-c QUERY]        DuckDB's CLI on the published warehouse: read-only, safe mode
 """
 
@@ -15,6 +16,7 @@ import sys
 from base import settings
 from landing import LandingError
 from warehouse.files import WarehouseFiles
+from warehouse.labelling_progress import progress_lines
 from warehouse.lock import WarehouseBusy
 from warehouse.publish import (
     BuildFailed,
@@ -75,6 +77,11 @@ def _status(args: argparse.Namespace) -> int:
         print("published with --allow-shrink although it lost data against the build before:")
         for shrink in published.shrinks:
             print(f"  {shrink}")
+    if status.published_build_id is not None:
+        lines = progress_lines(files.published)
+        if lines:
+            print("labelling (imported labels in the published build):")
+            print("\n".join(lines))
     if status.last_failed is not None:
         failed = status.last_failed
         print(

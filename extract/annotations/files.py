@@ -15,6 +15,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -116,7 +117,7 @@ def _read_rows(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str,
     return rows
 
 
-def _require_rows(path: Path, rows: list, person: str) -> None:
+def _require_rows(path: Path | str, rows: list, person: str) -> None:
     """An import replaces the person's previous one whole, so a file with a header and no rows
     would silently replace their decisions with nothing (as an empty candidate list would the list)."""
     if not rows:
@@ -127,26 +128,27 @@ def _require_rows(path: Path, rows: list, person: str) -> None:
 
 
 def _check_unique(
-    path: Path,
+    path: Path | Source,
     rows: list[tuple[int, dict[str, str]]],
     column: str,
     same: Callable[[str], str] = str.lower,
 ) -> None:
     """No key twice, compared as ``same`` says: item keys and repository ids are case-insensitive
     (GitHub's names are), so ``A/B`` and ``a/b`` on two rows are one item given twice."""
+    source = path if isinstance(path, Source) else _file_source(path)
     seen: dict[str, tuple[int, str]] = {}
     for line, row in rows:
         key = row[column]
         if not key:
-            raise AnnotationFileError(f"{path}, row {line}: empty {column}")
+            raise AnnotationFileError(f"{source.at(line)}: empty {column}")
         try:
             folded = same(key)
         except InvalidRepoId as exc:
-            raise AnnotationFileError(f"{path}, row {line}: {exc}") from exc
+            raise AnnotationFileError(f"{source.at(line)}: {exc}") from exc
         if folded in seen:
             first, spelled = seen[folded]
             raise AnnotationFileError(
-                f"{path}, row {line}: duplicate {column} {key!r} (first on row {first} as {spelled!r})"
+                f"{source.at(line)}: duplicate {column} {key!r} (first on {source.row_word} {first} as {spelled!r})"
             )
         seen[folded] = (line, key)
 
@@ -217,24 +219,58 @@ def _frame_items(warehouse: Path, frame: str, in_sample_only: bool) -> set[str]:
             ) from exc
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where imported rows came from, as errors and the landed ``source_file`` name it: a CSV file
+    (rows are its lines) or a labelling tool's project (rows are its task ids)."""
+
+    name: str
+    row_word: str = "row"
+
+    def at(self, row: int) -> str:
+        return f"{self.name}, {self.row_word} {row}"
+
+
+def _file_source(path: Path) -> Source:
+    return Source(str(path))
+
+
+def sample_items(warehouse: Path, frame: str) -> set[str]:
+    """The lower-cased keys of the frame's current sample (what a rater's labels must cover)."""
+    return _frame_items(warehouse, frame, in_sample_only=True)
+
+
 def import_sample_reviews(
     root: Path, path: Path, frame: str, reviewer: str, warehouse: Path
 ) -> Path:
     """Land a relevance review of a frame's drawn items: columns item_key, decision (keep/reject), note."""
+    rows = _read_rows(path, ["item_key", "decision"])
+    return land_sample_reviews(root, rows, _file_source(path), frame, reviewer, warehouse)
+
+
+def land_sample_reviews(
+    root: Path,
+    rows: list[tuple[int, dict[str, str]]],
+    source: Source,
+    frame: str,
+    reviewer: str,
+    warehouse: Path,
+) -> Path:
+    """Validate review rows ((row number, {item_key, decision, note})) whole, then land them as the
+    reviewer's import, replacing their previous one."""
     reviewer = validate_person(reviewer, "reviewer")
     drawn = _frame_items(warehouse, frame, in_sample_only=False)
-    rows = _read_rows(path, ["item_key", "decision"])
-    _require_rows(path, rows, reviewer)
-    _check_unique(path, rows, "item_key")
+    _require_rows(source.name, rows, reviewer)
+    _check_unique(source, rows, "item_key")
     for line, row in rows:
         if row["item_key"].lower() not in drawn:
             raise AnnotationFileError(
-                f"{path}, row {line}: item_key {row['item_key']!r} is not in the {frame} sampling frame"
+                f"{source.at(line)}: item_key {row['item_key']!r} is not in the {frame} sampling frame"
             )
         row["decision"] = row["decision"].lower()
         if row["decision"] not in ("keep", "reject"):
             raise AnnotationFileError(
-                f"{path}, row {line}: decision {row['decision']!r} is not keep or reject"
+                f"{source.at(line)}: decision {row['decision']!r} is not keep or reject"
             )
     now = _now()
     return _land(
@@ -247,7 +283,7 @@ def import_sample_reviews(
             "reviewer": [reviewer] * len(rows),
             "decision": [r["decision"] for _, r in rows],
             "note": [r.get("note") or None for _, r in rows],
-            "source_file": [str(path)] * len(rows),
+            "source_file": [source.name] * len(rows),
             "row_number": [line for line, _ in rows],
             "imported_at": [now] * len(rows),
         },
@@ -268,21 +304,40 @@ def import_labels(
     (case and surrounding spaces are forgiven; the stored name is the taxonomy's). An adjudication
     file may cover only the items it resolves.
     """
+    rows = _read_rows(path, ["item_key", "labels"])
+    return land_labels(
+        root, rows, _file_source(path), frame, rater, warehouse, adjudication=adjudication
+    )
+
+
+def land_labels(
+    root: Path,
+    rows: list[tuple[int, dict[str, str]]],
+    source: Source,
+    frame: str,
+    rater: str,
+    warehouse: Path,
+    *,
+    adjudication: bool = False,
+    partial: bool = False,
+) -> Path:
+    """Validate label rows ((row number, {item_key, labels})) whole, then land them as the rater's
+    import, replacing their previous one. ``partial`` lets a rater's import leave sample items out
+    (a labelling tool's round in progress: those items stay pending); a CSV import may not."""
     rater = validate_person(rater, "rater")
     allowed = {name.lower(): name for name in taxonomy(frame, warehouse)}
     sample = _frame_items(warehouse, frame, in_sample_only=True)
-    rows = _read_rows(path, ["item_key", "labels"])
-    _require_rows(path, rows, rater)
-    _check_unique(path, rows, "item_key")
+    _require_rows(source.name, rows, rater)
+    _check_unique(source, rows, "item_key")
     out: dict[str, list] = {name: [] for name in landing.SCHEMAS["annotations/labels"].names}
     now = _now()
     for line, row in rows:
         item = row["item_key"]
         if item.lower() not in sample:
             raise AnnotationFileError(
-                f"{path}, row {line}: item_key {item!r} is not in the {frame} sample"
+                f"{source.at(line)}: item_key {item!r} is not in the {frame} sample"
             )
-        for position, label in enumerate(_labels_of(path, line, row, frame, allowed), start=1):
+        for position, label in enumerate(_labels_of(source, line, row, frame, allowed), start=1):
             for name, value in (
                 ("frame", frame),
                 ("item_key", item),
@@ -290,41 +345,41 @@ def import_labels(
                 ("is_adjudication", adjudication),
                 ("label", label),
                 ("label_position", position),
-                ("source_file", str(path)),
+                ("source_file", source.name),
                 ("row_number", line),
                 ("imported_at", now),
             ):
                 out[name].append(value)
-    if not adjudication:
+    if not adjudication and not partial:
         missing = sorted(sample - {row["item_key"].lower() for _, row in rows})
         if missing:
             raise AnnotationFileError(
-                f"{path}: rater {rater} is missing {len(missing)} item(s) of the {frame} sample, "
-                f"e.g. {missing[:3]}"
+                f"{source.name}: rater {rater} is missing {len(missing)} item(s) of the {frame} "
+                f"sample, e.g. {missing[:3]}"
             )
     return _land(root, "annotations/labels", f"{frame}__{rater}", out)
 
 
 def _labels_of(
-    path: Path, line: int, row: dict[str, str], frame: str, allowed: dict[str, str]
+    source: Source, line: int, row: dict[str, str], frame: str, allowed: dict[str, str]
 ) -> list[str]:
     """The row's labels in the taxonomy's spelling: at least one, each known, none twice."""
     item = row["item_key"]
     cells = [cell.strip() for cell in row["labels"].split(LABEL_SEPARATOR)]
     cells = [cell for cell in cells if cell]
     if not cells:
-        raise AnnotationFileError(f"{path}, row {line}: item {item!r} has no label")
+        raise AnnotationFileError(f"{source.at(line)}: item {item!r} has no label")
     labels: list[str] = []
     for cell in cells:
         label = allowed.get(cell.lower())
         if label is None:
             raise AnnotationFileError(
-                f"{path}, row {line}: unknown label {cell!r} for item {item!r}; the {frame} "
+                f"{source.at(line)}: unknown label {cell!r} for item {item!r}; the {frame} "
                 f"taxonomy has {sorted(allowed.values())}"
             )
         if label in labels:
             raise AnnotationFileError(
-                f"{path}, row {line}: label {label!r} given twice for item {item!r}"
+                f"{source.at(line)}: label {label!r} given twice for item {item!r}"
             )
         labels.append(label)
     return labels

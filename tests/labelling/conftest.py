@@ -1,0 +1,108 @@
+"""A real Label Studio for the labelling tests, started once per test session from its own
+environment (not the project's): ``$MMS_LABEL_STUDIO_BIN`` is its ``label-studio`` executable, which
+.ci/run installs with `uv venv` + `uv pip install label-studio==<pinned>`. Without it the tests skip
+locally and fail in CI."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+BIN_VARIABLE = "MMS_LABEL_STUDIO_BIN"
+
+
+@dataclass
+class RunningLabelStudio:
+    url: str
+    token: str
+    email: str
+    password: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Until it answers or dies: its first start migrates a fresh database, which takes a minute or
+    more on a loaded machine, so no short deadline; a start that hangs for 20 minutes is broken."""
+    deadline = time.monotonic() + 1200
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"label-studio exited with {process.returncode}:\n{tail}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError(f"label-studio at {url} never became healthy; log: {log}")
+
+
+@pytest.fixture(scope="session")
+def label_studio_starting(tmp_path_factory):
+    """Label Studio launched, not waited for: a fixture that builds a warehouse meanwhile asks for
+    this one, and the tests for :func:`label_studio`, so its start overlaps the build."""
+    executable = os.environ.get(BIN_VARIABLE)
+    if not executable or not Path(executable).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"CI=true but {BIN_VARIABLE} is not set: .ci/run installs it")
+        pytest.skip(
+            f"no Label Studio: set {BIN_VARIABLE} to a label-studio executable "
+            "(uv venv /tmp/ls && uv pip install --python /tmp/ls label-studio)"
+        )
+    root = tmp_path_factory.mktemp("label-studio")
+    port, token = _free_port(), secrets.token_hex(20)
+    email, password = "admin@example.com", secrets.token_hex(12)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MMS_", "VIRTUAL_ENV", "HOST"))}
+    env.update(
+        LABEL_STUDIO_USERNAME=email,
+        LABEL_STUDIO_PASSWORD=password,
+        LABEL_STUDIO_USER_TOKEN=token,
+        LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
+        LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
+        # it reports errors to Sentry, asks PyPI for a newer version and sends usage analytics
+        # unless told not to: a test talks to nothing but this machine
+        LABEL_STUDIO_SENTRY_DSN="",
+        LABEL_STUDIO_FRONTEND_SENTRY_DSN="",
+        LABEL_STUDIO_LATEST_VERSION_CHECK="false",
+        LABEL_STUDIO_COLLECT_ANALYTICS="false",
+    )
+    log = root / "label-studio.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [executable, "start", "--no-browser", "--internal-host", "127.0.0.1",
+             "--port", str(port), "--data-dir", str(root / "data")],
+            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, cwd=root,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        yield RunningLabelStudio(url, token, email, password, log), process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def label_studio(label_studio_starting) -> RunningLabelStudio:
+    running, process = label_studio_starting
+    _wait_until_healthy(running.url, process, running.log)
+    return running
