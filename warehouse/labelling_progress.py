@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.published import WarehouseUnavailable, open_published
+
 _LABELLED = """
     with sample as (
         select 'commits' as frame, lower(commit_key) as item_key from commit_sample
@@ -31,12 +33,14 @@ _LABELLED = """
 def progress_lines(warehouse: Path) -> list[str]:
     """One line per frame and rater, then one per rater pair; none before labels are imported."""
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with open_published(warehouse) as con:
             raters = con.execute(_LABELLED).fetchall()
             pairs = con.execute(
                 "select frame, rater_a, rater_b, item_count, cohen_kappa from rater_agreement "
                 "order by 1, 2, 3"
             ).fetchall()
+    except WarehouseUnavailable as exc:
+        return [f"labelling progress unavailable: {exc}"]
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         return [f"labelling progress unavailable: {first}"]
