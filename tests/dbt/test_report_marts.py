@@ -77,11 +77,13 @@ def test_pipeline_counts_equal_the_landed_data_of_the_selected_projects(study):
 def test_keyword_matches_count_the_model_files_of_model_file_commits(study):
     env, landing, _ = study
     variants: dict[str, set[str]] = defaultdict(set)
-    printed: dict[str, set[str]] = defaultdict(set)
+    printed: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    rows_of_table_2: dict[str, int] = {}
     for row in _seed("model_file_keywords"):
         variants[row["keyword"]].add(row["variant"].lower())
-        if row["origin"] == "table_2_variant":
-            printed[row["keyword"]].add(row["variant"])
+        rows_of_table_2[row["keyword"]] = int(row["table_2_row"])
+        if row["table_2_position"]:
+            printed[row["keyword"]].append((int(row["table_2_position"]), row["variant"]))
     model_file_commits = {
         r[0] for r in query(env, "select commit_key from int_commits__model_file_commits")
     }
@@ -101,13 +103,16 @@ def test_keyword_matches_count_the_model_files_of_model_file_commits(study):
                 matched_commits[keyword].add(commit)
     rows = query(
         env,
-        "select keyword, printed_variants, model_files, model_file_commits from keyword_matches",
+        "select keyword, table_2_row, printed_variants, model_files, model_file_commits "
+        "from keyword_matches",
     )
-    assert {r[0]: (set(r[1]), r[2], r[3]) for r in rows} == {
-        keyword: (printed[keyword], len(matched_files[keyword]), len(matched_commits[keyword]))
+    # Table 2's Variants cells as printed: in the cell's order, a repeated keyword included
+    assert {r[0]: (r[1], r[2], r[3], r[4]) for r in rows} == {
+        keyword: (rows_of_table_2[keyword], [v for _, v in sorted(printed[keyword])],
+                  len(matched_files[keyword]), len(matched_commits[keyword]))
         for keyword in variants
-    }
-    assert any(r[2] > 0 for r in rows)
+    }  # fmt: skip
+    assert any(r[3] > 0 for r in rows)
 
 
 @pytest.mark.parametrize(("mart", "table"), [

@@ -1,5 +1,6 @@
--- Table 2 beside this run: each keyword with the variants the study prints and those searched, and
--- how many model files and model-file commits of the selected projects it matched.
+-- Table 2 beside this run: each keyword in Table 2's row order with the variants as the study prints
+-- them and those searched, and how many model files and model-file commits of the selected projects
+-- it matched.
 with
 
 keywords as (
@@ -24,8 +25,11 @@ variants as (
 
     select
         keyword,
+        min(table_2_row) as table_2_row,
+        -- as Table 2 prints them: in the cell's order, the repeated keyword included
         coalesce(
-            list_sort(list(variant) filter (where origin = 'table_2_variant')), []::varchar[]
+            list(variant order by table_2_position) filter (where table_2_position is not null),
+            []::varchar[]
         ) as printed_variants,
         list_sort(list(variant)) as searched_variants
 
@@ -51,6 +55,7 @@ final as (
 
     select
         variants.keyword,
+        variants.table_2_row,
         variants.printed_variants,
         variants.searched_variants,
         coalesce(counts.model_files, 0) as model_files,
@@ -58,7 +63,7 @@ final as (
 
     from variants
     left join counts on variants.keyword = counts.keyword
-    order by model_files desc, variants.keyword asc
+    order by variants.table_2_row asc nulls last, variants.keyword asc
 
 )
 
