@@ -360,21 +360,24 @@ def run(
 
 
 def sample_only_intervals(con, frame: str) -> pd.DataFrame:
-    """Table 5 / 6 Wilson intervals (the study's sample-only shares), in the estimates' levels."""
+    """Table 5 / 6 Wilson intervals (the study's sample-only shares) and the study's shares, in
+    the estimates' levels."""
     if frame == "commits":
         sql = """
             select 'activity' as level, activity as name, share as wilson_share,
-                   share_ci_lower as wilson_ci_lower, share_ci_upper as wilson_ci_upper
+                   share_ci_lower as wilson_ci_lower, share_ci_upper as wilson_ci_upper,
+                   study_share_pct
             from activity_distribution
             union all
             select distinct 'category', category, category_share,
-                   category_share_ci_lower, category_share_ci_upper
+                   category_share_ci_lower, category_share_ci_upper, study_category_share_pct
             from activity_distribution
         """
     else:
         sql = """
             select 'challenge' as level, challenge as name, share as wilson_share,
-                   share_ci_lower as wilson_ci_lower, share_ci_upper as wilson_ci_upper
+                   share_ci_lower as wilson_ci_lower, share_ci_upper as wilson_ci_upper,
+                   study_share_pct
             from challenge_distribution
         """
     return _query(con, sql)

@@ -1,5 +1,7 @@
-"""Numbers as the study prints them: thousands separators, a fixed number of decimals, one decimal
-for percentages, a dash for a value that does not exist."""
+"""Numbers as the study prints them: thousands separators, a fixed number of decimals, shares as
+percentages with one decimal and the study's dropped ``.0`` (``20.5%``, ``19%``), a dash for a value
+that does not exist. The one formatter of every table, Markdown entry and metadata the project
+shows (report/, and the Dagster assets through it)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ MISSING = "–"
 def _is_missing(value: object) -> bool:
     # None, NaN, pd.NA (nullable integer columns) and NaT
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and not _is_missing(value)
 
 
 def number(value: object, decimals: int = 0) -> str:
@@ -38,11 +44,20 @@ def count(value: object) -> str:
     return f"{int(value):,}"  # type: ignore[call-overload]
 
 
-def percent(share: object) -> str:
-    """A share in [0, 1] as a percentage with one decimal, as the study prints them: ``20.5``."""
+def percent(share: object, *, of_100: bool = False) -> str:
+    """A share in [0, 1] as the study prints one: one decimal, ``.0`` dropped (Table 5's ``1%``,
+    Table 6's ``7%``, Table 8's ``19%``). ``of_100``: the value is already a percentage (the
+    seeds' ``study_share_pct``)."""
     if _is_missing(share):
         return MISSING
-    return number(100 * float(share), 1)  # type: ignore[arg-type]
+    return f"{trimmed(float(share) * (1 if of_100 else 100), 1)}%"  # type: ignore[arg-type]
+
+
+def points(width: object) -> str:
+    """A difference of two shares in percentage points, rounded as the shares are: ``9.8``."""
+    if _is_missing(width):
+        return MISSING
+    return trimmed(100 * float(width), 1)  # type: ignore[arg-type]
 
 
 def signed(value: object, decimals: int = 1, *, trim: bool = False) -> str:
@@ -55,12 +70,16 @@ def signed(value: object, decimals: int = 1, *, trim: bool = False) -> str:
     return text if text.startswith("-") else f"+{text}"
 
 
+def difference(run: object, study: object, decimals: int, *, trim: bool = False) -> str:
+    """run - study, both rounded as printed first, so the difference shown is the one a reader
+    computes from the two numbers beside it."""
+    if not (is_number(run) and is_number(study)):
+        return MISSING
+    return signed(round(float(run), decimals) - round(float(study), decimals), decimals, trim=trim)  # type: ignore[arg-type]
+
+
 def interval(lower: object, upper: object) -> str:
-    """A confidence interval of shares, in percent: ``14.3–25.1``."""
+    """A confidence interval of shares, in percent: ``14.3–25.1%``."""
     if _is_missing(lower) or _is_missing(upper):
         return MISSING
-    return f"{percent(lower)}–{percent(upper)}"
-
-
-def is_number(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool) and not _is_missing(value)
+    return f"{percent(lower)[:-1]}–{percent(upper)}"

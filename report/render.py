@@ -9,11 +9,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from report.figures import SAMPLE_BANNER
+from report.banner import banner_html, banner_markdown
 from report.model import Report, Section
 from report.provenance import parameters_summary, provenance_summary
-
-SAMPLE_BANNER_MARKDOWN = f"> **{SAMPLE_BANNER.replace(':', ':**', 1)}"
 
 
 def _is_missing(cell: object) -> bool:
@@ -67,7 +65,7 @@ def section_markdown(section: Section, *, level: int = 2, embed_figures: bool = 
 
 
 def _header_markdown(report: Report) -> list[str]:
-    parts = [SAMPLE_BANNER_MARKDOWN] if report.provenance.is_sample_data else []
+    parts = [banner_markdown()] if report.provenance.is_sample_data else []
     return parts + [f"*{provenance_summary(report.provenance)}*"]
 
 
@@ -165,11 +163,7 @@ def _section_html(section: Section) -> str:
 
 def html_document(report: Report) -> str:
     """One self-contained page: styles inline, figures as data URIs, nothing fetched."""
-    banner = (
-        f'<div class="sample-banner" role="alert">{html.escape(SAMPLE_BANNER)}</div>'
-        if report.provenance.is_sample_data
-        else ""
-    )
+    banner = banner_html() if report.provenance.is_sample_data else ""
     contents = "".join(
         f'<li><a href="#{html.escape(s.key)}">{html.escape(s.title)}</a></li>'
         for s in report.sections

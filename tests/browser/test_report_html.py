@@ -64,7 +64,7 @@ def test_every_section_and_table_is_shown(page, written):
     sync_api.expect(tables).to_have_count(len(titles))
     table5 = page.locator("#table5_activities table")
     refactoring = table5.locator("tr", has_text="Refactoring")
-    sync_api.expect(refactoring.locator("td").nth(5)).to_have_text("20.5")  # the study's %
+    sync_api.expect(refactoring.locator("td").nth(5)).to_have_text("20.5%")  # the study's %
     sync_api.expect(table5.locator("tr", has_text="Maintenance").first).to_be_visible()
     # numbers right-aligned, labels left
     align = refactoring.locator("td").evaluate_all(
@@ -89,11 +89,11 @@ def test_the_estimates_and_trend_figures_are_shown(page, written):
     refactoring = estimates.locator("tr", has_text="Refactoring")
     cells = refactoring.locator("td")
     sync_api.expect(cells).to_have_count(10)
-    # whole frame, its interval, then Table 5's share and Wilson interval, then the study's 20.5
+    # whole frame, its interval, then Table 5's share and Wilson interval, then the study's 20.5%
     expected = written.report.section("activity_estimates").table
     row = expected[expected["Activity"] == "Refactoring"].iloc[0].tolist()
     sync_api.expect(cells).to_have_text(row)
-    sync_api.expect(cells.nth(9)).to_have_text("20.5")
+    sync_api.expect(cells.nth(9)).to_have_text("20.5%")
     for key in ("activity_trends", "challenge_trends"):
         figure = page.locator(f"#{key} img")
         figure.scroll_into_view_if_needed()

@@ -19,6 +19,7 @@ import pytest
 from base import settings
 from demo.git_repos import SAMPLE_REPOS
 from demo.github_data import SAMPLE_TOKEN
+from report.formatting import interval, percent
 
 
 def _env(root):
@@ -126,15 +127,15 @@ def test_sample_run_builds_the_warehouse_from_the_sample(sample_run):
 #: One value the study prints per artefact (STUDY-FACTS.md): each must stand beside this run's.
 STUDY_VALUES = {
     "table1_selected_projects.md": "2,898.04",  # mean commits
-    "table2_keywords.md": "support_vector, svm",
+    "table2_keywords.md": "support_vector, supportvector, svm",  # as Table 2 prints it
     "table3_commit_sample.md": "1,808.6",  # mean deleted lines
     "table4_issue_sample.md": "1,462",  # max age in days
     "rater_agreement.md": "0.61",
-    "table5_activities.md": "20.5",  # Refactoring
-    "table6_challenges.md": "15.3",  # Documentation Maintenance
+    "table5_activities.md": "20.5%",  # Refactoring
+    "table6_challenges.md": "15.3%",  # Documentation Maintenance
     "figure1_closure_times.md": "908-day outlier for Resource Constraints",
-    "table7_survey_background.md": "52.4",
-    "table8_survey_solutions.md": "61.9",
+    "table7_survey_background.md": "52.4%",
+    "table8_survey_solutions.md": "61.9%",
     "pipeline_counts.md": "95,765",
 }
 
@@ -202,9 +203,9 @@ def test_make_run_computes_suggestions_and_the_report_shows_the_estimates(sample
         estimates = (reports / "activity_estimates.md").read_text(encoding="utf-8")
         assert "95% CI (PPI)" in estimates and "95% CI (Wilson)" in estimates
         estimate, low, high = refactoring
-        shown = f"{100 * estimate:.1f} | {100 * low:.1f}–{100 * high:.1f}"
+        shown = f"{percent(estimate)} | {interval(low, high)}"
         row = next(line for line in estimates.splitlines() if "| Refactoring " in line)
-        assert shown in re.sub(r" +", " ", row) and row.rstrip(" |").endswith("20.5"), row
+        assert shown in re.sub(r" +", " ", row) and row.rstrip(" |").endswith("20.5%"), row
         for figure in ("activity_trends.png", "challenge_trends.png"):
             png = (reports / figure).read_bytes()
             assert png.startswith(b"\x89PNG") and b"SAMPLE DATA" in png, figure

@@ -38,12 +38,18 @@ def _query(path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+def _points(share: float) -> str:
+    """Percentage points as the study rounds its percentages: one decimal, a trailing .0 dropped."""
+    text = f"{100 * share:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _pct(share: float) -> str:
-    return f"{100 * share:,.1f}"
+    return _points(share) + "%"
 
 
 def _ci(low: float, high: float) -> str:
-    return f"{_pct(low)}–{_pct(high)}"
+    return f"{_points(low)}–{_pct(high)}"
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +72,8 @@ def test_activity_estimates_put_ppi_beside_wilson_and_the_study(report, warehous
     section = report.section("activity_estimates")
     rows = section.table.to_dict("records")
     assert list(section.table.columns) == [
-        "Category", "Activity", "Whole frame %", "95% CI (PPI)", "PPI width",
-        "Sample % (Table 5)", "95% CI (Wilson)", "Wilson width", "Width ratio", "Study %",
+        "Category", "Activity", "Whole frame %", "95% CI (PPI)", "PPI width (pp)",
+        "Sample % (Table 5)", "95% CI (Wilson)", "Wilson width (pp)", "Width ratio", "Study %",
     ]  # fmt: skip
     marts = {
         (level, name): values
@@ -102,13 +108,13 @@ def test_activity_estimates_put_ppi_beside_wilson_and_the_study(report, warehous
         estimate, low, high, share, w_low, w_high = marts[("activity", row["Activity"])]
         assert row["Whole frame %"] == _pct(estimate)
         assert row["95% CI (PPI)"] == _ci(low, high)
-        assert row["PPI width"] == _pct(high - low)
+        assert row["PPI width (pp)"] == _points(high - low)
         # the sample-only share is Table 5's, with its Wilson interval
         assert row["Sample % (Table 5)"] == _pct(share) == table5[row["Activity"]]["%"]
         assert row["95% CI (Wilson)"] == _ci(w_low, w_high) == table5[row["Activity"]]["95% CI"]
-        assert row["Wilson width"] == _pct(w_high - w_low)
+        assert row["Wilson width (pp)"] == _points(w_high - w_low)
         assert row["Width ratio"] == f"{(high - low) / (w_high - w_low):.2f}"
-        assert row["Study %"] == f"{float(study[row['Activity']]):.1f}"
+        assert row["Study %"] == _pct(float(study[row["Activity"]]) / 100)
     related = rows[-1]
     estimate, low, high, *_ = marts[("ml_related", "ML-related")]
     assert (related["Whole frame %"], related["95% CI (PPI)"]) == (_pct(estimate), _ci(low, high))

@@ -83,47 +83,129 @@ def test_every_artefact_of_the_study_in_its_order(report):
     assert report.section("figure1_closure_times").figure.png.startswith(b"\x89PNG")
 
 
-@pytest.mark.parametrize(("key", "mart", "table", "decimals"), [
-    ("table1_selected_projects", "project_statistics", "table_1", 2),
-    ("table3_commit_sample", "commit_sample_statistics", "table_3", 1),
-    ("table4_issue_sample", "issue_sample_statistics", "table_4", 1),
+#: each descriptive table's statistics in the study's column order, with its headers
+TABLE1_COLUMNS = (("mean", "Mean"), ("median", "Median"), ("std", "Std. Deviation"),
+                  ("min", "Minimum"), ("max", "Maximum"))  # fmt: skip
+SAMPLE_COLUMNS = (("mean", "Mean"), ("std", "Std. Deviation"), ("min", "Min"),
+                  ("median", "Median"), ("max", "Max"))  # fmt: skip
+
+
+def _table1_shown(column: str, value: float) -> str:
+    # two decimals for means and deviations (8,500.80), at most two for the others (1,201)
+    return _fixed(value, 2) if column in ("mean", "std") else _trimmed(value, 2)
+
+
+def _sample_shown(column: str, value: float) -> str:
+    return _trimmed(value, 1)  # Tables 3 and 4: at most one decimal everywhere (57, 1,808.6)
+
+
+def _signed(text: str) -> str:
+    if float(text.replace(",", "")) == 0:
+        return text.lstrip("-")
+    return text if text.startswith("-") else "+" + text
+
+
+@pytest.mark.parametrize(("key", "mart", "table", "columns", "shown"), [
+    ("table1_selected_projects", "project_statistics", "table_1", TABLE1_COLUMNS, _table1_shown),
+    ("table3_commit_sample", "commit_sample_statistics", "table_3", SAMPLE_COLUMNS, _sample_shown),
+    ("table4_issue_sample", "issue_sample_statistics", "table_4", SAMPLE_COLUMNS, _sample_shown),
 ])  # fmt: skip
 def test_descriptive_tables_put_the_study_beside_this_run(
-    report, warehouse_path, key, mart, table, decimals
+    report, warehouse_path, key, mart, table, columns, shown
 ):
-    rows = _rows(report.section(key))
+    section = report.section(key)
+    rows = _rows(section)
+    names = [column for column, _ in columns]
+    headers = [header for _, header in columns]
+    assert list(section.table.columns) == ["Measure", "Values", *headers]
     run = {
         r[0]: r[1:]
-        for r in _query(
-            warehouse_path, f"select measure, n, mean, median, std, min, max from {mart}"
-        )
+        for r in _query(warehouse_path, f"select measure, n, {', '.join(names)} from {mart}")
     }
     seed = [row for row in _seed("study_descriptive_statistics") if row["study_table"] == table]
     assert [r["Measure"] for r in rows if r["Measure"]] == [row["label"] for row in seed]
-    headers = ("Mean", "Median", "SD", "Min", "Max")
-    columns = ("mean", "median", "std", "min", "max")
+    decimals = 2 if table == "table_1" else 1
     for row in seed:
         at = next(i for i, r in enumerate(rows) if r["Measure"] == row["label"])
         n, *values = run[row["measure"]]
         this, study = rows[at], rows[at + 1]
         assert this["Values"] == f"this run (n = {n:,})" and study["Values"] == "study"
-        for header, column, value in zip(headers, columns, values, strict=True):
-            shown = _fixed if column in ("mean", "std") else _trimmed
-            assert this[header] == shown(value, decimals)
+        for header, column, value in zip(headers, names, values, strict=True):
+            assert this[header] == shown(column, value)
             printed = row[f"study_{column}"]
-            assert study[header] == (shown(float(printed), decimals) if printed else "–")
+            assert study[header] == (shown(column, float(printed)) if printed else "–")
         if row["study_mean"]:
             difference = rows[at + 2]
             assert difference["Values"] == "difference"
-            for header, column, value in zip(headers, columns, values, strict=True):
+            for header, column, value in zip(headers, names, values, strict=True):
                 delta = round(value, decimals) - round(float(row[f"study_{column}"]), decimals)
-                shown = _fixed if column in ("mean", "std") else _trimmed
-                expected = shown(delta, decimals)
-                if float(expected.replace(",", "")) == 0:
-                    expected = shown(0, decimals)
-                elif not expected.startswith("-"):
-                    expected = "+" + expected
-                assert difference[header] == expected, (row["label"], header)
+                assert difference[header] == _signed(shown(column, delta)), (row["label"], header)
+
+
+#: the study's rows of Tables 1, 3 and 4 as its text prints them (STUDY-FACTS.md), in its columns
+PRINTED_STATISTICS = {
+    "table1_selected_projects": {
+        "Nb Commits": ["2,898.04", "1,201", "4,944.04", "51", "32,384"],
+        "Stars": ["5,204.94", "2,269", "8,500.80", "130", "64,628"],
+        "Repo Age (months)": ["69.76", "62.53", "24.31", "32.73", "161.37"],
+    },
+    "table3_commit_sample": {
+        "# Deleted Lines": ["1,808.6", "26,902.8", "0", "15", "516,978"],
+        "# Added Lines": ["2,510.5", "27,026.7", "0", "33.5", "403,925"],
+        "# Files": ["28.7", "267.2", "1", "4", "5,029"],
+    },
+    "table4_issue_sample": {
+        "# Comments": ["3.1", "4.2", "0", "2", "34"],
+        "# Assignees": ["1", "0.1", "1", "1", "2"],
+        "# Labels": ["1.3", "0.6", "1", "1", "5"],
+        "Age (days)": ["57", "175.1", "0", "2", "1,462"],
+    },
+}
+
+
+@pytest.mark.parametrize("key", sorted(PRINTED_STATISTICS))
+def test_the_study_rows_of_tables_1_3_4_read_as_the_study_prints_them(report, key):
+    """Table 4 printed 57.0 for the study's 57 and Tables 3 and 4 put the median second; the
+    study's rows now read as printed, in its column order."""
+    rows = _rows(report.section(key))
+    headers = list(report.section(key).table.columns)[2:]
+    for label, printed in PRINTED_STATISTICS[key].items():
+        at = next(i for i, r in enumerate(rows) if r["Measure"] == label)
+        assert [rows[at + 1][h] for h in headers] == printed, label
+
+
+#: Table 2 as the study prints it: its rows in order, each Variants cell as printed
+TABLE_2 = [
+    ("model", "models"), ("train", "training"), ("learn", "learning, learner"),
+    ("regressor", "regressors, regression"), ("predict", "predictor, predictors"),
+    ("linearregression", "linear_regression, linear-regression"),
+    ("logisticregression", "logistic_regression, logisticregression"),
+    ("randomforest", "random_forest, randomforest"),
+    ("neuralnetwork", "neural_network, neuralnetwork"),
+    ("supportvector", "support_vector, supportvector, svm"),
+    ("naivebayes", "naive_bayes, naive-bayes"), ("knn", ""), ("kmeans", ""),
+]  # fmt: skip
+
+
+def test_table2_in_the_study_row_order_with_its_variants_as_printed(report, warehouse_path):
+    section = report.section("table2_keywords")
+    rows = _rows(section)
+    assert list(section.table.columns)[:2] == ["Keyword", "Variants"]
+    assert [(r["Keyword"], r["Variants"]) for r in rows] == TABLE_2
+    counts = {
+        keyword: (files, commits, set(searched))
+        for keyword, files, commits, searched in _query(
+            warehouse_path,
+            "select keyword, model_files, model_file_commits, searched_variants "
+            "from keyword_matches",
+        )
+    }
+    assert any(files > 0 for files, _, _ in counts.values())
+    for row in rows:
+        files, commits, searched = counts[row["Keyword"]]
+        assert (row["Model files"], row["Model-file commits"]) == (f"{files:,}", f"{commits:,}")
+        also = searched - set(row["Variants"].split(", ")) - {row["Keyword"]}
+        assert set(row["Also searched"].split(", ")) == (also or {"–"})
 
 
 def test_table5_groups_activities_under_categories_in_the_study_order(report, warehouse_path):
@@ -153,13 +235,16 @@ def test_table5_groups_activities_under_categories_in_the_study_order(report, wa
     assert len(rows) == len(expected_rows) + 1  # and the total
     for row, (category, activity, n, pct, study_pct) in zip(rows, expected_rows, strict=False):
         assert (row["Category"], row["Activity"], row["n"]) == (category, activity, n)
-        assert row["%"] == f"{pct:.1f}" and row["Study %"] == f"{study_pct:.1f}"
-        assert row["Difference (pp)"] == f"{pct - study_pct:+.1f}".replace("+0.0", "0.0").replace(
-            "-0.0", "0.0"
-        )
-        assert re.fullmatch(r"\d{1,2}\.\d–\d{1,3}\.\d", row["95% CI"])
+        assert row["%"] == _percent(pct) and row["Study %"] == _percent(study_pct)
+        assert row["Difference (pp)"] == _signed(_trimmed(round(pct - study_pct, 1), 1))
+        assert re.fullmatch(r"\d{1,2}(\.\d)?–\d{1,3}(\.\d)?%", row["95% CI"])
     assert rows[-1]["Category"] == "Total" and rows[-1]["n"] == f"{total:,}"
     assert section.group_rows == (*expected_groups, len(rows) - 1)
+
+
+def _percent(value: float) -> str:
+    """A percentage as the study prints it: one decimal, a trailing .0 dropped."""
+    return _trimmed(value, 1) + "%"
 
 
 def test_table6_in_the_study_order_with_other_last(report, warehouse_path):
@@ -173,8 +258,23 @@ def test_table6_in_the_study_order_with_other_last(report, warehouse_path):
     assert [r["Challenge"] for r in rows] == [r["challenge"] for r in seed] + ["Total"]
     for row, printed in zip(rows, seed, strict=False):
         assert row["n"] == f"{occurrences[printed['challenge']]:,}"
-        assert row["%"] == f"{100 * occurrences[printed['challenge']] / total:.1f}"
-        assert row["Study %"] == f"{float(printed['study_share_pct']):.1f}"
+        assert row["%"] == _percent(round(100 * occurrences[printed["challenge"]] / total, 1))
+        assert row["Study %"] == _percent(float(printed["study_share_pct"]))
+
+
+def test_shares_print_the_study_percentages_as_it_does(report):
+    """Table 5's Deployment (1%), Table 6's Model Performance (7%) and Table 8's 19% and 0%: the
+    study drops a trailing .0, where the report printed 1.0, 7.0, 19.0 and 0.0."""
+    table5 = {r["Category"] or r["Activity"]: r["Study %"] for r in _rows(report.section("table5_activities"))}  # fmt: skip
+    assert (table5["Deployment"], table5["Maintenance"], table5["Model Porting"]) == ("1%", "57.9%", "0.4%")  # fmt: skip
+    table6 = {r["Challenge"]: r["Study %"] for r in _rows(report.section("table6_challenges"))}
+    assert (table6["Model Performance"], table6["Documentation Maintenance"]) == ("7%", "15.3%")
+    table8 = {r["Solution"]: r["Study %"] for r in _rows(report.section("table8_survey_solutions"))}
+    assert table8["Versioning documentation as you version models [20]"] == "19%"
+    assert table8["Implement transfer learning [59]"] == "19%"
+    assert table8["Creating a function mapping between code in different programming languages "
+                  "to aid static code analysis tools in detecting bugs [19]"] == "0%"  # fmt: skip
+    assert table8["Updating documentation with each release * [20]"] == "4.8%"
 
 
 def test_kappa_beside_the_study_and_none_for_issues(report, warehouse_path):
@@ -197,24 +297,43 @@ def test_figure1_marks_the_study_values(report, warehouse_path):
     # sorted by median, as the study's figure
     medians = [m for (m,) in _query(warehouse_path,
                "select median_days from closure_time_by_challenge order by median_days desc")]  # fmt: skip
-    assert [rows[c]["Median"] for c in rows] == [_trimmed(m, 1) for m in medians]
+    assert [rows[c]["Median"] for c in rows] == [f"{m:,.0f}" for m in medians]
 
 
-def test_tables_7_and_8_keep_the_study_rows_and_order(report):
-    rows7 = _rows(report.section("table7_survey_background"))
+def test_figure1_table_prints_whole_days_as_the_study_gives_them(report):
+    """The table mixed 2 and 2.5 in one column; the study gives days as whole numbers (13, 908,
+    Table 4's 1,462)."""
+    table = report.section("figure1_closure_times").table
+    days = table[["Min", "Q1", "Median", "Q3", "Max", "Study median"]].to_numpy().ravel()
+    assert all(re.fullmatch(r"\d{1,3}(,\d{3})*|–", cell) for cell in days), days
+    assert all(re.fullmatch(r"[+-]?\d{1,3}(,\d{3})*|–", c) for c in table["Difference (median)"])
+
+
+def test_tables_7_and_8_keep_the_study_rows_columns_and_order(report):
+    section7 = report.section("table7_survey_background")
+    assert list(section7.table.columns) == ["Dimension", "Answer", "Study %", "Respondents",
+                                            "95% CI"]  # fmt: skip
+    rows7 = _rows(section7)
     seed7 = _seed("survey_table7_background")
     assert [r["Answer"] for r in rows7 if r["Answer"]] == [r["answer"] for r in seed7]
-    assert [r["Study %"] for r in rows7 if r["Answer"]] == [r["study_share_pct"] for r in seed7]
-    rows8 = _rows(report.section("table8_survey_solutions"))
+    assert [r["Study %"] for r in rows7 if r["Answer"]] == [
+        _percent(float(r["study_share_pct"])) for r in seed7
+    ]
+    assert (rows7[-1]["Dimension"], rows7[-1]["Respondents"]) == ("Total participants", "21")
+    section8 = report.section("table8_survey_solutions")
+    assert list(section8.table.columns) == ["Challenge", "Solution", "Study %", "Respondents",
+                                            "95% CI"]  # fmt: skip
+    rows8 = _rows(section8)
     seed8 = _seed("survey_table8_solutions")
     questions = list(dict.fromkeys(r["survey_question"] for r in seed8))
-    assert [r["Question"] for r in rows8 if r["Question"]] == questions
+    assert [r["Challenge"] for r in rows8 if r["Challenge"]] == questions
     solutions = [r for r in rows8 if r["Solution"]]
     assert len(solutions) == len(seed8)
     for row, printed in zip(solutions, seed8, strict=True):
         mark = " *" if printed["is_participant_proposed"] == "true" else ""
-        assert row["Solution"] == printed["solution"] + mark
-        assert row["Study %"] == f"{float(printed['study_share_pct']):.1f}"
+        reference = f" {printed['study_reference']}" if printed["study_reference"] else ""
+        assert row["Solution"] == printed["solution"] + mark + reference
+        assert row["Study %"] == _percent(float(printed["study_share_pct"]))
 
 
 def test_provenance_comes_from_the_warehouse(report, warehouse_path):
@@ -350,7 +469,7 @@ def test_before_any_label_the_report_says_so_instead_of_inventing_shares(warehou
     assert [s.key for s in report.sections] == STUDY_ORDER + EXTRA_ORDER
     table5 = _rows(report.section("table5_activities"))
     assert {r["%"] for r in table5} == {"–"} and table5[-1]["n"] == "0"
-    assert {r["Study %"] for r in table5 if r["Activity"] == "Refactoring"} == {"20.5"}
+    assert {r["Study %"] for r in table5 if r["Activity"] == "Refactoring"} == {"20.5%"}
     figure = _rows(report.section("figure1_closure_times"))
     assert {r["n"] for r in figure} == {"0"}
     assert {r["Study median"] for r in figure if r["Challenge"] == "Model Performance"} == {"13"}

@@ -1,11 +1,20 @@
-"""Numbers as the study prints them."""
+"""Numbers as the study prints them: the one formatter of the report and the Dagster metadata."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from report.formatting import count, interval, number, percent, signed, trimmed
+from report.formatting import (
+    count,
+    difference,
+    interval,
+    number,
+    percent,
+    points,
+    signed,
+    trimmed,
+)
 
 
 @pytest.mark.parametrize(("call", "expected"), [
@@ -17,13 +26,24 @@ from report.formatting import count, interval, number, percent, signed, trimmed
     (lambda: trimmed(-0.001, 1), "0"),
     (lambda: number(-0.0004, 2), "0.00"),
     (lambda: number(-0.02, 2), "-0.02"),
-    (lambda: percent(0.20549), "20.5"),
-    (lambda: percent(1), "100.0"),
+    (lambda: percent(0.20549), "20.5%"),
+    (lambda: percent(1), "100%"),
+    # the study drops a trailing .0: Table 5's 1%, Table 6's 7%, Table 8's 19% and 0%
+    (lambda: percent(0.19), "19%"),
+    (lambda: percent(19.0, of_100=True), "19%"),
+    (lambda: percent(0.0, of_100=True), "0%"),
+    (lambda: percent(0.999999), "100%"),
+    (lambda: difference(20.46, 20.5, 1, trim=True), "0"),
+    (lambda: difference(27.54, 20.5, 1, trim=True), "+7"),
+    (lambda: difference(2, None, 1), "–"),
     (lambda: signed(1.25, 1), "+1.2"),
     (lambda: signed(-0.04, 1), "0.0"),
     (lambda: signed(-16.1, 1), "-16.1"),
     (lambda: signed(9.0, 2, trim=True), "+9"),
-    (lambda: interval(0.143, 0.2514), "14.3–25.1"),
+    (lambda: interval(0.143, 0.2514), "14.3–25.1%"),
+    (lambda: interval(0.07, 0.125), "7–12.5%"),
+    (lambda: points(0.0984), "9.8"),
+    (lambda: points(0.1), "10"),
     (lambda: count(376758), "376,758"),
     (lambda: number(None), "–"),
     (lambda: number(math.nan, 1), "–"),

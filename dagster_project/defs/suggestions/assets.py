@@ -6,19 +6,16 @@ The results are computed from the previous published build; the next dbt build s
 labels, reviews or frame changed since the last computation (suggestion_status.is_stale).
 """
 
-import base64
-
 import dagster as dg
 import duckdb
 from pydantic import Field
 
-from analysis import report
 from analysis import warehouse as analysis_warehouse
 from analysis.suggester import MODEL_VERSION, SuggesterSettings
 from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.warehouse.dbt import model_key
 from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
-from report.render import frame_markdown
+from report.suggestions import suggestion_markdown
 from warehouse.published import WarehouseUnavailable
 
 LABEL_SUGGESTIONS = dg.AssetKey(["suggestions", "label_suggestions"])
@@ -115,8 +112,9 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
         for result in results:
             if result.status != "ok":
                 context.log.warning(f"{result.frame}: {result.reason}")
-        sections = _metadata_sections(results, kappas, wilson, facts.is_sample_data)
-        trends_md = _trend_markdown(sections.pop("trends"), facts)
+        markdown = suggestion_markdown(
+            results, kappas=kappas, wilson=wilson, facts=facts, model_version=MODEL_VERSION
+        )
 
         common = {
             "model_version": dg.MetadataValue.text(MODEL_VERSION),
@@ -128,87 +126,24 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
             asset_key=LABEL_SUGGESTIONS,
             metadata={
                 **common,
-                "summary": dg.MetadataValue.md(sections["suggestions"]),
+                "summary": dg.MetadataValue.md(markdown.summary),
                 **{f"{r.frame}_items": dg.MetadataValue.int(len(r.suggestions)) for r in results},
             },
         )
         yield dg.MaterializeResult(
             asset_key=EVALUATIONS,
-            metadata={**common, "agreement": dg.MetadataValue.md(sections["agreement"])},
+            metadata={**common, "agreement": dg.MetadataValue.md(markdown.agreement)},
         )
         yield dg.MaterializeResult(
             asset_key=ESTIMATES,
             metadata={
                 **common,
-                "estimates": dg.MetadataValue.md(sections["estimates"]),
-                "trends_by_year": dg.MetadataValue.md(trends_md),
+                "estimates": dg.MetadataValue.md(markdown.estimates),
+                "trends_by_year": dg.MetadataValue.md(markdown.trends),
             },
         )
 
     return label_suggestions
-
-
-def _frame_title(frame: str) -> str:
-    return "RQ1 commits (activities)" if frame == "commits" else "RQ2 issues (challenges)"
-
-
-def _metadata_sections(results, kappas, wilson, sample_data: bool) -> dict:
-    """The Markdown the three assets show in the UI (summary, agreement, estimates), each headed by
-    the SAMPLE DATA banner when it applies, and the per-year rows the trend figure draws."""
-    banner = [report.SAMPLE_DATA_BANNER, ""] if sample_data else []
-    suggestion_md, evaluation_md, estimate_md = list(banner), list(banner), list(banner)
-    trends = {}
-    for result in results:
-        title = _frame_title(result.frame)
-        if result.status != "ok":
-            why = f"**{result.frame}: nothing suggested or estimated.** {result.reason}"
-            for section in (suggestion_md, evaluation_md, estimate_md):
-                section += [why, ""]
-            continue
-        counts = result.suggestions["suggested_labels"].map(len)
-        suggestion_md += [
-            f"**{result.frame}**: {len(result.suggestions):,} items suggested by a model trained on "
-            f"{result.provenance['training_items']} adjudicated items; "
-            f"{(counts > 1).mean():.0%} get several labels; median P(ML-related) "
-            f"{result.suggestions['ml_related_probability'].median():.2f}.",
-            "",
-        ]
-        evaluation_md += [
-            f"### {title}",
-            "",
-            frame_markdown(report.agreement_table(result.evaluation, kappas[result.frame])),
-            "",
-            frame_markdown(report.per_label_table(result.evaluation)),
-            "",
-        ]
-        estimates = report.estimates_beside_wilson(result.estimates, wilson[result.frame])
-        estimate_md += [f"### {title}", "", frame_markdown(estimates, label_columns=2), ""]
-        level = "category" if result.frame == "commits" else "challenge"
-        yearly = result.estimates[
-            result.estimates["domain_value"].notna() & (result.estimates["level"] == level)
-        ]
-        trends[title + (" by category" if level == "category" else "")] = yearly
-    return {
-        "suggestions": "\n".join(suggestion_md),
-        "agreement": "\n".join(evaluation_md),
-        "estimates": "\n".join(estimate_md),
-        "trends": trends,
-    }
-
-
-def _trend_markdown(trends: dict, facts) -> str:
-    """The trend figure embedded in Markdown only: the reports directory belongs to the study
-    report, which is replaced whole and draws these trends from the marts once dbt staged them."""
-    png = report.trend_figure(
-        trends,
-        facts.is_sample_data,
-        caption=f"{'SAMPLE DATA · ' if facts.is_sample_data else ''}computed from warehouse "
-        f"build {facts.build_id} by {MODEL_VERSION}",
-    )
-    figure_md = f"![trends](data:image/png;base64,{base64.b64encode(png).decode()})"
-    return "\n".join(
-        [report.SAMPLE_DATA_BANNER, "", figure_md] if facts.is_sample_data else [figure_md]
-    )
 
 
 def stale_frames(warehouse: PublishedWarehouseResource) -> tuple[list[str], str] | str:

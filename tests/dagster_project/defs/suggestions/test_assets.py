@@ -22,6 +22,9 @@ from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_asset
 from dagster_project.defs.warehouse.resources import published_warehouse_resource
 from demo.study_data import Scale, generate
 from report import Warehouse, build_report
+from report.banner import banner_markdown
+from report.frame_sections import estimate_cells, estimate_headers
+from report.frames import COMMIT_FRAME
 
 from ....conftest import run_dbt
 
@@ -146,16 +149,15 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     assert result.success
     metadata = _metadata(result)
     estimates = metadata[ESTIMATES]["estimates"]
-    assert estimates.startswith("**SAMPLE DATA**")
+    # the study report's banner, formatter and estimate columns (report/ renders both)
+    assert estimates.startswith(banner_markdown())
     rows = _markdown_rows(estimates)
-    refactoring = next(r for r in rows if r["level"] == "activity" and r["name"] == "Refactoring")
+    refactoring = next(r for r in rows if r["Level"] == "activity" and r["Name"] == "Refactoring")
     assert "data:image/png;base64," in metadata[ESTIMATES]["trends_by_year"]
     # the reports directory is the study report's alone (replaced whole on each report)
     assert not Path(env["MMS_REPORTS_DIR"]).exists()
     agreement = _markdown_rows(metadata[EVALUATIONS]["agreement"])
-    assert {"raters' kappa", "Cohen's kappa (suggester vs adjudicated, CV by project)"} <= set(
-        agreement[0]
-    )
+    assert {"Suggester's kappa", "Raters' kappa"} <= set(agreement[0])
     staged = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
     assert {"activity_estimates", "challenge_trends", "suggester_agreement"} <= staged
     with duckdb.connect(env["MMS_DUCKDB_PATH"], read_only=True) as con:
@@ -165,11 +167,12 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
         missing = con.execute(
             "select count(*) from activity_estimates where estimate is null"
         ).fetchone()[0]
-        staged = con.execute(
-            "select estimate, wilson_share from activity_estimates where name = 'Refactoring'"
-        ).fetchone()
+        staged = (
+            con.execute("select * from activity_estimates where name = 'Refactoring'").df().iloc[0]
+        )
     assert folds == 4 and stale is False and missing == 0
-    # the metadata's table (pandas' to_markdown) shows what dbt staged, beside Table 5's share
-    assert refactoring["whole frame (PPI)"] == f"{100 * staged[0]:.1f}%"
-    assert refactoring["sample (Wilson)"] == f"{100 * staged[1]:.1f}%"
+    # the metadata's table shows what dbt staged, cell for cell as the study report shows it
+    headers = estimate_headers(COMMIT_FRAME, 0.95)
+    assert [refactoring[h] for h in headers] == estimate_cells(staged)
+    assert refactoring["Study %"] == "20.5%"
     assert isinstance(suggestions_after_label_changes(_sensor_context()), dg.SkipReason)
