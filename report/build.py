@@ -95,11 +95,19 @@ def provenance_json(provenance: Provenance) -> str:
                 "failed_build_id": publication.failed_build_id,
                 "failed_at": publication.failed_at.isoformat() if publication.failed_at else None,
                 "failure_reason": publication.failure_reason,
+                "ran_by": dict(publication.ran_by),
             },
-            "marts_from_other_builds": {
-                mart: {"build_id": build_id, "built_at": built_at.isoformat()}
-                for mart, (build_id, built_at) in provenance.other_builds.items()
-            },
+            "ran_by": provenance.ran_by,
+            "other_builds": [
+                {
+                    "build_id": build.build_id,
+                    "built_at": build.built_at.isoformat(),
+                    "marts": list(build.marts),
+                    "ran_by": build.ran_by,
+                    "later": build.built_at > provenance.built_at,
+                }
+                for build in provenance.other_builds
+            ],
         },
         indent=2,
         sort_keys=True,
@@ -133,19 +141,26 @@ class WrittenReport:
 
 
 def current_publication(warehouse_path: Path) -> PublicationStatus | None:
-    """What the warehouse's builds log says about the published build and the newest failed one
-    (warehouse.publish); None for a warehouse that was never published (built by hand)."""
+    """What the warehouse's builds log says: the build published last (a partial build publishes
+    without rebuilding build_info, so it is not build_info's), the newest failed one, and who ran
+    each build; None for a warehouse that was never published (built by hand)."""
     from warehouse import WarehouseFiles, publication_status
+    from warehouse.publish import read_records
 
-    status = publication_status(WarehouseFiles(Path(warehouse_path)))
-    if status.published_build_id is None:
+    files = WarehouseFiles(Path(warehouse_path))
+    status = publication_status(files)
+    records = read_records(files)
+    published = [r.build_id for r in records if r.status == "published"]
+    latest = published[-1] if published else status.published_build_id
+    if latest is None:
         return None
     failed = status.last_failed
     return PublicationStatus(
-        published_build_id=status.published_build_id,
+        published_build_id=latest,
         failed_build_id=failed.build_id if failed else None,
         failed_at=datetime.fromisoformat(failed.started_at) if failed else None,
         failure_reason=failed.reason if failed else None,
+        ran_by={r.build_id: r.holder for r in records},
     )
 
 

@@ -17,10 +17,14 @@ class PublicationStatus:
     Passed in by whoever publishes the warehouse; the report prints it in its provenance and checks
     that the published build is the one it reads."""
 
+    #: the newest build published over the file (a partial build publishes too, and leaves
+    #: build_info to the build before it)
     published_build_id: str
     failed_build_id: str | None = None
     failed_at: datetime | None = None
     failure_reason: str | None = None
+    #: build id -> who ran it, from the builds log ("Dagster run 1a2b3c4d (refresh_suggestions)")
+    ran_by: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,25 @@ class Section:
 
 
 @dataclass(frozen=True)
+class OtherBuild:
+    """A build that wrote some of the warehouse's marts but not build_info: a dbt build of a
+    selection (the job refresh_suggestions rebuilds the estimate marts after build_warehouse), or
+    an earlier build whose marts a later selection did not rebuild."""
+
+    build_id: str
+    built_at: datetime
+    marts: tuple[str, ...]
+    #: who ran it (the builds log), None for a build made by hand
+    ran_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Provenance:
     """Where every number of the report comes from, read from the warehouse (build_info and the
     marts' build stamps), not from the environment the report is rendered in."""
 
+    #: the warehouse file relative to the project (its name when it is elsewhere): never a path
+    #: of the machine the report was rendered on
     warehouse: str
     build_id: str
     built_at: datetime
@@ -68,8 +87,10 @@ class Provenance:
     snapshot_dates: tuple[str, str] | None
     rendered_at: datetime
     publication: PublicationStatus | None = None
-    #: mart -> (build_id, built_at) for marts a different build wrote than build_info's
-    other_builds: Mapping[str, tuple[str, datetime]] = field(default_factory=dict)
+    #: builds that wrote some marts but not build_info, oldest first
+    other_builds: tuple[OtherBuild, ...] = ()
+    #: who ran build_info's build (the builds log), None for a build made by hand
+    ran_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from base import settings
-from report.model import Provenance, PublicationStatus
+from report.model import OtherBuild, Provenance, PublicationStatus
 from report.warehouse import Warehouse, WarehouseError
 
 UNKNOWN = "unknown"
@@ -52,6 +52,16 @@ def git_describe(directory: Path) -> str | None:
     return done.stdout.strip() or None
 
 
+def shown_path(path: Path, project: Path | None = None) -> str:
+    """A file as the report may print it: relative to the project (``data/warehouse.duckdb``), or
+    its name when it lies elsewhere; never the machine's absolute path."""
+    project = project or settings.project_dir()
+    try:
+        return Path(path).resolve().relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
 def _timestamp(value: object) -> datetime:
     stamp = pd.Timestamp(value)
     return (
@@ -86,9 +96,11 @@ def load_provenance(
             "select min(snapshot_date)::varchar, max(snapshot_date)::varchar from selected_projects"
         ).fetchone()
         dates = (first, last) if first is not None else None
+    build_id = str(row["build_id"])
+    ran_by = dict(publication.ran_by) if publication is not None else {}
     return Provenance(
-        warehouse=warehouse.path,
-        build_id=str(row["build_id"]),
+        warehouse=shown_path(Path(warehouse.path)),
+        build_id=build_id,
         built_at=_timestamp(row["built_at"]),
         code_version=code_version,
         code_version_source=source,
@@ -99,12 +111,16 @@ def load_provenance(
         snapshot_dates=dates,
         rendered_at=now or datetime.now(UTC),
         publication=publication,
-        other_builds=_other_builds(warehouse, str(row["build_id"])),
+        other_builds=_other_builds(warehouse, build_id, ran_by),
+        ran_by=ran_by.get(build_id),
     )
 
 
-def _other_builds(warehouse: Warehouse, build_id: str) -> dict[str, tuple[str, datetime]]:
-    """Marts a different dbt invocation wrote than build_info's (a partial `dbt build --select`)."""
+def _other_builds(
+    warehouse: Warehouse, build_id: str, ran_by: Mapping[str, str]
+) -> tuple[OtherBuild, ...]:
+    """The builds other than build_info's that wrote marts (a `dbt build --select`), oldest
+    first, each with the marts it wrote."""
     stamped = [
         name
         for (name,) in warehouse.connection.execute(
@@ -112,13 +128,16 @@ def _other_builds(warehouse: Warehouse, build_id: str) -> dict[str, tuple[str, d
             "where table_schema = 'main' and column_name = 'build_id' order by 1"
         ).fetchall()
     ]
-    others = {}
+    marts: dict[tuple[str, datetime], list[str]] = {}
     for mart in stamped:
         for other_id, built_at in warehouse.connection.execute(
             f'select distinct build_id, built_at from "{mart}" where build_id <> ?', [build_id]
         ).fetchall():
-            others[mart] = (other_id, _timestamp(built_at))
-    return others
+            marts.setdefault((other_id, _timestamp(built_at)), []).append(mart)
+    return tuple(
+        OtherBuild(other_id, built_at, tuple(names), ran_by.get(other_id))
+        for (other_id, built_at), names in sorted(marts.items(), key=lambda item: item[0][1])
+    )
 
 
 def _utc(moment: datetime) -> str:
@@ -153,12 +172,19 @@ def _code_version(provenance: Provenance) -> str:
     )
 
 
+def _later(provenance: Provenance) -> list[OtherBuild]:
+    return [b for b in provenance.other_builds if b.built_at > provenance.built_at]
+
+
 def provenance_summary(provenance: Provenance) -> str:
     """One line for every file and figure: data, build, code, snapshot, counts."""
     c = provenance.counts
     data = "SAMPLE DATA" if provenance.is_sample_data else "mined data"
+    later = "".join(
+        f" (+ {len(b.marts)} marts of partial build {b.build_id})" for b in _later(provenance)
+    )
     return (
-        f"{data} · build {provenance.build_id} of {_utc(provenance.built_at)} · code "
+        f"{data} · build {provenance.build_id} of {_utc(provenance.built_at)}{later} · code "
         f"{provenance.code_version} · snapshot {_snapshot(provenance)} · "
         f"{c.get('selected_projects', 0):,} repositories, {c.get('commits_mined', 0):,} commits, "
         f"{c.get('closed_issues', 0):,} closed issues, {c.get('labelled_commits', 0):,} + "
@@ -173,39 +199,70 @@ def parameters_summary(provenance: Provenance) -> str:
     )
 
 
-def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
-    c = provenance.counts
+def _published(provenance: Provenance, build_id: str) -> str:
+    """When the builds log says ``build_id`` is the build published last."""
+    publication = provenance.publication
+    published = publication is not None and publication.published_build_id == build_id
+    return ", the build published last" if published else ""
+
+
+def _other_build_row(provenance: Provenance, build: OtherBuild) -> tuple[str, str]:
+    """A build that wrote some marts and not build_info, and why: a dbt build of a selection
+    rebuilds only what it selects."""
+    marts = f"{len(build.marts)} {'mart' if len(build.marts) == 1 else 'marts'}"
+    ran_by = f", run by {build.ran_by}" if build.ran_by else ""
+    written = f"{build.build_id} of {_utc(build.built_at)}{ran_by}{_published(provenance, build.build_id)}"
+    listed = f"{marts} ({', '.join(build.marts)})"
+    if build.built_at > provenance.built_at:
+        return (
+            "Later partial build",
+            f"{written}: it rebuilt {listed}; a dbt build of a selection rebuilds only the marts "
+            f"it selects, so build_info and every other table are still {provenance.build_id}'s",
+        )
+    return (
+        "Earlier build",
+        f"{written}: it built {listed}, which {provenance.build_id}, a dbt build of a selection, "
+        "did not rebuild, so they are older than build_info",
+    )
+
+
+def _build_rows(provenance: Provenance) -> list[tuple[str, str]]:
+    """build_info's build, any other build whose marts the warehouse holds, and what the builds
+    log says is published (and, when newer, the build that failed)."""
+    ran_by = f" by {provenance.ran_by}" if provenance.ran_by else ""
     rows = [
         (
-            "Data",
-            "SAMPLE DATA: generated by the bundled sample (make run), not mined from GitHub; no "
-            "number here is a research result"
-            if provenance.is_sample_data
-            else "mined from GitHub by this project",
-        ),
-        (
             "Warehouse build",
-            f"{provenance.build_id} (dbt invocation), built {_utc(provenance.built_at)}",
+            f"{provenance.build_id} (dbt invocation, build_info), built "
+            f"{_utc(provenance.built_at)}{ran_by}{_published(provenance, provenance.build_id)}",
         ),
+        *(_other_build_row(provenance, build) for build in provenance.other_builds),
     ]
     publication = provenance.publication
-    if publication is not None:
-        state = (
-            "the build this report reads"
-            if publication.published_build_id == provenance.build_id
-            else f"NOT the build this report reads ({provenance.build_id})"
-        )
-        rows.append(("Published build", f"{publication.published_build_id}: {state}"))
-        if publication.failed_build_id:
-            when = f" at {_utc(publication.failed_at)}" if publication.failed_at else ""
-            reason = publication.failure_reason or "no reason recorded"
-            rows.append(
-                (
-                    "Newer build not published",
-                    f"{publication.failed_build_id} failed{when}: {reason}",
-                )
-            )
-    rows += [
+    if publication is None:
+        return rows
+    read = {provenance.build_id, *(b.build_id for b in provenance.other_builds)}
+    if publication.published_build_id not in read:
+        rows.append(("Published build", f"{publication.published_build_id}: NOT the build this "
+                     f"report reads ({provenance.build_id})"))  # fmt: skip
+    if publication.failed_build_id:
+        when = f" at {_utc(publication.failed_at)}" if publication.failed_at else ""
+        reason = publication.failure_reason or "no reason recorded"
+        rows.append(("Newer build not published", f"{publication.failed_build_id} failed{when}: {reason}"))  # fmt: skip
+    return rows
+
+
+def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
+    c = provenance.counts
+    data = (
+        "SAMPLE DATA: generated by the bundled sample (make run), not mined from GitHub; no "
+        "number here is a research result"
+        if provenance.is_sample_data
+        else "mined from GitHub by this project"
+    )
+    return [
+        ("Data", data),
+        *_build_rows(provenance),
         ("Code version", _code_version(provenance)),
         ("dbt version", provenance.dbt_version),
         ("Snapshot date", _snapshot(provenance)),
@@ -229,19 +286,9 @@ def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
             f"{c.get('labelled_commits', 0):,} of {c.get('commit_sample', 0):,} sampled commits, "
             f"{c.get('labelled_issues', 0):,} of {c.get('issue_sample', 0):,} sampled issues",
         ),
-    ]
-    for mart, (other_id, built_at) in sorted(provenance.other_builds.items()):
-        rows.append(
-            (
-                f"Mart {mart}",
-                f"from another build: {other_id} of {_utc(built_at)} (a partial dbt build)",
-            )
-        )
-    rows += [
         ("Report rendered", _utc(provenance.rendered_at)),
         ("Warehouse file", provenance.warehouse),
     ]
-    return rows
 
 
 def parameter_rows(provenance: Provenance) -> list[tuple[str, str]]:

@@ -229,7 +229,27 @@ def test_the_report_asset_shows_the_report_in_the_ui(sample_run):
         assert "SAMPLE DATA" in metadata[key].value, key
     assert "data:image/png;base64," in metadata["figure1_closure_times"].value
     assert metadata["is_sample_data"].value is True
-    assert metadata["html_report"].value == str(root / "reports" / "report.html")
+    # no path of this machine: the reports directory lies outside the project, so its file name
+    assert metadata["html_report"].value == "report.html"
+    assert str(root) not in metadata["provenance"].value
+
+
+def test_the_report_names_its_build_once_and_the_later_partial_build_with_why(sample_run):
+    """refresh_suggestions publishes a build of a selection after build_warehouse: the provenance
+    listed each of its marts as a row of its own and named build_info's older build as the
+    published one."""
+    root, _, _ = sample_run
+    reports = root / "reports"
+    provenance = json.loads((reports / "provenance.json").read_text(encoding="utf-8"))
+    (later,) = provenance["other_builds"]
+    assert later["later"] and "(refresh_suggestions)" in later["ran_by"]
+    assert "(build_warehouse)" in provenance["ran_by"]
+    assert provenance["publication"]["published_build_id"] == later["build_id"]
+    assert {"activity_estimates", "challenge_estimates", "suggestion_status"} <= set(later["marts"])
+    text = (reports / "provenance.md").read_text(encoding="utf-8")
+    assert text.count("| Warehouse build ") == text.count("| Later partial build ") == 1
+    assert "| Mart " not in text and "| Published build " not in text
+    assert provenance["warehouse"] == "warehouse.duckdb"  # not this machine's path
 
 
 def test_no_file_of_the_run_contains_the_token(sample_run):

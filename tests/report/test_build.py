@@ -28,6 +28,7 @@ from report import (
     WarehouseError,
     build_report,
     render_files,
+    write_report,
 )
 from tests.report.labelled_study import DBT_DIR, ROOT, dbt, study_env
 
@@ -365,8 +366,15 @@ def test_provenance_comes_from_the_warehouse(report, warehouse_path):
     shown = dict(report.section("study_parameters").table.itertuples(index=False))
     assert set(shown) == set(json.loads(parameters))
     assert not provenance.other_builds
+    files = render_files(report)
     # not sample data: no banner anywhere
-    assert not any(b"SAMPLE DATA" in content for content in render_files(report).values())
+    assert not any(b"SAMPLE DATA" in content for content in files.values())
+    # no path of this machine: the warehouse lies outside the project, so it is named by its name
+    assert items["Warehouse file"] == "warehouse.duckdb"
+    assert json.loads(files["provenance.json"])["warehouse"] == "warehouse.duckdb"
+    for name, content in files.items():
+        for machine_path in (str(warehouse_path.parent), str(ROOT)):
+            assert machine_path.encode() not in content, (name, machine_path)
 
 
 def test_table4_reports_the_frame_under_both_readings(report, warehouse_path):
@@ -409,10 +417,16 @@ def test_code_version_and_sample_flag_come_from_the_build_not_the_render_environ
         if name.endswith(".png"):  # drawn, and in the PNG's text chunks
             assert "SAMPLE DATA" in Image.open(io.BytesIO(content)).text["Warning"], name
     assert {"activity_trends.png", "challenge_trends.png"} <= set(files)
-    # a partial build: the marts it did not rebuild are named with their own build
-    items = dict(report.section("provenance").table.itertuples(index=False))
-    assert "from another build" in items["Mart activity_distribution"]
-    assert set(report.provenance.other_builds) >= {"activity_distribution", "pipeline_counts"}
+    # a partial build: the marts it did not rebuild are named, in one row, with their own build
+    (earlier,) = report.provenance.other_builds
+    assert {"activity_distribution", "pipeline_counts"} <= set(earlier.marts)
+    assert "build_info" not in earlier.marts
+    rows = report.section("provenance").table.to_numpy().tolist()
+    assert [item for item, _ in rows if "build" in item.lower()] == ["Warehouse build",
+                                                                     "Earlier build"]  # fmt: skip
+    value = dict(rows)["Earlier build"]
+    assert value.startswith(f"{earlier.build_id} of ") and "activity_distribution" in value
+    assert f"which {report.provenance.build_id}, a dbt build of a selection, did not" in value
 
 
 def test_publication_status_is_in_the_provenance(warehouse_path):
@@ -424,13 +438,75 @@ def test_publication_status_is_in_the_provenance(warehouse_path):
             failure_reason="dbt test unique_commit_sample_commit_key failed"))  # fmt: skip
         other = build_report(warehouse, publication=PublicationStatus(published_build_id="b-old"))
     items = dict(published.section("provenance").table.itertuples(index=False))
-    assert items["Published build"] == f"{build_id}: the build this report reads"
+    assert items["Warehouse build"].startswith(build_id)
+    assert items["Warehouse build"].endswith(", the build published last")
+    assert "Published build" not in items  # one row names the build
     assert items["Newer build not published"] == (
         "b-next failed at 2024-05-01 06:30:00 UTC: dbt test unique_commit_sample_commit_key failed"
     )
     items = dict(other.section("provenance").table.itertuples(index=False))
     assert items["Published build"].startswith("b-old: NOT the build this report reads")
+    assert "published" not in items["Warehouse build"]
     assert "Newer build not published" not in items
+
+
+@pytest.fixture(scope="module")
+def partially_rebuilt(warehouse_path, tmp_path_factory):
+    """The published warehouse after a later build of a selection (as refresh_suggestions runs
+    after build_warehouse): the estimate marts are the later build's, build_info and the rest the
+    earlier one's; the builds log says both were published."""
+    from warehouse import BuildRecord, WarehouseFiles
+    from warehouse.publish import append_record
+
+    root = tmp_path_factory.mktemp("partial")
+    path = root / "warehouse.duckdb"
+    shutil.copy(warehouse_path, path)
+    env = study_env(root)
+    env["MMS_LANDING_DIR"] = str(warehouse_path.parent / "landing")
+    dbt(env, "build", "--select", "activity_estimates", "challenge_estimates")
+    ((first,),) = _query(path, "select build_id from build_info")
+    ((later,),) = _query(path, "select distinct build_id from activity_estimates")
+    files = WarehouseFiles(path)
+    for build_id, holder in ((first, "Dagster run 5a0bd253 (build_warehouse)"),
+                             (later, "Dagster run 1b2c3d4e (refresh_suggestions)")):  # fmt: skip
+        append_record(files, BuildRecord(build_id, holder, "2024-05-01T06:00:00+00:00",
+                                         status="published"))  # fmt: skip
+    return path, first, later
+
+
+def test_a_later_partial_build_is_named_once_with_its_marts_and_why(partially_rebuilt, tmp_path):
+    """The provenance named build_info's build as the published one and listed every mart of the
+    later partial build as a row of its own; now one row names the warehouse's build, one the
+    partial build (published last) with its marts and why."""
+    path, first, later = partially_rebuilt
+    written = write_report(path, tmp_path / "reports", project_dir=ROOT)
+    provenance = written.report.provenance
+    assert provenance.build_id == first and provenance.publication.published_build_id == later
+    (partial,) = provenance.other_builds
+    assert (partial.build_id, partial.marts) == (
+        later,
+        ("activity_estimates", "challenge_estimates"),
+    )
+    rows = written.report.section("provenance").table.to_numpy().tolist()
+    assert [item for item, _ in rows if "build" in item.lower()] == ["Warehouse build",
+                                                                     "Later partial build"]  # fmt: skip
+    items = dict(rows)
+    assert (
+        items["Warehouse build"].startswith(first) and "published" not in items["Warehouse build"]
+    )
+    assert "Dagster run 5a0bd253 (build_warehouse)" in items["Warehouse build"]
+    assert items["Later partial build"].startswith(f"{later} of ")
+    assert (
+        ", run by Dagster run 1b2c3d4e (refresh_suggestions), the build published last: it "
+        "rebuilt 2 marts (activity_estimates, challenge_estimates); a dbt build of a selection "
+        "rebuilds only the marts it selects" in items["Later partial build"]
+    )
+    assert f"every other table are still {first}'s" in items["Later partial build"]
+    saved = json.loads((written.directory / "provenance.json").read_text(encoding="utf-8"))
+    assert saved["other_builds"][0]["marts"] == ["activity_estimates", "challenge_estimates"]
+    assert saved["other_builds"][0]["later"] is True
+    summary = (written.directory / "activity_estimates.md").read_text(encoding="utf-8")
+    assert f"build {first} of " in summary and f"(+ 2 marts of partial build {later})" in summary
 
 
 def test_optional_artefacts_are_included_only_when_their_marts_exist(warehouse_path):

@@ -7,7 +7,7 @@ from base import settings
 from dagster_project.defs.warehouse.dbt import model_key
 from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 from report import EXTRA_ARTEFACTS, WrittenReport, required_tables, write_report
-from report.provenance import project_checkout
+from report.provenance import project_checkout, shown_path
 from report.render import section_document
 
 
@@ -41,7 +41,7 @@ def study_report_asset() -> dg.AssetsDefinition:
         provenance (which build is published, and why a newer one is not): report.html (one
         self-contained page), README.md and one Markdown file per artefact, PNG."""
         written = write_report(duckdb.path, settings.reports_dir(), project_dir=project_checkout())
-        context.log.info(f"report written to {written.html_path}")
+        context.log.info(f"report written to {shown_path(written.html_path)}")
         return dg.MaterializeResult(metadata=report_metadata(written))
 
     return study_report
@@ -49,10 +49,11 @@ def study_report_asset() -> dg.AssetsDefinition:
 
 def report_metadata(written: WrittenReport) -> dict[str, dg.MetadataValue]:
     """The report in the UI: provenance first, then one Markdown entry per artefact (banner and
-    provenance line included, figures embedded as PNG data)."""
+    provenance line included, figures embedded as PNG data). Paths relative to the project (the
+    file name when outside it), never the machine's."""
     provenance = written.report.provenance
     metadata: dict[str, dg.MetadataValue] = {
-        "html_report": dg.MetadataValue.path(str(written.html_path)),
+        "html_report": dg.MetadataValue.path(shown_path(written.html_path)),
         "build_id": dg.MetadataValue.text(provenance.build_id),
         "code_version": dg.MetadataValue.text(provenance.code_version),
         "is_sample_data": dg.MetadataValue.bool(provenance.is_sample_data),
