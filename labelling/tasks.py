@@ -18,6 +18,7 @@ from extract.annotations.files import TAXONOMIES, AnnotationFileError
 from extract.git import gitcmd
 from extract.git.records import GitMiningError
 from labelling.config import ANCHOR, CHOICES
+from warehouse.published import WarehouseUnavailable, open_published
 
 #: Diff lines shown in a task; the link has the rest.
 MAX_DIFF_LINES = 400
@@ -26,9 +27,10 @@ SUGGESTION_PREFIX = "suggestion"
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    if not Path(warehouse).exists():
-        raise AnnotationFileError(f"warehouse {warehouse} does not exist; run `dbt build` first")
-    return duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return open_published(warehouse)
+    except WarehouseUnavailable as exc:
+        raise AnnotationFileError(str(exc)) from None
 
 
 def taxonomy_definitions(con, frame: str) -> dict[str, str]:

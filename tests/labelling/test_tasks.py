@@ -17,7 +17,7 @@ from labelling.client import LabelStudio, LabelStudioError, from_environment
 from labelling.config import NOT_ML_RELATED, label_config
 from labelling.progress import pair_kappa
 from labelling.rounds import project_title
-from labelling.tasks import MAX_DIFF_LINES, model_file_diff
+from labelling.tasks import MAX_DIFF_LINES, connect, model_file_diff
 
 
 def test_the_interface_offers_the_taxonomy_and_not_ml_related():
@@ -67,6 +67,17 @@ def test_the_diff_is_the_model_files_of_the_commit_from_its_mirror(tmp_path):
     missing = model_file_diff(mirrors, "o/r", "0" * 40, ["src/model.py"])
     assert missing.startswith("(diff not available: o/r: git failed")
     assert model_file_diff(mirrors, "o/r", head, []).startswith("(no model file")
+
+
+def test_a_warehouse_that_cannot_be_read_is_one_line_naming_it(tmp_path):
+    """Tasks read the published warehouse as every reader does (open_published): a missing file or
+    one that is not DuckDB is the importer's one-line error naming it, not DuckDB's traceback."""
+    missing, garbage = tmp_path / "missing.duckdb", tmp_path / "garbage.duckdb"
+    garbage.write_text("not a database")
+    for path in (missing, garbage):
+        with pytest.raises(AnnotationFileError) as caught:
+            connect(path)
+        assert str(path) in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_project_titles_name_frame_round_and_rater():

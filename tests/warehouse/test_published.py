@@ -16,8 +16,8 @@ from warehouse.published import WarehouseUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 #: everything that reads the published warehouse (tests may open files as they like)
-READERS = ("base", "landing", "extract", "warehouse", "analysis", "report", "dagster_project",
-           "demo", "benchmarks")  # fmt: skip
+READERS = ("base", "landing", "extract", "warehouse", "analysis", "report", "labelling",
+           "dagster_project", "demo", "benchmarks")  # fmt: skip
 
 
 def _warehouse(path: Path) -> Path:
