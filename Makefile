@@ -38,5 +38,7 @@ dev: uv
 lint: uv
 	$(UV) sync --frozen
 	$(UV) run ruff check . && $(UV) run ruff format --check .
+	# Types of the product packages, and every imported module a declared dependency (pyproject).
+	$(UV) run mypy && $(UV) run deptry .
 	# sqlfluff's dbt templater compiles the project: give it a throwaway warehouse.
 	d=$$(mktemp -d) && MMS_DUCKDB_PATH=$$d/warehouse.duckdb MMS_DBT_BUILD_PATH=$$d/build.duckdb $(UV) run sqlfluff lint dbt/models dbt/tests

@@ -298,8 +298,8 @@ def multi_instance_pairs(
     """The study's multi-label -> multi-instance rule (int_labels__label_instances): one agreeing
     instance per shared label, the others paired in alphabetical order, surplus with (none)."""
     first, second = [], []
-    for a, b in zip(truth, suggested, strict=True):
-        a, b = set(a), set(b)
+    for truth_labels, suggested_labels in zip(truth, suggested, strict=True):
+        a, b = set(truth_labels), set(suggested_labels)
         for label in sorted(a & b):
             first.append(label)
             second.append(label)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 #: variable -> default (relative paths are under the project directory)
 PATH_DEFAULTS: dict[str, str] = {
@@ -112,15 +113,17 @@ def git_url_template(env: Mapping[str, str] | None = None) -> str:
 GIT_MISSING_OBJECTS_CHOICES = ("fail", "record")
 
 
-def git_missing_objects(env: Mapping[str, str] | None = None) -> str:
+def git_missing_objects(env: Mapping[str, str] | None = None) -> Literal["fail", "record"]:
     """``MMS_GIT_MISSING_OBJECTS``: ``fail`` (default) or ``record`` for sources that lack blobs
     (snapshots from archives): such commits land with unknown line counts and are listed."""
     value = _env(env).get("MMS_GIT_MISSING_OBJECTS") or "fail"
-    if value not in GIT_MISSING_OBJECTS_CHOICES:
-        raise ValueError(
-            f"MMS_GIT_MISSING_OBJECTS={value!r} must be one of {', '.join(GIT_MISSING_OBJECTS_CHOICES)}"
-        )
-    return value
+    if value == "fail":
+        return "fail"
+    if value == "record":
+        return "record"
+    raise ValueError(
+        f"MMS_GIT_MISSING_OBJECTS={value!r} must be one of {', '.join(GIT_MISSING_OBJECTS_CHOICES)}"
+    )
 
 
 def candidate_list(env: Mapping[str, str] | None = None) -> str:

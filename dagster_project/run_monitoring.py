@@ -56,11 +56,11 @@ def dead_run_reason(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str | N
     if not _process_on_this_machine(instance, run):
         return None
     starts = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_START)
-    if not starts or starts[-1].dagster_event is None or starts[-1].dagster_event.pid is None:
+    event = starts[-1].dagster_event if starts else None
+    pid = event.pid if event is not None else None
+    if pid is None:
         return None
-    start = starts[-1]
-    pid = start.dagster_event.pid
-    if _alive_since(pid, start.timestamp):
+    if _alive_since(pid, starts[-1].timestamp):
         return None
     return f"the process that ran it (pid {pid} on {socket.gethostname()}) is gone"
 

@@ -266,7 +266,8 @@ def commit_repository(
         _collect_old_generations(root, tables, slug, keep={row["generation"], previous_generation})
     else:
         for table in tables:
-            paths[table] = current_path(root, table, repo_id)
+            if (current := current_path(root, table, repo_id)) is not None:
+                paths[table] = current
     return Commit(row["generation"], paths)
 
 

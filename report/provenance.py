@@ -92,9 +92,9 @@ def load_provenance(
     counts = warehouse.load("pipeline_counts")
     dates = None
     if warehouse.has("selected_projects"):
-        first, last = warehouse.connection.execute(
+        [(first, last)] = warehouse.connection.execute(
             "select min(snapshot_date)::varchar, max(snapshot_date)::varchar from selected_projects"
-        ).fetchone()
+        ).fetchall()
         dates = (first, last) if first is not None else None
     build_id = str(row["build_id"])
     ran_by = dict(publication.ran_by) if publication is not None else {}

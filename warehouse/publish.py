@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -173,7 +173,7 @@ def publication_status(files: WarehouseFiles) -> PublicationStatus:
     built_at = info.get("built_at")
     return PublicationStatus(
         published_build_id=published_id,
-        published_at=built_at.isoformat() if hasattr(built_at, "isoformat") else built_at,
+        published_at=built_at.isoformat() if isinstance(built_at, date) else built_at,
         last_failed=last_failed,
         published=next((r for r in reversed(records) if r.build_id == published_id), None),
     )

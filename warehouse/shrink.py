@@ -55,7 +55,7 @@ def _has(con: duckdb.DuckDBPyConnection, database: str, *tables: str) -> bool:
         "select count(distinct table_name) from duckdb_tables() "
         "where database_name = ? and table_name in (select unnest(?))",
         [database, list(tables)],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return found == len(tables)
 
 

@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import dagster as dg
 
-repository_partitions = dg.DynamicPartitionsDefinition(name="repositories")
+#: the partitions' name, for the instance's look-ups (the definition's ``name`` may be None)
+REPOSITORIES = "repositories"
+repository_partitions = dg.DynamicPartitionsDefinition(name=REPOSITORIES)
 
 # Freshness matches the schedules: extraction and the warehouse daily (with slack for a slow crawl),
 # metadata and selection weekly. Dagster shows an asset as stale past its window.

@@ -439,7 +439,7 @@ def export_frame(warehouse: Path, frame: str, out: Path, order: str = "draw") ->
         # A warehouse built before the suggester existed exports with an empty suggestions column.
         has_suggestions = con.execute(
             "select count(*) from information_schema.tables where table_name = 'label_suggestions'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         suggestions = (
             "label_suggestions"
             if has_suggestions

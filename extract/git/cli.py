@@ -42,13 +42,14 @@ def _without_pandas() -> None:
 def _cmd_mine(args: argparse.Namespace) -> int:
     from base import settings
     from extract.git.miner import GitMiningError, MiningOptions, mine_repository
+    from extract.git.options import MissingObjects
 
     try:
         options = MiningOptions(
             ref=args.ref,
             engine=args.engine,
             detect_copies=args.detect_copies,
-            missing_objects=args.missing_objects or settings.git_missing_objects(),
+            missing_objects=MissingObjects(args.missing_objects or settings.git_missing_objects()),
             full_refresh=args.full,
             jobs=args.jobs,
         )

@@ -29,7 +29,7 @@ import subprocess
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
@@ -313,7 +313,7 @@ class DiffTreePool:
                     raise item
                 yield item
 
-    def _iterate(self) -> Iterator[CommitRecord]:
+    def _iterate(self) -> Generator[CommitRecord, None, None]:
         self.start()
         try:
             if self._planned is not None:
@@ -437,6 +437,7 @@ class DiffTreePool:
                 )
             except OSError as exc:
                 raise GitMiningError(f"{self.repo_id}: cannot run git: {exc}") from exc
+            assert proc.stdout is not None  # spawn's stdout is a pipe
             with proc.stdout:
                 unread = _first_unread(proc.stdout)
             returncode = proc.wait()
@@ -598,12 +599,16 @@ class _Worker:
     ``(block, None)`` for a block's boundary line. Records go to ``records`` in feed order.
     """
 
+    #: the running process's pipes (set by _spawn, before anything is fed or read)
+    stdin: IO[bytes]
+    stdout: IO[bytes]
+
     def __init__(self, pool: DiffTreePool):
         self.pool = pool
         self.records: queue.SimpleQueue = queue.SimpleQueue()
         self.fed: deque[tuple[int, str | None]] = deque()
         self.lock = threading.Lock()
-        self.proc = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.finished = False
         self.thread = threading.Thread(target=self._read, daemon=True, name="git-diff-tree")
 
@@ -614,12 +619,14 @@ class _Worker:
     def _spawn(self) -> None:
         args = diff_options(detect_copies=self.pool.copies)
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read after the process ends)
-        self.proc = gitcmd.spawn(
+        proc = gitcmd.spawn(
             args, git_dir=self.pool.git_dir, stdin=subprocess.PIPE, stderr=self.stderr
         )
+        assert proc.stdin is not None and proc.stdout is not None  # both are pipes
+        self.proc, self.stdin, self.stdout = proc, proc.stdin, proc.stdout
         # Let git run ahead of the parser (Linux only).
         with contextlib.suppress(AttributeError, OSError):
-            fcntl.fcntl(self.proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+            fcntl.fcntl(self.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
     def _boundary(self, block: int) -> str:
         return f"\x1fmms-{self.pool.nonce}-{block}"
@@ -632,8 +639,8 @@ class _Worker:
 
     def _write(self, lines: list[str]) -> None:
         try:
-            self.proc.stdin.write(("\n".join(lines) + "\n").encode())
-            self.proc.stdin.flush()
+            self.stdin.write(("\n".join(lines) + "\n").encode())
+            self.stdin.flush()
         except (BrokenPipeError, ValueError):
             pass  # git died: _recover() feeds what is left to the next process
 
@@ -641,7 +648,7 @@ class _Worker:
         """No more blocks: git exits once it has printed what it was given."""
         with self.lock, contextlib.suppress(BrokenPipeError, ValueError):
             self.finished = True
-            self.proc.stdin.close()
+            self.stdin.close()
 
     def kill(self) -> None:
         with self.lock:
@@ -663,7 +670,7 @@ class _Worker:
         held: CommitRecord | None = None  # complete once anything follows it
         broken = None
         try:
-            for item in parse_log(tokens(self.proc.stdout, boundaries=True), boundaries=True):
+            for item in parse_log(tokens(self.stdout, boundaries=True), boundaries=True):
                 if held is not None:
                     self._emit(held)
                     held = None
@@ -673,8 +680,8 @@ class _Worker:
                     held = item
         except LogFormatError as exc:
             broken = exc
-        self.proc.stdout.close()
-        if self.proc.wait() != 0:
+        self.stdout.close()
+        if self.proc is None or self.proc.wait() != 0:
             return False
         if broken is not None:
             raise GitMiningError(f"{self.pool.repo_id}: unreadable git output: {broken}")
@@ -693,8 +700,12 @@ class _Worker:
 
     def _end_block(self, boundary: Boundary) -> None:
         with self.lock:
-            block, commit = self.fed.popleft() if self.fed else (None, "")
-        if commit is not None or boundary.label != self._boundary(block)[1:].encode():
+            entry = self.fed.popleft() if self.fed else None
+        if (
+            entry is None
+            or entry[1] is not None
+            or boundary.label != self._boundary(entry[0])[1:].encode()
+        ):
             raise GitMiningError(f"{self.pool.repo_id}: git output out of step at {boundary}")
         self.pool.block_done(self)
 
@@ -708,20 +719,25 @@ class _Worker:
             remaining = [commit for _, commit in self.fed if commit is not None]
         # The failing commit is the next one, or the one after it: git may have died before
         # printing a header, so the last complete record was held back.
-        culprit = next((c for c in remaining[:2] if pool.mine_one(c) is None), None)
+        culprit = held = None
+        for commit in remaining[:2]:
+            record = pool.mine_one(commit)
+            if record is None:
+                culprit = commit
+                break
+            held = record
         if culprit is None:
             raise GitMiningError(
                 f"{pool.repo_id}: git died while diffing commit {' or '.join(remaining[:2])} in "
                 f"{pool.git_dir}; nothing was landed by this run ({gitcmd.last_line(detail)})"
             )
-        record = pool._undiffable(culprit, detail)
-        if culprit != remaining[0]:  # the held-back commit is diffable: mine it alone
-            self._emit(pool.mine_one(remaining[0]))
-        self._emit(record)
+        if held is not None:  # the held-back commit is diffable: mined alone above
+            self._emit(held)
+        self._emit(pool._undiffable(culprit, detail))
         with self.lock:
             self._spawn()
             lines = [commit or self._boundary(block) for block, commit in self.fed]
             if lines:
                 self._write(lines)
             if self.finished:  # no more blocks were coming to the process that died
-                self.proc.stdin.close()
+                self.stdin.close()

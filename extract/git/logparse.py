@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import islice
-from typing import BinaryIO
+from typing import IO
 
 from extract.git.records import ChangeType, CommitRecord, ModifiedFileRecord
 
@@ -53,14 +53,16 @@ class Boundary:
     label: bytes
 
 
-def tokens(stream: BinaryIO, *, boundaries: bool = False) -> Iterator[bytes]:
+def tokens(stream: IO[bytes], *, boundaries: bool = False) -> Iterator[bytes]:
     """The NUL-separated tokens of a byte stream, read as it comes (a megabyte at most at once).
 
     With ``boundaries``, echoed boundary lines are tokens of their own, handed over as soon as they
     arrive (no NUL follows them until git prints the next commit, which may wait for more input).
     """
     rest = b""
-    while chunk := stream.read1(_CHUNK):
+    # read1: what has arrived, without waiting for a full chunk (every buffered stream has it)
+    read = getattr(stream, "read1", stream.read)
+    while chunk := read(_CHUNK):
         parts = (rest + chunk).split(b"\0") if rest else chunk.split(b"\0")
         rest = parts.pop()
         for part in parts:
@@ -193,7 +195,7 @@ def _diff(commit_hash: str, stream: _Stream):
     return changes, counts, pending
 
 
-def _record(header: list, changes: list, counts: list | None) -> CommitRecord:
+def _record(header: list, changes: list, counts: list[tuple[bytes, bytes]] | None) -> CommitRecord:
     commit_hash, parents, a_name, a_mail, a_date, c_name, c_mail, c_date, raw_message = header
     if counts is not None and len(changes) != len(counts):
         raise LogFormatError(
@@ -202,7 +204,9 @@ def _record(header: list, changes: list, counts: list | None) -> CommitRecord:
     files = []
     insertions = deletions = 0
     for index, (kind, old, new) in enumerate(changes):
-        added = deleted = binary = None
+        added: int | None = None
+        deleted: int | None = None
+        binary: bool | None = None
         if counts is not None:
             added, deleted, binary = _counts(*counts[index], commit_hash)
             insertions += added

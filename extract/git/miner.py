@@ -122,6 +122,8 @@ class _Previous:
         roots): the trace of rows mined from a shallow clone that has been completed since."""
         import pyarrow.compute as pc
 
+        if self.commits is None:
+            return []
         parents = self.commits["parent_hashes"]
         roots = self.commits.filter(pc.equal(pc.list_value_length(parents), 0))
         now = gitcmd.parents_of(
@@ -171,7 +173,7 @@ def _progress(records: Iterator[CommitRecord], total: int, repo_id: str, log: Lo
 
 def _records(repo: gitcmd.LocalRepository, head: str | None, work: Plan, options: MiningOptions):
     """The records of ``work.to_mine``, from the chosen engine; git starts at once."""
-    if not work.to_mine:
+    if not work.to_mine or head is None:  # no head, nothing to mine
         return iter(())
     if options.engine is Engine.PYDRILLER:
         from extract.git.reference import iter_commits_pydriller
@@ -201,6 +203,8 @@ def _mine(records, work: Plan, previous: _Previous, repo_id: str, log: Log | Non
         )
     if not work.keep:
         return new_c, new_f
+    # Commits are kept only from landed rows, so the landed tables were read.
+    assert previous.commits is not None and previous.files is not None
     keep = pa.array(sorted(work.keep))
     kept_c = previous.commits.filter(pc.is_in(previous.commits["commit_hash"], keep))
     kept_f = previous.files.filter(pc.is_in(previous.files["commit_hash"], keep))
@@ -232,7 +236,7 @@ class _Run:
     previous: _Previous
     work: Plan
     #: looked up while git runs (importlib.metadata scans every installed package: ~0.1 s)
-    versions: Future[dict[str, str]] | None = None
+    versions: Future[dict[str, str]] = field(init=False)
 
 
 def mine_repository(
@@ -259,7 +263,7 @@ def mine_repository(
     work = plan(
         previous.state(repo),
         head,
-        lambda: gitcmd.rev_list(repo.git_dir, head, repo_id=repo_id),
+        lambda: gitcmd.rev_list(repo.git_dir, head, repo_id=repo_id) if head else [],
         options,
     )
     if log:

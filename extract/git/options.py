@@ -40,7 +40,7 @@ EngineName = Literal["git-log", "pydriller"]
 MissingObjectsPolicy = Literal["fail", "record"]
 
 
-def _member(kind: type[StrEnum], value: object, what: str):
+def _member(kind: type[StrEnum], value: str, what: str) -> StrEnum:
     try:
         return kind(value)
     except ValueError:

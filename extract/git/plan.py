@@ -100,6 +100,7 @@ def plan(
     blocker = reuse_blocker(landed, options)
     if (
         blocker is None
+        and landed is not None
         and head is not None
         and head == landed.mined_head
         and head in landed.commits
@@ -107,7 +108,7 @@ def plan(
         return Plan(RunMode.UNCHANGED, [], landed.commits, 0, "same head, already landed")
     order = list(reachable()) if head is not None else []
     reachable_set = set(order)
-    keep = landed.commits & reachable_set if blocker is None else frozenset()
+    keep = landed.commits & reachable_set if blocker is None and landed is not None else frozenset()
     dropped = len(landed.commits - reachable_set) if landed is not None else 0
     to_mine = [commit for commit in order if commit not in keep]
     if keep:

@@ -28,7 +28,9 @@ class CommitTables:
         self._reset()
 
     def _reset(self) -> None:
-        self._columns = {t: {n: [] for n in s.names} for t, s in self._schemas.items()}
+        self._columns: dict[str, dict[str, list]] = {
+            t: {n: [] for n in s.names} for t, s in self._schemas.items()
+        }
         self._pending = 0
 
     def add(self, record: CommitRecord) -> None:

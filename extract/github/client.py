@@ -136,9 +136,9 @@ class CountingRetry(GithubRetry):
 
     def new(self, **kw: Any) -> CountingRetry:
         kw.update(on_retry=self.on_retry, sleeper=self.sleeper, max_sleep=self.max_sleep)
-        return super().new(**kw)  # type: ignore[return-value]
+        return super().new(**kw)
 
-    def increment(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def increment(self, *args: Any, **kwargs: Any):
         retry = super().increment(*args, **kwargs)
         # Reaching here means urllib3 will send the request again.
         if self.on_retry is not None:
@@ -281,7 +281,7 @@ class GitHubClient:
         self.clock = clock
         #: HTTP requests sent (retries included), across all tokens
         self.requests_sent = 0
-        auths = [Auth.Token(t) for t in tokens] or [None]
+        auths: list[Auth.Token | None] = [Auth.Token(t) for t in tokens] or [None]
         labels = [f"token #{i + 1}" for i in range(len(tokens))] or ["anonymous"]
         self._slots = [
             _Slot(label, self._github(auth)) for label, auth in zip(labels, auths, strict=True)
@@ -369,9 +369,9 @@ class GitHubClient:
     def rate_remaining(self, resource: Resource = "core") -> int | None:
         """Requests left in the current windows of every usable token (``None``: not known yet)."""
         known = [
-            s.window(resource).remaining
+            remaining
             for s in self._slots
-            if not s.rejected and s.window(resource).remaining is not None
+            if not s.rejected and (remaining := s.window(resource).remaining) is not None
         ]
         return sum(known) if known else None
 

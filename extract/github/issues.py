@@ -281,7 +281,7 @@ class IssueCrawler:
         reused = reused_name(root, repo_id)
         notice = f"name reused: {reused}" if reused else None
         landed_id = state.get("github_id") if state else None
-        if landed_id is None or ref.github_id in (None, landed_id):
+        if state is None or landed_id is None or ref.github_id in (None, landed_id):
             return ref, state, crawl, notice
         if self.follow_reused_names:
             notice = (

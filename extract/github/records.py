@@ -62,7 +62,7 @@ class RepositoryRef:
         """Whether GitHub's ``full_name`` / ``id`` of some repository are this repository."""
         if github_id is not None and self.github_id is not None:
             return github_id == self.github_id
-        return bool(full_name) and full_name.lower() in {
+        return full_name is not None and full_name.lower() in {
             self.repo_id.lower(),
             self.full_name.lower(),
         }

@@ -11,7 +11,7 @@ from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.partitions import DAILY_FRESHNESS, repository_partitions
 from extract.git import gitcmd
 from extract.git.miner import GitMiningError, MiningOptions, mine_repository
-from extract.git.options import EngineName, MissingObjectsPolicy
+from extract.git.options import Engine, EngineName, MissingObjects, MissingObjectsPolicy
 
 COMMITS = dg.AssetKey(["git", "commits"])
 MODIFIED_FILES = dg.AssetKey(["git", "modified_files"])
@@ -51,11 +51,11 @@ class GitMiningConfig(dg.Config):
     def options(self, source_policy: MissingObjectsPolicy = "fail") -> MiningOptions:
         """The miner's options; ``source_policy`` is what the git source says of missing objects."""
         return MiningOptions(
-            engine=self.engine,
+            engine=Engine(self.engine),
             detect_copies=self.detect_copies,
-            missing_objects=source_policy
-            if self.missing_objects == "source"
-            else self.missing_objects,
+            missing_objects=MissingObjects(
+                source_policy if self.missing_objects == "source" else self.missing_objects
+            ),
             full_refresh=self.full_refresh,
             jobs=self.jobs,
         )

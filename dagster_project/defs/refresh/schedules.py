@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.landing.resources import LandingResource
-from dagster_project.defs.partitions import repository_partitions
+from dagster_project.defs.partitions import REPOSITORIES
 from dagster_project.defs.refresh.news import repositories_with_news
 
 
@@ -27,7 +27,7 @@ def daily_repository_refresh(
     landing_zone: LandingResource,
 ):
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    keys = context.instance.get_dynamic_partitions(repository_partitions.name)
+    keys = context.instance.get_dynamic_partitions(REPOSITORIES)
     if not keys:
         return dg.SkipReason("no repository partitions yet: run refresh_selection first")
     news = repositories_with_news(

@@ -3,7 +3,7 @@
 import dagster as dg
 import duckdb
 
-from dagster_project.defs.partitions import repository_partitions
+from dagster_project.defs.partitions import REPOSITORIES, repository_partitions
 from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 from warehouse.published import WarehouseUnavailable
 
@@ -33,12 +33,12 @@ def repository_partitions_from_selection(
     selected = selected_repo_ids(duckdb)
     if isinstance(selected, str):
         return dg.SkipReason(selected)
-    current = set(context.instance.get_dynamic_partitions(repository_partitions.name))
+    current = set(context.instance.get_dynamic_partitions(REPOSITORIES))
     added = [r for r in selected if r not in current]
     removed = sorted(current - set(selected))
     if not added and not removed:
         return dg.SkipReason(f"{len(current)} repository partitions match the selection")
-    requests = []
+    requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
     if added:
         requests.append(repository_partitions.build_add_request(added))
     if removed:

@@ -166,7 +166,7 @@ def _row_counts(path: Path, output_names: set[str]) -> dict[str, int]:
             matches = [t for t in tables if name == t or name.endswith(f"_{t}")]
             if matches:
                 table = max(matches, key=len)
-                counts[name] = con.execute(f'select count(*) from "{table}"').fetchone()[0]
+                counts[name] = con.execute(f'select count(*) from "{table}"').fetchall()[0][0]
     return counts
 
 
