@@ -73,6 +73,10 @@ def _as_2d(values: np.ndarray) -> np.ndarray:
     return values[:, None] if values.ndim == 1 else values
 
 
+def _as_1d(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=float)
+
+
 def ratio_shares(
     *,
     names: Sequence[str],
@@ -94,15 +98,9 @@ def ratio_shares(
     import ppi_py  # slow import (numba, statsmodels): only when estimating
 
     alpha = 1 - confidence
-    y_num, f_num, frame_num = (
-        _as_2d(numerators),
-        _as_2d(predicted_numerators),
-        _as_2d(frame_numerators),
-    )
-    y_den, f_den, frame_den = (
-        np.asarray(denominators, dtype=float),
-        np.asarray(predicted_denominators, dtype=float),
-        np.asarray(frame_denominators, dtype=float),
+    y_num, f_num, frame_num = map(_as_2d, (numerators, predicted_numerators, frame_numerators))
+    y_den, f_den, frame_den = map(
+        _as_1d, (denominators, predicted_denominators, frame_denominators)
     )
     n, k = y_num.shape
     if len(names) != k or f_num.shape != (n, k) or frame_num.shape[1] != k:
@@ -121,33 +119,8 @@ def ratio_shares(
     phi_hat = (f_num - theta1 * f_den[:, None]) / b1
     phi_frame = (frame_num - theta1 * frame_den[:, None]) / b1
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lower, upper = ppi_py.ppi_mean_ci(
-            phi, phi_hat, phi_frame, alpha=alpha, w=w, lam=None, lam_optim_mode="element"
-        )
-    lower, upper = np.asarray(lower, float).reshape(-1), np.asarray(upper, float).reshape(-1)
-    lam = np.full(k, np.nan)
-    for j in range(k):
-        # A column whose predictions do not vary (a label the model never saw) has no optimal
-        # lam (0 / 0): its PPI++ interval is the classical one, lam = 0.
-        if not (np.isfinite(lower[j]) and np.isfinite(upper[j])):
-            lo, hi = ppi_py.ppi_mean_ci(
-                phi[:, j], phi_hat[:, j], phi_frame[:, j], alpha=alpha, w=w, lam=0
-            )
-            lower[j], upper[j], lam[j] = float(lo[0]), float(hi[0]), 0.0
-    lam = np.where(np.isnan(lam), _tuned_lambda(phi, phi_hat, phi_frame, w), lam)
-
-    # Sample only: the design-weighted ratio from the labelled items, linearised at itself.
-    w_norm = w / w.sum()
-    b_sample = float(w_norm @ y_den)
-    theta_sample = (w_norm @ y_num) / b_sample if b_sample > 0 else np.full(k, np.nan)
-    sample_lower, sample_upper = np.full(k, np.nan), np.full(k, np.nan)
-    if b_sample > 0:
-        phi_sample = (y_num - theta_sample * y_den[:, None]) / b_sample
-        for j in range(k):
-            lo, hi = ppi_py.classical_mean_ci(phi_sample[:, j], w=w, alpha=alpha)
-            sample_lower[j] = np.clip(theta_sample[j] + lo, 0, 1)
-            sample_upper[j] = np.clip(theta_sample[j] + hi, 0, 1)
+    lower, upper, lam = _ppi_intervals(phi, phi_hat, phi_frame, w, alpha)
+    theta_sample, sample_lower, sample_upper = _sample_only(y_num, y_den, w, alpha)
 
     frame_b = frame_den.mean()
     prediction_only = frame_num.mean(axis=0) / frame_b if frame_b > 0 else np.full(k, np.nan)
@@ -164,6 +137,48 @@ def ratio_shares(
         sample_ci_upper=sample_upper,
         prediction_only=prediction_only,
     )
+
+
+def _ppi_intervals(phi, phi_hat, phi_frame, w, alpha: float):
+    """PPI++ intervals of the linearised shares (lower and upper offsets) and each one's lam."""
+    import ppi_py
+
+    k = phi.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower, upper = ppi_py.ppi_mean_ci(
+            phi, phi_hat, phi_frame, alpha=alpha, w=w, lam=None, lam_optim_mode="element"
+        )
+    lower, upper = np.asarray(lower, float).reshape(-1), np.asarray(upper, float).reshape(-1)
+    lam = np.full(k, np.nan)
+    for j in range(k):
+        # A column whose predictions do not vary (a label the model never saw) has no optimal
+        # lam (0 / 0): its PPI++ interval is the classical one, lam = 0.
+        if not (np.isfinite(lower[j]) and np.isfinite(upper[j])):
+            lo, hi = ppi_py.ppi_mean_ci(
+                phi[:, j], phi_hat[:, j], phi_frame[:, j], alpha=alpha, w=w, lam=0
+            )
+            lower[j], upper[j], lam[j] = float(lo[0]), float(hi[0]), 0.0
+    lam = np.where(np.isnan(lam), _tuned_lambda(phi, phi_hat, phi_frame, w), lam)
+    return lower, upper, lam
+
+
+def _sample_only(y_num, y_den, w, alpha: float):
+    """Sample only: the design-weighted ratio from the labelled items, linearised at itself, and
+    its interval (clipped to [0, 1]); NaN when no labelled item has a label."""
+    import ppi_py
+
+    k = y_num.shape[1]
+    w_norm = w / w.sum()
+    b_sample = float(w_norm @ y_den)
+    theta_sample = (w_norm @ y_num) / b_sample if b_sample > 0 else np.full(k, np.nan)
+    sample_lower, sample_upper = np.full(k, np.nan), np.full(k, np.nan)
+    if b_sample > 0:
+        phi_sample = (y_num - theta_sample * y_den[:, None]) / b_sample
+        for j in range(k):
+            lo, hi = ppi_py.classical_mean_ci(phi_sample[:, j], w=w, alpha=alpha)
+            sample_lower[j] = np.clip(theta_sample[j] + lo, 0, 1)
+            sample_upper[j] = np.clip(theta_sample[j] + hi, 0, 1)
+    return theta_sample, sample_lower, sample_upper
 
 
 def _tuned_lambda(phi, phi_hat, phi_frame, w) -> np.ndarray:
@@ -214,15 +229,8 @@ def estimate_frame(
         raise EstimationError("no labelled item: nothing to correct the predictions with")
     weights = stratum_weights(labelled["stratum"], frame["stratum"])
     relevant = labelled["is_ml_related"].to_numpy(dtype=float)
-    truth = labelled[[f"truth_{label}" for label in labels]].to_numpy(dtype=float)
-    truth = truth * relevant[:, None]
-    pred = labelled[[f"p_{label}" for label in labels]].to_numpy(float)
-    pred = pred * labelled["p_ml_related"].to_numpy(float)[:, None]
-    frame_pred = frame[[f"p_{label}" for label in labels]].to_numpy(float)
-    frame_pred = frame_pred * frame["p_ml_related"].to_numpy(float)[:, None]
-
     names, level_of, stacked = _levels(labels, groups)
-    arrays = {"truth": truth, "pred": pred, "frame_pred": frame_pred, "stacked": stacked}
+    arrays = {**_occurrences(labels, labelled, frame, relevant), "stacked": stacked}
     rows = []
     for value, in_labelled, in_frame in _domains(labelled, frame, domain_column):
         d_l, d_f = in_labelled.astype(float), in_frame.astype(float)
@@ -265,6 +273,16 @@ _RESULT_COLUMNS = {
     "sample_ci_upper": "sample_ci_upper",
     "prediction_only": "prediction_only_share",
 }
+
+
+def _occurrences(labels: list[str], labelled, frame, relevant) -> dict[str, np.ndarray]:
+    """Each label's true occurrences in the labelled items (0 unless ML-related) and predicted
+    ones, P(ML-related) x P(label | ML-related), in the labelled items and in the frame."""
+    columns = [f"p_{label}" for label in labels]
+    truth = labelled[[f"truth_{label}" for label in labels]].to_numpy(dtype=float)
+    pred = labelled[columns].to_numpy(float) * labelled["p_ml_related"].to_numpy(float)[:, None]
+    frame_pred = frame[columns].to_numpy(float) * frame["p_ml_related"].to_numpy(float)[:, None]
+    return {"truth": truth * relevant[:, None], "pred": pred, "frame_pred": frame_pred}
 
 
 def _levels(labels: list[str], groups: Mapping[str, str] | None):

@@ -349,29 +349,35 @@ def evaluate(inputs: FrameInputs, crossfit: CrossFit, settings: SuggesterSetting
                 "f1": float(f1[j]),
             }
         )
-    truth_relevant = _relevance_truth(items)[relevance_known]
-    predicted_relevant = probabilities["p_ml_related"].to_numpy()[relevance_known] >= 0.5
-    r_precision, r_recall, r_f1, r_support = precision_recall_fscore_support(
-        truth_relevant, predicted_relevant, average="binary", pos_label=False, zero_division=0
-    )
-    rows.append(
-        {
-            "metric_scope": "not ML-related",
-            "label": "not ML-related",
-            "evaluated_items": int(relevance_known.sum()),
-            "support": int((~truth_relevant).sum()),
-            "predicted": int((~predicted_relevant).sum()),
-            "precision": float(r_precision),
-            "recall": float(r_recall),
-            "f1": float(r_f1),
-            "cohen_kappa": float(cohen_kappa_score(truth_relevant, predicted_relevant))
-            if len(set(truth_relevant) | set(predicted_relevant)) > 1
-            else None,
-        }
-    )
+    rows.append(_relevance_agreement(items, probabilities, relevance_known))
     out = pd.DataFrame(rows)
     out["folds"] = crossfit.folds
     return out
+
+
+def _relevance_agreement(
+    items: pd.DataFrame, probabilities: pd.DataFrame, relevance_known: np.ndarray
+) -> dict:
+    """The relevance suggestion against the review decisions (keep/reject), scored with "not
+    ML-related" as the positive class; kappa only when both decisions occur."""
+    truth_relevant = _relevance_truth(items)[relevance_known]
+    predicted_relevant = probabilities["p_ml_related"].to_numpy()[relevance_known] >= 0.5
+    r_precision, r_recall, r_f1, _ = precision_recall_fscore_support(
+        truth_relevant, predicted_relevant, average="binary", pos_label=False, zero_division=0
+    )
+    return {
+        "metric_scope": "not ML-related",
+        "label": "not ML-related",
+        "evaluated_items": int(relevance_known.sum()),
+        "support": int((~truth_relevant).sum()),
+        "predicted": int((~predicted_relevant).sum()),
+        "precision": float(r_precision),
+        "recall": float(r_recall),
+        "f1": float(r_f1),
+        "cohen_kappa": float(cohen_kappa_score(truth_relevant, predicted_relevant))
+        if len(set(truth_relevant) | set(predicted_relevant)) > 1
+        else None,
+    }
 
 
 def suggest(inputs: FrameInputs, settings: SuggesterSettings) -> pd.DataFrame:

@@ -269,6 +269,31 @@ def probability_lists(suggestions: pd.DataFrame, labels: list[str]) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), structs)
 
 
+def _frame_tables(
+    result: FrameResult, estimates: pd.DataFrame, constants: dict
+) -> dict[str, pa.Table]:
+    """The frame's three landing tables; the run's status is the evaluations' alone."""
+    per_item = {k: v for k, v in constants.items() if k not in ("status", "status_reason")}
+    suggestions = _table(result.suggestions, "suggestions/label_suggestions", per_item)
+    if len(result.suggestions):
+        labels = [c[2:] for c in result.suggestions.columns if c.startswith("p_")]
+        column = suggestions.schema.get_field_index("label_probabilities")
+        suggestions = suggestions.set_column(
+            column,
+            suggestions.schema.field(column),
+            probability_lists(result.suggestions, labels),
+        )
+    return {
+        "suggestions/label_suggestions": suggestions,
+        "suggestions/suggester_evaluations": _table(
+            result.evaluation, "suggestions/suggester_evaluations", constants
+        ),
+        "suggestions/population_estimates": _table(
+            estimates, "suggestions/population_estimates", per_item
+        ),
+    }
+
+
 def land(
     root: Path, result: FrameResult, facts: BuildFacts, frame_fingerprints: dict, settings
 ) -> dict[str, Path]:
@@ -292,33 +317,7 @@ def land(
         estimates["year"] = estimates["domain_value"].map(
             lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
         )
-    labels = [c[2:] for c in result.suggestions.columns if c.startswith("p_")]
-    tables = {
-        "suggestions/label_suggestions": _table(
-            result.suggestions,
-            "suggestions/label_suggestions",
-            {
-                "frame": result.frame,
-                **{k: v for k, v in constants.items() if k not in ("status", "status_reason")},
-            },
-        ),
-        "suggestions/suggester_evaluations": _table(
-            result.evaluation, "suggestions/suggester_evaluations", constants
-        ),
-        "suggestions/population_estimates": _table(
-            estimates,
-            "suggestions/population_estimates",
-            {k: v for k, v in constants.items() if k not in ("status", "status_reason")},
-        ),
-    }
-    if len(result.suggestions):
-        name = "suggestions/label_suggestions"
-        column = tables[name].schema.get_field_index("label_probabilities")
-        tables[name] = tables[name].set_column(
-            column,
-            tables[name].schema.field(column),
-            probability_lists(result.suggestions, labels),
-        )
+    tables = _frame_tables(result, estimates, constants)
     paths = {}
     # The evaluations go last: suggestion_status reads the run's fingerprints from them, so a crash
     # between two files leaves the status of the previous run, never a newer one than the files.

@@ -59,18 +59,36 @@ def test_no_import_against_the_layering(package):
     assert offending == []
 
 
-def test_no_function_in_extract_is_over_60_lines():
-    """Extraction stays easy to change: planners, clients and state objects, not long functions."""
-    long = []
-    for path in sorted((ROOT / "extract").rglob("*.py")):
+#: the packages the wheel ships (pyproject's wheel target): every one keeps the 60-line rule
+PRODUCT = ("base", "landing", "extract", "warehouse", "analysis", "report", "dagster_project")
+#: functions over the limit that issue 17 item 2 (report/ owns presentation) replaces rather than
+#: splits; an entry that is gone or back under the limit fails the test, so the list only shrinks
+REPLACED_BY_REPORT_REWORK = {
+    "analysis/report.py:trend_figure",
+    "report/artefacts.py:figure1",
+    "report/artefacts.py:suggester_agreement",
+    "report/provenance.py:provenance_rows",
+}
+
+
+def _long_functions(package: str) -> dict[str, int]:
+    long = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 lines = node.end_lineno - node.lineno + 1
                 if lines > 60:
-                    long.append(
-                        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)"
-                    )
-    assert long == []
+                    long[f"{path.relative_to(ROOT)}:{node.name}"] = lines
+    return long
+
+
+@pytest.mark.parametrize("package", PRODUCT)
+def test_no_function_in_the_product_is_over_60_lines(package):
+    """Code stays easy to change: planners, clients and small steps, not long functions."""
+    long = _long_functions(package)
+    known = {name for name in REPLACED_BY_REPORT_REWORK if name.startswith(f"{package}/")}
+    assert {name: n for name, n in long.items() if name not in known} == {}
+    assert known - set(long) == set(), "split or gone: drop it from REPLACED_BY_REPORT_REWORK"
 
 
 def test_base_imports_only_the_standard_library():

@@ -56,38 +56,40 @@ def _deps() -> list[dg.AssetKey]:
     return [model_key(mart) for mart in INPUT_MARTS]
 
 
+def _specs() -> list[dg.AssetSpec]:
+    """The three landed tables the suggestions asset materializes, each after the marts it reads."""
+    return [
+        dg.AssetSpec(
+            LABEL_SUGGESTIONS,
+            deps=_deps(),
+            description="Suggested labels (with probabilities, and P(ML-related)) for every "
+            "model-file commit and closed issue; never a rater's label (landing: "
+            "suggestions/label_suggestions).",
+            kinds={"python", "scikit-learn", "parquet"},
+        ),
+        dg.AssetSpec(
+            EVALUATIONS,
+            deps=_deps(),
+            description="Cross-validated (by project) agreement of the suggester with the "
+            "adjudicated labels, or why there is none (landing: suggestions/suggester_evaluations).",
+            kinds={"python", "parquet"},
+        ),
+        dg.AssetSpec(
+            ESTIMATES,
+            deps=_deps(),
+            description="Shares of every activity, category and challenge over the whole frame "
+            "and per year, prediction-powered (ppi_py) beside sample-only (landing: "
+            "suggestions/population_estimates).",
+            kinds={"python", "parquet", "png"},
+        ),
+    ]
+
+
 def label_suggestions_asset() -> dg.AssetsDefinition:
     """Built when the definitions load: its inputs' keys come from the dbt manifest. It reads the
     published warehouse read-only, so it never waits for a build."""
 
-    @dg.multi_asset(
-        specs=[
-            dg.AssetSpec(
-                LABEL_SUGGESTIONS,
-                deps=_deps(),
-                description="Suggested labels (with probabilities, and P(ML-related)) for every "
-                "model-file commit and closed issue; never a rater's label (landing: "
-                "suggestions/label_suggestions).",
-                kinds={"python", "scikit-learn", "parquet"},
-            ),
-            dg.AssetSpec(
-                EVALUATIONS,
-                deps=_deps(),
-                description="Cross-validated (by project) agreement of the suggester with the "
-                "adjudicated labels, or why there is none (landing: suggestions/suggester_evaluations).",
-                kinds={"python", "parquet"},
-            ),
-            dg.AssetSpec(
-                ESTIMATES,
-                deps=_deps(),
-                description="Shares of every activity, category and challenge over the whole frame "
-                "and per year, prediction-powered (ppi_py) beside sample-only (landing: "
-                "suggestions/population_estimates).",
-                kinds={"python", "parquet", "png"},
-            ),
-        ],
-        group_name="suggestions",
-    )
+    @dg.multi_asset(specs=_specs(), group_name="suggestions")
     def label_suggestions(
         context: dg.AssetExecutionContext,
         config: SuggestionConfig,
