@@ -75,7 +75,8 @@ def pair_kappa(
 def round_progress(
     client: LabelStudio, frame: str, round_name: str, raters: list[str]
 ) -> RoundProgress:
-    progress, given = [], {}
+    progress: list[RaterProgress] = []
+    given: dict[str, dict[str, list[str]]] = {}  # rater -> item key -> labels
     for rater in raters:
         title = project_title(frame, round_name, rater)
         project = client.project_by_title(title)

@@ -24,7 +24,7 @@ import dagster as dg
 from base import settings
 
 #: run config of :func:`local_executor` when a run gives none
-STEPS_IN_RUN_PROCESS = {"in_process": {}}
+STEPS_IN_RUN_PROCESS: dict[str, dict] = {"in_process": {}}
 
 
 def local_executor() -> dg.ExecutorDefinition:

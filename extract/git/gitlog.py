@@ -241,12 +241,13 @@ class DiffTreePool:
     def start(self) -> DiffTreePool:
         """Start the git processes now (e.g. before slow imports or reads), not on first use."""
         if self._side is None and self.order:
-            self._side = ThreadPoolExecutor(1, thread_name_prefix="git-side")
-            self._planned = self._side.submit(self._plan)
+            side = self._side = ThreadPoolExecutor(1, thread_name_prefix="git-side")
+            self._planned = side.submit(self._plan, side)
         return self
 
-    def _plan(self) -> None:
-        """Set suspects of missing blobs aside, cut the rest into blocks, start the processes."""
+    def _plan(self, side: ThreadPoolExecutor) -> None:
+        """Set suspects of missing blobs aside, cut the rest into blocks, start the processes; the
+        suspects are mined on ``side``, the thread this runs on, after it."""
         suspects = self._suspect_commits() if self.policy is MissingObjects.RECORD else set()
         rest = [commit for commit in self.order if commit not in suspects]
         self.blocks = [rest[start : start + BLOCK] for start in range(0, len(rest), BLOCK)]
@@ -263,7 +264,7 @@ class DiffTreePool:
         ordered = [commit for commit in self.order if commit in suspects]
         self._suspects = {commit: Future() for commit in ordered}
         if ordered:
-            self._side.submit(self._mine_suspects, ordered)
+            side.submit(self._mine_suspects, ordered)
 
     def _assign(self, worker: _Worker) -> None:
         """Feed ``worker`` the next block, or park it until the consumer catches up (call with

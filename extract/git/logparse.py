@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import islice
-from typing import IO
+from typing import IO, Literal, overload
 
 from extract.git.records import ChangeType, CommitRecord, ModifiedFileRecord
 
@@ -130,6 +130,18 @@ class _Stream:
             return next(self._source)
         except StopIteration:
             raise LogTruncated(f"the output ends inside commit {commit_hash}") from None
+
+
+@overload
+def parse_log(
+    source: Iterator[bytes], *, numstat: bool = True, boundaries: Literal[False] = False
+) -> Iterator[CommitRecord]: ...
+
+
+@overload
+def parse_log(
+    source: Iterator[bytes], *, numstat: bool = True, boundaries: bool
+) -> Iterator[CommitRecord | Boundary]: ...
 
 
 def parse_log(
