@@ -63,14 +63,6 @@ def test_no_import_against_the_layering(package):
 #: the packages the wheel ships (pyproject's wheel target): every one keeps the 60-line rule
 TOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
 PRODUCT = tuple(TOOLS["hatch"]["build"]["targets"]["wheel"]["packages"])
-#: functions over the limit that issue 17 item 2 (report/ owns presentation) replaces rather than
-#: splits; an entry that is gone or back under the limit fails the test, so the list only shrinks
-REPLACED_BY_REPORT_REWORK = {
-    "analysis/report.py:trend_figure",
-    "report/artefacts.py:figure1",
-    "report/artefacts.py:suggester_agreement",
-    "report/provenance.py:provenance_rows",
-}
 
 
 def _long_functions(package: str) -> dict[str, int]:
@@ -87,10 +79,7 @@ def _long_functions(package: str) -> dict[str, int]:
 @pytest.mark.parametrize("package", PRODUCT)
 def test_no_function_in_the_product_is_over_60_lines(package):
     """Code stays easy to change: planners, clients and small steps, not long functions."""
-    long = _long_functions(package)
-    known = {name for name in REPLACED_BY_REPORT_REWORK if name.startswith(f"{package}/")}
-    assert {name: n for name, n in long.items() if name not in known} == {}
-    assert known - set(long) == set(), "split or gone: drop it from REPLACED_BY_REPORT_REWORK"
+    assert _long_functions(package) == {}
 
 
 def test_lint_checks_every_product_package():

@@ -6,6 +6,8 @@ The results are computed from the previous published build; the next dbt build s
 labels, reviews or frame changed since the last computation (suggestion_status.is_stale).
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
 import duckdb
 from pydantic import Field
@@ -15,7 +17,7 @@ from analysis.suggester import MODEL_VERSION, SuggesterSettings
 from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.warehouse.dbt import model_key
 from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
-from report.suggestions import suggestion_markdown
+from report.suggestions import SuggestionMarkdown, suggestion_markdown
 from warehouse.published import WarehouseUnavailable
 
 LABEL_SUGGESTIONS = dg.AssetKey(["suggestions", "label_suggestions"])
@@ -117,35 +119,43 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
         markdown = suggestion_markdown(
             results, kappas=kappas, wilson=wilson, facts=facts, model_version=MODEL_VERSION
         )
-
-        common = {
-            "model_version": dg.MetadataValue.text(MODEL_VERSION),
-            "source_build_id": dg.MetadataValue.text(facts.build_id),
-            "is_sample_data": dg.MetadataValue.bool(facts.is_sample_data),
-            **{f"{r.frame}_status": dg.MetadataValue.text(r.reason or "ok") for r in results},
-        }
-        yield dg.MaterializeResult(
-            asset_key=LABEL_SUGGESTIONS,
-            metadata={
-                **common,
-                "summary": dg.MetadataValue.md(markdown.summary),
-                **{f"{r.frame}_items": dg.MetadataValue.int(len(r.suggestions)) for r in results},
-            },
-        )
-        yield dg.MaterializeResult(
-            asset_key=EVALUATIONS,
-            metadata={**common, "agreement": dg.MetadataValue.md(markdown.agreement)},
-        )
-        yield dg.MaterializeResult(
-            asset_key=ESTIMATES,
-            metadata={
-                **common,
-                "estimates": dg.MetadataValue.md(markdown.estimates),
-                "trends_by_year": dg.MetadataValue.md(markdown.trends),
-            },
-        )
+        yield from _materializations(facts, results, markdown)
 
     return label_suggestions
+
+
+def _materializations(
+    facts: analysis_warehouse.BuildFacts,
+    results: list[analysis_warehouse.FrameResult],
+    markdown: SuggestionMarkdown,
+) -> Iterator[dg.MaterializeResult]:
+    """One materialization per landed table, each with the build and model it came from."""
+    common = {
+        "model_version": dg.MetadataValue.text(MODEL_VERSION),
+        "source_build_id": dg.MetadataValue.text(facts.build_id),
+        "is_sample_data": dg.MetadataValue.bool(facts.is_sample_data),
+        **{f"{r.frame}_status": dg.MetadataValue.text(r.reason or "ok") for r in results},
+    }
+    yield dg.MaterializeResult(
+        asset_key=LABEL_SUGGESTIONS,
+        metadata={
+            **common,
+            "summary": dg.MetadataValue.md(markdown.summary),
+            **{f"{r.frame}_items": dg.MetadataValue.int(len(r.suggestions)) for r in results},
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=EVALUATIONS,
+        metadata={**common, "agreement": dg.MetadataValue.md(markdown.agreement)},
+    )
+    yield dg.MaterializeResult(
+        asset_key=ESTIMATES,
+        metadata={
+            **common,
+            "estimates": dg.MetadataValue.md(markdown.estimates),
+            "trends_by_year": dg.MetadataValue.md(markdown.trends),
+        },
+    )
 
 
 def stale_frames(warehouse: PublishedWarehouseResource) -> tuple[list[str], str] | str:
