@@ -103,11 +103,19 @@ def _runs(home: Path) -> dict[str, dg.DagsterRun]:
         return {r.run_id: r for r in instance.get_runs()}
 
 
-def _wait(condition, what: str, process: subprocess.Popen | None = None, seconds: float = 600):
+def _wait(
+    condition,
+    what: str,
+    process: subprocess.Popen | None = None,
+    seconds: float = 600,
+    log: Path | None = None,
+):
     """Poll until ``condition()`` is truthy; the deadline is only there so a broken run ends."""
     deadline = time.monotonic() + patience(seconds)
     while not (value := condition()):
-        assert process is None or process.poll() is None, f"{what}: the process ended"
+        if process is not None and process.poll() is not None:
+            tail = log.read_text(errors="replace")[-4000:] if log else ""
+            raise AssertionError(f"{what}: the process ended ({process.returncode})\n{tail}")
         assert time.monotonic() < deadline, f"gave up waiting: {what}"
         time.sleep(1)
     return value
@@ -122,11 +130,15 @@ def test_the_daemon_fails_a_run_killed_under_dagster_job_execute(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     env.pop("DAGSTER_IS_DEV_CLI", None)
     job_file = str(HERE / "sleeping_job.py")
+    # The storage exists before three processes open it at once: racing to create the SQLite
+    # schema of a fresh home can end the daemon.
+    _runs(home)
+    daemon_log = tmp_path / "daemon.log"
     daemon = subprocess.Popen(
         [str(BIN / "dagster-daemon"), "run", "-f", job_file],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=daemon_log.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     executions = [
@@ -159,6 +171,7 @@ def test_the_daemon_fails_a_run_killed_under_dagster_job_execute(tmp_path):
             lambda: _runs(home)[by_pid[killed.pid]].status.value == "FAILURE",
             "the killed run failed by the daemon",
             daemon,
+            log=daemon_log,
         )
         assert _runs(home)[by_pid[alive.pid]].status.value == "STARTED"
         with dg.DagsterInstance.from_config(str(home)) as instance:
