@@ -32,7 +32,7 @@ from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 
-MODEL_VERSION = f"mms-suggester-1 (hashed word n-grams per text field, one-vs-rest logistic regression, scikit-learn {sklearn.__version__})"
+MODEL_VERSION = f"mms-suggester-2 (commits: message TF-IDF, keyword-rule seeds, path kinds, diff summary, content lexicon; issues: hashed word n-grams; one-vs-rest logistic regression, scikit-learn {sklearn.__version__})"
 #: Fewer adjudicated items than this, or fewer projects than two, and the suggester says so and
 #: suggests nothing: five folds of a handful of items measure nothing.
 MIN_LABELLED_ITEMS = 40
@@ -46,10 +46,11 @@ BODY_CHARACTERS = 2000
 class SuggesterSettings:
     seed: int = 2023
     folds: int = 5
-    #: a label is suggested when its probability reaches this (the most probable one always is)
-    threshold: float = 0.5
+    #: a label is suggested when its probability reaches this (the most probable one always is):
+    #: most items have one label, and a second one is suggested only when the model is fairly sure
+    threshold: float = 0.6
     #: inverse regularisation strength of every logistic regression
-    regularisation_c: float = 4.0
+    regularisation_c: float = 1.0
     hash_features: int = 2**18
     min_labelled_items: int = MIN_LABELLED_ITEMS
 
@@ -77,6 +78,14 @@ class FrameInputs:
     items: pd.DataFrame
     features: sp.csr_matrix
     groups: dict[str, str] = field(default_factory=dict)
+    #: the content score of each item (analysis/commit_features.py), or None: then P(ML-related)
+    #: is learned from every feature, which learns projects rather than content
+    relevance_score: np.ndarray | None = None
+
+    def relevance_features(self):
+        if self.relevance_score is None:
+            return self.features
+        return np.asarray(self.relevance_score, dtype=float).reshape(-1, 1)
 
 
 @dataclass
@@ -191,6 +200,10 @@ def _fit_relevance(x, y: np.ndarray, settings: SuggesterSettings):
     if len(np.unique(y)) < 2:
         # Every reviewed item kept (or none reviewed): the observed rate is all there is to learn.
         return DummyClassifier(strategy="prior").fit(x, y)
+    if x.shape[1] == 1:
+        # The content score: only its slope and intercept are learned (Platt scaling), barely
+        # regularised, so a handful of not-ML items in other projects is enough to calibrate it.
+        return LogisticRegression(C=100.0, max_iter=1000).fit(x, y)
     return LogisticRegression(**_logistic(settings)).fit(x, y)
 
 
@@ -249,7 +262,7 @@ def fold_assignment(strata: pd.Series, folds: int, seed: int) -> dict[str, int]:
 
 def cross_fit(inputs: FrameInputs, settings: SuggesterSettings) -> CrossFit:
     """Out-of-fold probabilities for labelled items, the fold models' average for the rest."""
-    items, x = inputs.items, inputs.features
+    items, x, x_relevance = inputs.items, inputs.features, inputs.relevance_features()
     labelled, relevance_known = _training_rows(items)
     annotated = labelled | relevance_known
     assignment = fold_assignment(items.loc[annotated, "stratum"], settings.folds, settings.seed)
@@ -268,9 +281,11 @@ def cross_fit(inputs: FrameInputs, settings: SuggesterSettings) -> CrossFit:
         label_model = _fit_labels(
             x[train_labels], y_labels[item_fold[labelled_index] != fold], settings
         )
-        relevance_model = _fit_relevance(x[train_relevance], y_relevant[train_relevance], settings)
+        relevance_model = _fit_relevance(
+            x_relevance[train_relevance], y_relevant[train_relevance], settings
+        )
         probabilities = np.column_stack(
-            [label_model.predict_proba(x), _relevance_probability(relevance_model, x)]
+            [label_model.predict_proba(x), _relevance_probability(relevance_model, x_relevance)]
         )
         average += probabilities / folds
         held_out = item_fold == fold
@@ -281,6 +296,28 @@ def cross_fit(inputs: FrameInputs, settings: SuggesterSettings) -> CrossFit:
     )
     frame_probabilities.insert(0, "item_key", items["item_key"].to_numpy())
     return CrossFit(folds, frame_probabilities, assignment)
+
+
+def predict_held_out(
+    inputs: FrameInputs, train: np.ndarray, test: np.ndarray, settings: SuggesterSettings
+) -> np.ndarray:
+    """P(label) columns and P(ML-related) of the ``test`` items from models trained on the
+    annotated ``train`` items only (leave-one-project-out evaluation, learning curves)."""
+    items, x, x_relevance = inputs.items, inputs.features, inputs.relevance_features()
+    labelled, relevance_known = _training_rows(items)
+    train_labels, train_relevance = labelled & train, relevance_known & train
+    y_labels = _label_matrix(items.loc[train_labels, "final_labels"], inputs.labels)
+    y_relevant = _relevance_truth(items)
+    label_model = _fit_labels(x[train_labels], y_labels, settings)
+    relevance_model = _fit_relevance(
+        x_relevance[train_relevance], y_relevant[train_relevance], settings
+    )
+    return np.column_stack(
+        [
+            label_model.predict_proba(x[test]),
+            _relevance_probability(relevance_model, x_relevance[test]),
+        ]
+    )
 
 
 def suggested_sets(probabilities: np.ndarray, labels: Sequence[str], threshold: float) -> list:
@@ -382,15 +419,15 @@ def _relevance_agreement(
 
 def suggest(inputs: FrameInputs, settings: SuggesterSettings) -> pd.DataFrame:
     """One model trained on every labelled item, applied to the whole frame."""
-    items, x = inputs.items, inputs.features
+    items, x, x_relevance = inputs.items, inputs.features, inputs.relevance_features()
     labelled, relevance_known = _training_rows(items)
     y_labels = _label_matrix(items.loc[labelled, "final_labels"], inputs.labels)
     label_model = _fit_labels(x[labelled], y_labels, settings)
     relevance_model = _fit_relevance(
-        x[relevance_known], _relevance_truth(items)[relevance_known], settings
+        x_relevance[relevance_known], _relevance_truth(items)[relevance_known], settings
     )
     p = label_model.predict_proba(x)
-    p_relevant = _relevance_probability(relevance_model, x)
+    p_relevant = _relevance_probability(relevance_model, x_relevance)
     suggested = suggested_sets(p, inputs.labels, settings.threshold)
     decisiveness = np.abs(2 * np.column_stack([p, p_relevant]) - 1).min(axis=1)
     out = pd.DataFrame(

@@ -73,6 +73,28 @@ GIT_SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 
+_TOKENS = pa.list_(pa.string())
+#: Per-commit summaries of model-file commits' diffs (extract/git/diffs.py, `mms-extract git diffs`):
+#: an opt-in table of its own, one file per repository, so `git mine` never pays for it.
+GIT_SCHEMAS["git/commit_diffs"] = pa.schema(
+    [
+        ("repo_id", pa.string()),
+        ("commit_hash", pa.string()),
+        ("summary_version", pa.string()),
+        ("diff_files", pa.int32()),
+        ("diff_lines_read", pa.int32()),
+        ("added_imports", _TOKENS),
+        ("removed_imports", _TOKENS),
+        ("model_added_identifiers", _TOKENS),
+        ("model_removed_identifiers", _TOKENS),
+        ("other_added_identifiers", _TOKENS),
+        ("other_removed_identifiers", _TOKENS),
+        ("model_file_imports", _TOKENS),
+        ("model_file_class_bases", _TOKENS),
+        ("summarised_at", _TS),
+    ]
+)
+
 GITHUB_SCHEMAS: dict[str, pa.Schema] = {
     # The candidate list as loaded (one file per load, named after the list): invalid rows are kept
     # with their problem so nothing the user gave is dropped silently.

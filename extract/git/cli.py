@@ -72,6 +72,30 @@ def _cmd_mine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_diffs(args: argparse.Namespace) -> int:
+    from base import settings
+    from extract.git.diffs import land_commit_diffs
+    from extract.git.records import GitMiningError
+
+    try:
+        result = land_commit_diffs(
+            args.repo_id,
+            args.source,
+            args.landing_dir,
+            mirror_dir=args.mirror_dir or settings.mirror_dir(),
+            keywords_csv=args.keywords,
+            log=lambda line: print(line, file=sys.stderr),
+        )
+    except (GitMiningError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{result.repo_id}: {result.frame_commits} model-file commits: {result.summarised} "
+        f"summarised, {result.kept} kept from the last run"
+    )
+    return 0
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -115,3 +139,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="git processes mining the repository at once (default: one per core, at most 2)",
     )
     mine.set_defaults(func=_cmd_mine, prepare_process=_without_pandas)
+    diffs = sub.add_parser(
+        "diffs",
+        help="land per-commit diff summaries of a mined repository's model-file commits "
+        "(opt-in; read by the label suggester)",
+    )
+    diffs.add_argument("repo_id", help="owner/name, already landed by `git mine`")
+    diffs.add_argument("--source", required=True, help="local git repository path or clone URL")
+    diffs.add_argument("--mirror-dir", type=Path, default=None, help="where URL clones live")
+    diffs.add_argument(
+        "--keywords",
+        type=Path,
+        default=None,
+        help="model-file keyword CSV with a `variant` column (default: dbt/seeds/model_file_keywords.csv)",
+    )
+    diffs.set_defaults(func=_cmd_diffs)

@@ -1,0 +1,76 @@
+"""``mms-suggest``: the label suggester from the command line (docs/method.md).
+
+    mms-suggest evaluate LABELS.csv --out DIR [--frame commits|issues] [--second-rater FILE]
+
+Reads the landed data under ``MMS_LANDING_DIR`` (or ``--landing-dir``); needs no warehouse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from analysis import evaluation, suggester
+    from base import settings
+
+    try:
+        result = evaluation.evaluate_labels(
+            args.labels,
+            args.landing_dir or settings.landing_dir(),
+            frame=args.frame,
+            second_rater=args.second_rater,
+            rules_path=args.rules,
+            lexicon_path=args.lexicon,
+            settings=suggester.SuggesterSettings(seed=args.seed),
+            replicates=args.bootstrap,
+            with_learning_curve=args.learning_curve,
+        )
+        written = evaluation.write(result, args.out)
+    except evaluation.LabelsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(evaluation.summary(result.metrics).to_string(index=False))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mms-suggest", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    evaluate = commands.add_parser(
+        "evaluate", help="judge the suggester on your labels, leave-one-project-out"
+    )
+    evaluate.add_argument("labels", type=Path, help="CSV: repo_id, hash (or number), labels")
+    evaluate.add_argument("--out", type=Path, required=True, help="directory for the CSVs")
+    evaluate.add_argument("--frame", choices=["commits", "issues"], default="commits")
+    evaluate.add_argument(
+        "--landing-dir", type=Path, default=None, help="default: $MMS_LANDING_DIR"
+    )
+    evaluate.add_argument(
+        "--second-rater", type=Path, default=None, help="a second labelling of some items"
+    )
+    evaluate.add_argument("--rules", type=Path, default=None, help="keyword rules CSV")
+    evaluate.add_argument("--lexicon", type=Path, default=None, help="content lexicon CSV")
+    evaluate.add_argument("--seed", type=int, default=2023)
+    evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates")
+    evaluate.add_argument(
+        "--learning-curve", action="store_true", help="also write learning_curve.csv"
+    )
+    evaluate.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Keyword rules: the labelling rules a researcher would write first, as an editable CSV.
+
+``analysis/rules/keyword_rules.csv`` holds rule sets (``4-rule``, ``15-rule``): each row maps
+word-start keywords of the commit message (``|``-separated, lower case) to an activity, in
+``priority`` order. A rule set labels an item with the activity of its first matching rule, or with
+a fallback (the most common label of the training items) when none matches. They are the baselines
+``mms-suggest evaluate`` compares the suggester with, and the suggester uses every rule's match as
+a feature (a seed: a researcher who edits a rule changes what the model sees).
+
+The file's SHA-256 is reported with every evaluation, so a table says which rules it measured.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_RULES = Path(__file__).with_name("rules") / "keyword_rules.csv"
+REQUIRED_COLUMNS = ("rule_set", "priority", "activity", "keywords")
+
+
+class RulesError(ValueError):
+    """The rules file cannot be used; the message names the file, row and value."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_set: str
+    priority: int
+    activity: str
+    keywords: tuple[str, ...]
+    pattern: re.Pattern
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    path: Path
+    digest: str
+    rules: tuple[Rule, ...]
+
+    @property
+    def rule_sets(self) -> list[str]:
+        return list(dict.fromkeys(rule.rule_set for rule in self.rules))
+
+    def of(self, rule_set: str) -> list[Rule]:
+        return sorted((r for r in self.rules if r.rule_set == rule_set), key=lambda r: r.priority)
+
+
+def _pattern(keywords: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(r"(?<![a-z0-9])" + re.escape(k) for k in keywords))
+
+
+def load_rules(path: Path | None = None, labels: list[str] | None = None) -> RuleBook:
+    """Read and check a rules file (activities must be ``labels`` when given)."""
+    path = Path(path or DEFAULT_RULES)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot read the rules file: {exc.strerror}") from exc
+    reader = csv.DictReader(raw.decode("utf-8-sig").splitlines())
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RulesError(f"{path}: missing column(s) {', '.join(missing)}")
+    rules = []
+    for line, row in enumerate(reader, start=2):
+        activity = (row["activity"] or "").strip()
+        if labels is not None and activity not in labels:
+            raise RulesError(f"{path} row {line}: unknown activity {activity!r}")
+        keywords = tuple(k.lower() for k in (row["keywords"] or "").split("|") if k.strip())
+        if not keywords:
+            raise RulesError(f"{path} row {line}: no keyword")
+        try:
+            priority = int(row["priority"])
+        except (TypeError, ValueError):
+            raise RulesError(
+                f"{path} row {line}: priority {row['priority']!r} is not a number"
+            ) from None
+        rule_set = (row["rule_set"] or "").strip()
+        rules.append(Rule(rule_set, priority, activity, keywords, _pattern(keywords)))
+    if not rules:
+        raise RulesError(f"{path}: no rule")
+    return RuleBook(path, hashlib.sha256(raw).hexdigest()[:16], tuple(rules))
+
+
+def first_match(texts, rules: list[Rule], fallback: str) -> list[list[str]]:
+    """The activity of each text's first matching rule, or ``fallback``."""
+    out = []
+    for text in texts:
+        lowered = (text or "").lower()
+        label = next((r.activity for r in rules if r.pattern.search(lowered)), fallback)
+        out.append([label])
+    return out
+
+
+def match_matrix(texts, rules: list[Rule]):
+    """0/1 matrix (items x rules): which rules match each text (the suggester's seed features)."""
+    import numpy as np
+
+    lowered = [(text or "").lower() for text in texts]
+    return np.array([[1.0 if r.pattern.search(t) else 0.0 for r in rules] for t in lowered])
