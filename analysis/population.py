@@ -29,6 +29,16 @@ import pandas as pd
 #: A domain (e.g. one year) with fewer labelled items inside it gets no interval: the rectifier's
 #: variance would rest on a handful of items and the normal approximation says nothing useful.
 MIN_LABELLED_IN_DOMAIN = 20
+#: Fewer labelled items with the label (or without it) than this, and the normal approximation
+#: behind PPI and the design-weighted interval covers far less than it claims (a label absent from
+#: the sample gets [0, 0]); the interval is then Wilson's around the design-weighted estimate, with
+#: the weights' effective sample size (Kish), which keeps its coverage for rare labels.
+MIN_SUPPORT = 10
+#: A power-tuning weight below this means the suggester's predictions did not narrow the interval.
+NEGLIGIBLE_POWER_TUNING = 0.05
+PPI = "ppi++"
+WILSON = "wilson (design-weighted estimate, effective n)"
+CENSUS = "census (every frame item labelled)"
 
 
 class EstimationError(ValueError):
@@ -48,6 +58,10 @@ class ShareEstimates:
     sample_ci_lower: np.ndarray
     sample_ci_upper: np.ndarray
     prediction_only: np.ndarray
+    #: per quantity: PPI, WILSON or CENSUS (the sample-only interval uses the same fallback)
+    interval_method: list[str]
+    #: per quantity: why the suggester did or did not narrow the interval, in plain words
+    model_note: list[str]
 
 
 def stratum_weights(labelled_strata: Sequence[str], frame_strata: Sequence[str]) -> np.ndarray:
@@ -88,8 +102,12 @@ def ratio_shares(
     frame_denominators: np.ndarray,
     weights: np.ndarray,
     confidence: float = 0.95,
+    census: bool = False,
 ) -> ShareEstimates:
     """Shares A_k / B over a finite frame from n labelled items and N frame predictions.
+
+    ``census``: every frame item of the domain is labelled, so the labelled ratio is the share
+    itself (the only case where an interval of width 0 is right).
 
     numerators (n, K) and denominators (n,) are the labelled items' true values (r y_k and
     r |y|); predicted_* are the cross-fitted predictions of the same items (models that did not see
@@ -126,7 +144,7 @@ def ratio_shares(
     prediction_only = frame_num.mean(axis=0) / frame_b if frame_b > 0 else np.full(k, np.nan)
     # A share lies in [0, 1]: clipping the normal interval there never loses coverage (a rare
     # label's correction can push the point estimate just below 0; it is shown as 0).
-    return ShareEstimates(
+    result = ShareEstimates(
         names=list(names),
         estimate=np.clip(theta1 + (lower + upper) / 2, 0, 1),
         ci_lower=np.clip(theta1 + lower, 0, 1),
@@ -136,6 +154,72 @@ def ratio_shares(
         sample_ci_lower=sample_lower,
         sample_ci_upper=sample_upper,
         prediction_only=prediction_only,
+        interval_method=[PPI] * k,
+        model_note=[""] * k,
+    )
+    return _honest(result, y_num, y_den, w, phi, phi_hat, confidence, census)
+
+
+def _honest(result, y_num, y_den, w, phi, phi_hat, confidence, census) -> ShareEstimates:
+    """Replace the normal intervals where they cannot be trusted and say what the model did.
+
+    With fewer than MIN_SUPPORT labelled items on either side of a quantity both intervals become
+    Wilson's around the design-weighted estimate with the weights' effective sample size; a census
+    keeps the exact value; otherwise the note says whether the suggester narrowed the interval."""
+    present = (y_num > 0).sum(axis=0)
+    absent = ((y_den[:, None] > 0) & (y_num <= 0)).sum(axis=0)
+    counted = y_den > 0
+    n_eff = 0.0
+    if counted.any():
+        wc = w[counted]
+        n_eff = float(wc.sum() ** 2 / (wc**2).sum() * np.average(y_den[counted], weights=wc))
+    for j in range(len(result.names)):
+        theta = result.sample_estimate[j]
+        if census and np.isfinite(theta):
+            for field in ("estimate", "ci_lower", "ci_upper", "sample_ci_lower", "sample_ci_upper"):
+                getattr(result, field)[j] = theta
+            result.interval_method[j] = CENSUS
+            result.model_note[j] = "every frame item is labelled: the share is known exactly"
+        elif min(present[j], absent[j]) < MIN_SUPPORT and np.isfinite(theta) and n_eff > 0:
+            low, high = wilson_interval(theta * n_eff, n_eff, confidence)
+            for prefix in ("", "sample_"):
+                getattr(result, f"{prefix}ci_lower")[j] = float(low)
+                getattr(result, f"{prefix}ci_upper")[j] = float(high)
+            result.estimate[j] = theta
+            result.interval_method[j] = WILSON
+            result.model_note[j] = (
+                f"{int(present[j])} labelled item(s) with it and {int(absent[j])} without, fewer "
+                f"than {MIN_SUPPORT} on one side: too few for a normal interval, so the Wilson "
+                "interval of the design-weighted estimate is given and the suggester is not used"
+            )
+        else:
+            result.model_note[j] = _model_note(
+                result.power_tuning[j],
+                phi[:, j],
+                phi_hat[:, j],
+                result.ci_upper[j] - result.ci_lower[j],
+                result.sample_ci_upper[j] - result.sample_ci_lower[j],
+            )
+    return result
+
+
+def _model_note(lam, phi, phi_hat, width, sample_width) -> str:
+    if np.ptp(phi_hat) == 0:
+        return (
+            "the suggester added nothing: it predicted the same value for every labelled item, "
+            "so the interval is the sample-only one"
+        )
+    correlation = float(np.corrcoef(phi, phi_hat)[0, 1]) if np.ptp(phi) > 0 else 0.0
+    if not np.isfinite(lam) or lam < NEGLIGIBLE_POWER_TUNING:
+        return (
+            f"the suggester added nothing (power tuning {0.0 if not np.isfinite(lam) else lam:.2f}):"
+            f" its predictions follow the labelled items' values too weakly (correlation "
+            f"{correlation:.2f}) to narrow the interval, which is the sample-only one"
+        )
+    ratio = width / sample_width if sample_width > 0 else float("nan")
+    return (
+        f"the suggester narrowed the interval to {ratio:.2f} of the sample-only width (power "
+        f"tuning {lam:.2f}, correlation {correlation:.2f} on the labelled items)"
     )
 
 
@@ -248,9 +332,11 @@ def estimate_frame(
             )
             rows += [{**base, "level": lv, "name": n, "status": reason} for lv, n in zip(level_of, names, strict=True)]  # fmt: skip
             continue
-        rows += _domain_rows(base, names, level_of, arrays, d_l, d_f, weights, confidence)
+        # the design sample holds every frame item of the domain: the shares are known exactly
+        census = bool(in_labelled.sum() >= in_frame.sum())
+        rows += _domain_rows(base, names, level_of, arrays, d_l, d_f, weights, confidence, census)
         rows += _relevance_rows(
-            base, relevant * d_l, labelled, frame, d_l, d_f, weights, confidence
+            base, relevant * d_l, labelled, frame, d_l, d_f, weights, confidence, census
         )
     out = pd.DataFrame(rows)
     for column in _RESULT_COLUMNS.values():
@@ -272,6 +358,8 @@ _RESULT_COLUMNS = {
     "sample_ci_lower": "sample_ci_lower",
     "sample_ci_upper": "sample_ci_upper",
     "prediction_only": "prediction_only_share",
+    "interval_method": "interval_method",
+    "model_note": "model_note",
 }
 
 
@@ -308,7 +396,9 @@ def _domains(labelled: pd.DataFrame, frame: pd.DataFrame, domain_column: str | N
             )
 
 
-def _domain_rows(base, names, level_of, arrays, d_l, d_f, weights, confidence) -> list[dict]:
+def _domain_rows(
+    base, names, level_of, arrays, d_l, d_f, weights, confidence, census=False
+) -> list[dict]:
     """One row per label and group of a domain: its estimate, or why there is none."""
     truth, pred, frame_pred, stacked = (
         arrays[k] for k in ("truth", "pred", "frame_pred", "stacked")
@@ -324,6 +414,7 @@ def _domain_rows(base, names, level_of, arrays, d_l, d_f, weights, confidence) -
             frame_denominators=frame_pred.sum(axis=1) * d_f,
             weights=weights,
             confidence=confidence,
+            census=census,
         )
     except EstimationError as exc:
         return [
@@ -342,7 +433,9 @@ def _domain_rows(base, names, level_of, arrays, d_l, d_f, weights, confidence) -
     ]
 
 
-def _relevance_rows(base, relevant_d, labelled, frame, d_l, d_f, weights, confidence) -> list[dict]:
+def _relevance_rows(
+    base, relevant_d, labelled, frame, d_l, d_f, weights, confidence, census=False
+) -> list[dict]:
     """The share of frame items (of the domain) that are ML-related: its own ratio estimate."""
     try:
         result = ratio_shares(
@@ -355,6 +448,7 @@ def _relevance_rows(base, relevant_d, labelled, frame, d_l, d_f, weights, confid
             frame_denominators=d_f,
             weights=weights,
             confidence=confidence,
+            census=census,
         )
     except EstimationError as exc:
         return [{**base, "level": "ml_related", "name": "ML-related", "status": str(exc)}]
@@ -364,14 +458,7 @@ def _relevance_rows(base, relevant_d, labelled, frame, d_l, d_f, weights, confid
             "level": "ml_related",
             "name": "ML-related",
             "status": "ok",
-            "estimate": result.estimate[0],
-            "ci_lower": result.ci_lower[0],
-            "ci_upper": result.ci_upper[0],
-            "power_tuning": result.power_tuning[0],
-            "sample_estimate": result.sample_estimate[0],
-            "sample_ci_lower": result.sample_ci_lower[0],
-            "sample_ci_upper": result.sample_ci_upper[0],
-            "prediction_only_share": result.prediction_only[0],
+            **{column: getattr(result, attr)[0] for attr, column in _RESULT_COLUMNS.items()},
         }
     ]
 

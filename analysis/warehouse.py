@@ -134,11 +134,22 @@ def read_inputs(con, frame: str, settings: suggester.SuggesterSettings) -> sugge
         con, f"select * exclude (build_id, built_at, study_parameters) from {mart} order by {key}"
     )
     labels, groups = taxonomy(con, frame)
+    score = None
     if frame == "commits":
-        blocks, numbers = suggester.commit_blocks(items), suggester.commit_numbers(items)
+        # The mart carries no diff summary (git/commit_diffs is opt-in and not staged): the
+        # suggester reads message, paths and rules, and the content score sees paths only.
+        from analysis import commit_features, keyword_rules
+        from extract.git.diffs import model_file_variants
+
+        features, score = commit_features.commit_matrix(
+            items,
+            keyword_rules.load_rules(),
+            commit_features.load_lexicon(),
+            model_file_variants(),
+        )
     else:
         blocks, numbers = suggester.issue_blocks(items), suggester.issue_numbers(items)
-    features = suggester.featurize(blocks, numbers, settings.hash_features)
+        features = suggester.featurize(blocks, numbers, settings.hash_features)
     frame_items = pd.DataFrame(
         {
             "item_key": items[key].to_numpy(),
@@ -147,18 +158,34 @@ def read_inputs(con, frame: str, settings: suggester.SuggesterSettings) -> sugge
             "final_labels": items["final_labels"].to_numpy(),
             "is_ml_related": items["review_decision"].map({"keep": True, "reject": False}),
             "in_design_sample": items["in_design_sample"].astype(bool).to_numpy(),
+            "draw_rank": items["draw_rank"].to_numpy(),
         }
     )
-    return suggester.FrameInputs(frame, labels, frame_items, features, groups)
+    return suggester.FrameInputs(frame, labels, frame_items, features, groups, score)
+
+
+def random_prefix(items: pd.DataFrame) -> pd.Series:
+    """Design draws that stay a random sample however the labelling was ordered: in each project,
+    the draws before its first draw still unresolved (neither rejected nor labelled). An export
+    ordered by uncertainty (`--order uncertain`) labels the hard items first; were those used while
+    easier draws wait, the estimates would rest on a non-random subset. Later draws labelled out of
+    order train the suggester only."""
+    resolved = items["is_ml_related"].eq(False) | items["final_labels"].notna()
+    design = items["in_design_sample"].astype(bool)
+    if "draw_rank" not in items:
+        return design & resolved
+    rank = pd.to_numeric(items["draw_rank"], errors="coerce")
+    pending_rank = rank.where(design & ~resolved)
+    first_pending = pending_rank.groupby(items["stratum"]).transform("min")
+    return design & resolved & (first_pending.isna() | (rank < first_pending))
 
 
 def design_sample(inputs: suggester.FrameInputs, probabilities: pd.DataFrame) -> pd.DataFrame:
     """The labelled items the estimates are corrected with: the first `allocation` draws of each
-    project (the stratified sample before replacements), where relevance and labels are known."""
+    project (the stratified sample before replacements), where relevance and labels are known,
+    cut at each project's first unresolved draw (:func:`random_prefix`)."""
     items = inputs.items.join(probabilities.drop(columns="item_key"))
-    rejected = items["is_ml_related"].eq(False)
-    labelled = items["final_labels"].notna()
-    design = items[items["in_design_sample"] & (rejected | labelled)].copy()
+    design = items[random_prefix(items)].copy()
     design["is_ml_related"] = ~design["is_ml_related"].eq(False)
     for label in inputs.labels:
         design[f"truth_{label}"] = design["final_labels"].map(

@@ -320,6 +320,10 @@ SUGGESTION_SCHEMAS: dict[str, pa.Schema] = {
             ("sample_ci_upper", pa.float64()),
             ("sample_ci_width", pa.float64()),
             ("prediction_only_share", pa.float64()),
+            # ppi++, wilson (too few labelled items with or without the quantity), or census
+            ("interval_method", pa.string()),
+            # what the suggester did to the interval, in plain words (e.g. it added nothing, why)
+            ("model_note", pa.string()),
             ("confidence", pa.float64()),
             ("labelled_items", pa.int64()),
             ("labelled_in_domain", pa.int64()),

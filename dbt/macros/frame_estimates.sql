@@ -14,6 +14,18 @@
         estimates.sample_ci_width
 {%- endmacro %}
 
+{#- What the suggester did to an estimate row: its uncorrected share, the PPI++ weight, the
+    interval's method, a plain note, and the interval's width against the sample-only one of the
+    same estimator and design (the model's own gain). -#}
+{% macro model_effect_columns() -%}
+        estimates.prediction_only_share,
+        estimates.power_tuning,
+        estimates.interval_method,
+        estimates.model_note,
+        estimates.ci_width / nullif(estimates.sample_ci_width, 0) as width_ratio_to_sample,
+        estimates.confidence
+{%- endmacro %}
+
 {#- One row per label, label group and the ML-related share: the estimate over the whole frame, the
     design-weighted sample-only estimate and the Wilson interval of the label distribution, with
     the suggester's status (why a row has no estimate, whether it is stale). -#}
@@ -108,9 +120,7 @@ final as (
         quantities.wilson_ci_upper - quantities.wilson_ci_lower as wilson_ci_width,
         estimates.ci_width
         / nullif(quantities.wilson_ci_upper - quantities.wilson_ci_lower, 0) as width_ratio_to_wilson,
-        estimates.prediction_only_share,
-        estimates.power_tuning,
-        estimates.confidence,
+        {{ model_effect_columns() }},
         estimates.labelled_items,
         estimates.frame_items_in_domain as frame_items,
         quantities.study_share_pct,
@@ -174,9 +184,7 @@ final as (
         estimates.level,
         estimates.name,
         {{ estimate_columns() }},
-        estimates.prediction_only_share,
-        estimates.power_tuning,
-        estimates.confidence,
+        {{ model_effect_columns() }},
         estimates.labelled_in_domain as labelled_items_in_year,
         estimates.frame_items_in_domain as frame_items_in_year,
         estimates.estimate_status,

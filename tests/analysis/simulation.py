@@ -58,20 +58,34 @@ def simulate(
     signal: float = 2.0,
     relevant_share: float = 0.85,
     years: int = 0,
+    project_effect: float = 0.0,
 ) -> Simulated:
-    """``signal`` is how far the model's logit moves with the truth: 0 is a useless model."""
+    """``signal`` is how far the model's logit moves with the truth: 0 is a useless model.
+
+    ``project_effect`` > 0 is the realistic case (issue 18, the real labelled set): each project
+    has its own label mix (log-odds offsets with that standard deviation) and its own share of
+    items that are not ML-related (most projects a few percent, some nearly all: a web app whose
+    "models" are database tables), while the model, trained on other projects, knows neither."""
     rng = np.random.default_rng(seed)
     weights = 1 / np.arange(1, strata + 1) ** 1.1
     sizes = 1 + np.floor(weights / weights.sum() * (frame_size - strata)).astype(int)
     stratum = np.repeat(np.arange(strata), sizes)
     n = len(stratum)
     prior = np.array(list(SHARES.values())) / 100
-    first = rng.choice(len(LABELS), n, p=prior / prior.sum())
+    mix = np.log(prior)[None, :] + rng.normal(0, project_effect, (strata, len(LABELS)))
+    mix = np.exp(mix - mix.max(axis=1, keepdims=True))
+    mix = (mix / mix.sum(axis=1, keepdims=True))[stratum]
+    first = (mix.cumsum(axis=1) > rng.random(n)[:, None]).argmax(axis=1)
     truth = np.zeros((n, len(LABELS)))
     truth[np.arange(n), first] = 1
     second = rng.random(n) < 0.2
     truth[second, rng.choice(len(LABELS), second.sum(), p=prior / prior.sum())[:]] = 1
-    relevant = (rng.random(n) < relevant_share).astype(float)
+    project_relevance = np.full(strata, relevant_share)
+    if project_effect > 0:
+        project_relevance = np.where(
+            rng.random(strata) < 0.1, rng.uniform(0.05, 0.4, strata), rng.uniform(0.9, 1.0, strata)
+        )
+    relevant = (rng.random(n) < project_relevance[stratum]).astype(float)
     base = logit(np.clip(prior * 1.2, 1e-3, 0.9))
     pred = expit(base + signal * (2 * truth - 1) + rng.normal(0, 1, truth.shape))
     p_relevant = expit(logit(relevant_share) + signal * (2 * relevant - 1) + rng.normal(0, 1, n))

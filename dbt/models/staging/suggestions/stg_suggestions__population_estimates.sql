@@ -25,6 +25,8 @@ renamed as (
         sample_ci_upper,
         sample_ci_width,
         prediction_only_share,
+        interval_method,
+        model_note,
         confidence,
         labelled_items,
         labelled_in_domain,
