@@ -196,14 +196,24 @@ def _fit_labels(x, y, settings: SuggesterSettings):
         return _label_model(settings).fit(x, y)
 
 
+#: pseudo-items added to the content score's calibration: one at each end of the scale, saying
+#: what the lexicon says (all evidence against ML -> not ML-related, all for -> ML-related)
+CONTENT_PRIOR = (np.array([[-1.0], [1.0]]), np.array([False, True]))
+
+
 def _fit_relevance(x, y: np.ndarray, settings: SuggesterSettings):
+    if x.shape[1] == 1:
+        # The content score: only its slope and intercept are learned (Platt scaling), barely
+        # regularised, so a handful of not-ML items in other projects calibrates it; the two
+        # pseudo-items keep the lexicon's direction when the training projects have none at all
+        # (otherwise every item would get the training share and rank by project, not content).
+        prior_x, prior_y = CONTENT_PRIOR
+        return LogisticRegression(C=100.0, max_iter=1000).fit(
+            np.vstack([x, prior_x]), np.concatenate([np.asarray(y, bool), prior_y])
+        )
     if len(np.unique(y)) < 2:
         # Every reviewed item kept (or none reviewed): the observed rate is all there is to learn.
         return DummyClassifier(strategy="prior").fit(x, y)
-    if x.shape[1] == 1:
-        # The content score: only its slope and intercept are learned (Platt scaling), barely
-        # regularised, so a handful of not-ML items in other projects is enough to calibrate it.
-        return LogisticRegression(C=100.0, max_iter=1000).fit(x, y)
     return LogisticRegression(**_logistic(settings)).fit(x, y)
 
 

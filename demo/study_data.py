@@ -263,8 +263,8 @@ def generate(
     empty = pa.array(rng.random(n_commits) < scale.empty_message_ratio)
     authored = snapshot - rng.integers(0, 3000 * 86400, n_commits).astype("timedelta64[s]")
     commit_years = authored.astype("datetime64[Y]").astype(int) + 1970
-    ml, first, second = truth.draw_truth(text_rng, truth.ACTIVITIES, commit_years)
-    messages = pa.array(truth.commit_text(text_rng, ml, first, second), pa.string())
+    ml, first, second = truth.draw_truth(text_rng, truth.ACTIVITIES, commit_years, commit_repo)
+    messages = pa.array(truth.commit_text(text_rng, ml, first, second, commit_repo), pa.string())
     messages = pc.if_else(empty, pa.scalar(""), messages)
     truth.write_truth(
         truth_dir,
@@ -335,8 +335,8 @@ def generate(
         "https://github.com", repos, kinds, pa.array(numbers.astype(str)), "/"
     )
     closed_years = (created + closure).astype("datetime64[Y]").astype(int) + 1970
-    ml, first, second = truth.draw_truth(text_rng, truth.CHALLENGES, closed_years)
-    titles, bodies, github_labels = truth.issue_text(text_rng, ml, first, second)
+    ml, first, second = truth.draw_truth(text_rng, truth.CHALLENGES, closed_years, item_repo)
+    titles, bodies, github_labels = truth.issue_text(text_rng, ml, first, second, item_repo)
     truth.write_truth(
         truth_dir,
         "issues",

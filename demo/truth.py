@@ -2,9 +2,16 @@
 
 Every generated commit and closed issue gets a TRUE label set (activities for commits, challenges
 for issues, drawn from the study's Table 5 and 6 shares, drifting over the years) and a flag saying
-whether it is ML-related at all. Its text is written from that truth the way people write: most
-messages name what they do, some describe another activity (or say nothing: "Update", "Merge"),
-and items that are not ML-related talk about other kinds of "model" (web-app records, physics).
+whether it is ML-related at all. As in the real labelled set (benchmarks/real_labels, issue 18):
+
+- labels depend on the project: each project has its own mix (log-odds offsets around Table 5/6)
+  and its own share of items that are not ML-related (most projects a few percent, some most of
+  their items: a web app whose "models" are database tables);
+- messages are not label templates: how often a project's text names what an item does varies by
+  project (some write "updates" for everything), others name another activity, many say nothing;
+- items that are not ML-related read like ML items: their text comes from the same phrases, and
+  only a fifth mention another kind of "model" (web-app records, physics).
+
 So a suggester can learn something, never everything, and coverage and interval widths can be
 measured against the truth (the ``truth/`` files beside the landing directory).
 """
@@ -53,24 +60,34 @@ CHALLENGES = {
     "Other": (6.5, 0.0, ["Question about {m}", "License of {m} weights", "Code style in {m}", "Unclear error message from {m}"], "Not sure whether this is expected.", "question"),
 }  # fmt: skip
 _MODEL_WORDS = ["model", "classifier", "trainer", "encoder", "regressor", "network", "predictor", "learner"]  # fmt: skip
-_GENERIC = ["Update", "Merge branch 'dev'", "WIP", "Minor changes", "Misc fixes", "Sync with upstream"]  # fmt: skip
+_GENERIC = ["Update", "Merge branch 'dev'", "WIP", "Minor changes", "Misc fixes", "Sync with upstream", "updates", "Merge pull request #{n} from contributor/patch-{n}", "address review comments", "minor", "cleanup", "small changes", "Apply suggestions from code review", "v0.{n} changes"]  # fmt: skip
 #: Text of items that are not ML-related although a keyword matched (web-app and physics "models").
 _NOT_ML = ["Update user model serializer", "Add migration for order model", "Fix physics model boundary conditions", "Rename django model field", "Update climate model grid", "Fix ORM model relationship", "Add admin view for profile model"]  # fmt: skip
 _OTHER_GITHUB_LABELS = ["help wanted", "good first issue", "wontfix", "duplicate"]
-#: Share of items whose text carries their own label's phrase; the rest say another label's (or
-#: nothing useful): the suggester's ceiling, well below 1 as in real repositories.
-SIGNAL = 0.7
-CONFUSION = 0.18
+#: Mean share of items whose text carries their own label's phrase (each project has its own, drawn
+#: around it); CONFUSION of them say another label's, the rest nothing useful: the suggester's
+#: ceiling, well below 1 as in real repositories.
+SIGNAL = 0.55
+CONFUSION = 0.2
 NOT_ML_SHARE = 0.15
 SECOND_LABEL_SHARE = 0.2
+#: standard deviation of a project's log-odds offset of each label (its own label mix)
+PROJECT_EFFECT = 0.8
+#: share of projects whose not-ML items are most of their frame (web apps, physics codes)
+NOT_ML_PROJECTS = 0.08
+#: share of not-ML items whose text says what kind of "model" it is; the rest read like ML items
+NOT_ML_TELLS = 0.2
 REFERENCE_YEAR = 2019
 
 
-def _priors(table: dict, years: np.ndarray) -> np.ndarray:
-    """(items, labels) probabilities of the first label, drifting with the year."""
+def _priors(table: dict, years: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
+    """(items, labels) probabilities of the first label, drifting with the year, shifted by each
+    item's project offsets."""
     base = np.log(np.array([v[0] for v in table.values()]) / 100)
     trend = np.array([v[1] for v in table.values()])
     logits = base[None, :] + trend[None, :] * (years[:, None] - REFERENCE_YEAR)
+    if offsets is not None:
+        logits = logits + offsets
     p = np.exp(logits - logits.max(axis=1, keepdims=True))
     return p / p.sum(axis=1, keepdims=True)
 
@@ -79,17 +96,41 @@ def _sample_rows(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
     return (p.cumsum(axis=1) > rng.random(len(p))[:, None]).argmax(axis=1)
 
 
-def draw_truth(rng: np.random.Generator, table: dict, years: np.ndarray) -> tuple:
-    """(is_ml_related, first label index, second label index or -1) for every item."""
+def project_traits(rng: np.random.Generator, projects: int, labels: int) -> dict:
+    """Per project: label log-odds offsets, share not ML-related, how often text names the label."""
+    heavy = rng.random(projects) < NOT_ML_PROJECTS
+    return {
+        "offsets": rng.normal(0, PROJECT_EFFECT, (projects, labels)),
+        "not_ml": np.where(heavy, rng.uniform(0.5, 0.95, projects), rng.beta(1, 12, projects)),
+        "signal": rng.beta(SIGNAL * 6, (1 - SIGNAL) * 6, projects),
+    }
+
+
+def draw_truth(
+    rng: np.random.Generator, table: dict, years: np.ndarray, projects: np.ndarray | None = None
+) -> tuple:
+    """(is_ml_related, first label index, second label index or -1) for every item; with
+    ``projects`` (a project index per item) each project has its own label mix and not-ML share."""
     n = len(years)
-    ml = rng.random(n) >= NOT_ML_SHARE
-    p = _priors(table, years)
+    if projects is None:
+        ml = rng.random(n) >= NOT_ML_SHARE
+        p = _priors(table, years)
+    else:
+        traits = project_traits(
+            np.random.default_rng(_TRAIT_SEED), int(projects.max()) + 1, len(table)
+        )
+        ml = rng.random(n) >= traits["not_ml"][projects]
+        p = _priors(table, years, traits["offsets"][projects])
     first = _sample_rows(rng, p)
     p_second = p.copy()
     p_second[np.arange(n), first] = 0
     p_second /= p_second.sum(axis=1, keepdims=True)
     second = np.where(rng.random(n) < SECOND_LABEL_SHARE, _sample_rows(rng, p_second), -1)
     return ml, np.where(ml, first, -1), np.where(ml, second, -1)
+
+
+#: project traits come from their own seed: the same project behaves alike in commits and issues
+_TRAIT_SEED = 1815
 
 
 def _phrase(rng, table: dict, label: np.ndarray, shown: np.ndarray) -> pa.Array:
@@ -106,34 +147,53 @@ def _phrase(rng, table: dict, label: np.ndarray, shown: np.ndarray) -> pa.Array:
         picked = np.array(options, dtype=object)[choice[mask] % len(options)]
         phrases[mask] = [p.format(m=w) for p, w in zip(picked, words[mask], strict=True)]
     generic = shown < 0
-    phrases[generic] = np.array(_GENERIC, dtype=object)[choice[generic] % len(_GENERIC)]
+    phrases[generic] = [
+        g.format(n=c % 400)
+        for g, c in zip(
+            np.array(_GENERIC, dtype=object)[choice[generic] % len(_GENERIC)],
+            choice[generic],
+            strict=True,
+        )
+    ]
     return phrases
 
 
-def _shown_label(rng, own: np.ndarray, labels: int) -> np.ndarray:
-    """The label an item's text speaks of: its own (SIGNAL), another (CONFUSION), none (rest)."""
+def _shown_label(rng, own: np.ndarray, labels: int, signal=SIGNAL) -> np.ndarray:
+    """The label an item's text speaks of: its own (signal), another (CONFUSION), none (rest).
+    A not-ML item (own -1) speaks of a random label as often as an ML item does of its own."""
     roll = rng.random(len(own))
     other = rng.integers(0, labels, len(own))
-    return np.where(roll < SIGNAL, own, np.where(roll < SIGNAL + CONFUSION, other, -1))
+    own = np.where(own >= 0, own, other)
+    return np.where(roll < signal, own, np.where(roll < signal + CONFUSION, other, -1))
 
 
-def commit_text(rng, ml, first, second) -> np.ndarray:
+def _project_signal(projects: np.ndarray | None, n: int) -> np.ndarray | float:
+    if projects is None:
+        return SIGNAL
+    traits = project_traits(np.random.default_rng(_TRAIT_SEED), int(projects.max()) + 1, 1)
+    return traits["signal"][projects]
+
+
+def commit_text(rng, ml, first, second, projects: np.ndarray | None = None) -> np.ndarray:
     n = len(ml)
-    text = _phrase(rng, ACTIVITIES, first, _shown_label(rng, first, len(ACTIVITIES)))
+    signal = _project_signal(projects, n)
+    text = _phrase(rng, ACTIVITIES, first, _shown_label(rng, first, len(ACTIVITIES), signal))
     has_second = second >= 0
     extra = _phrase(rng, ACTIVITIES, second, np.where(rng.random(n) < SIGNAL, second, -1))
     text[has_second] = [
         f"{a}; {b.lower()}" for a, b in zip(text[has_second], extra[has_second], strict=True)
     ]
     not_ml = np.array(_NOT_ML, dtype=object)[rng.integers(0, len(_NOT_ML), n)]
-    return np.where(ml, text, not_ml)
+    tells = ~ml & (rng.random(n) < NOT_ML_TELLS)
+    return np.where(tells, not_ml, text)
 
 
-def issue_text(rng, ml, first, second) -> tuple[np.ndarray, np.ndarray, list]:
+def issue_text(rng, ml, first, second, projects=None) -> tuple[np.ndarray, np.ndarray, list]:
     n = len(ml)
     names = list(CHALLENGES)
-    title = _phrase(rng, CHALLENGES, first, _shown_label(rng, first, len(names)))
-    body_shown = _shown_label(rng, first, len(names))
+    signal = _project_signal(projects, n)
+    title = _phrase(rng, CHALLENGES, first, _shown_label(rng, first, len(names), signal))
+    body_shown = _shown_label(rng, first, len(names), signal)
     sentences = np.array([v[3] for v in CHALLENGES.values()], dtype=object)
     words = np.array(_MODEL_WORDS, dtype=object)[rng.integers(0, len(_MODEL_WORDS), n)]
     body = np.where(
@@ -147,8 +207,9 @@ def issue_text(rng, ml, first, second) -> tuple[np.ndarray, np.ndarray, list]:
         for b, s in zip(body[has_second], sentences[second[has_second]], strict=True)
     ]
     not_ml = np.array(_NOT_ML, dtype=object)[rng.integers(0, len(_NOT_ML), n)]
-    title = np.where(ml, title, not_ml)
-    body = np.where(ml, body, "The record is not saved when the form is submitted.")
+    tells = ~ml & (rng.random(n) < NOT_ML_TELLS)
+    title = np.where(tells, not_ml, title)
+    body = np.where(tells, "The record is not saved when the form is submitted.", body)
     github_label = np.array([v[4] for v in CHALLENGES.values()], dtype=object)
     gives_label = ml & (rng.random(n) < 0.5)
     others = rng.integers(0, len(_OTHER_GITHUB_LABELS), n)

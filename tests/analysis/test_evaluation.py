@@ -1,0 +1,218 @@
+"""`mms-suggest evaluate` as a researcher runs it: real git repositories mined into a landing
+directory, a labels CSV, leave-one-project-out outputs; and every bad CSV as one line, exit 2."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import landing
+from analysis import evaluation
+from analysis.cli import main as mms_suggest
+from demo import truth
+from extract.cli import main as mms_extract
+
+TORCH = "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return self.{name}(x)\n"
+DJANGO = "from django.db import models\n\n\nclass Record(models.Model):\n    {name} = models.CharField()\n"
+#: message, label, file written (a model file), whether it is the test file too
+KINDS = [
+    ("Fix crash in {name} when the batch is empty", "Bug Fix"),
+    ("Add tests for {name}", "Testing"),
+    ("Update docs of {name}", "Documentation"),
+    ("Refactor {name} helpers", "Refactoring"),
+]
+
+
+def _git(path: Path, *args: str, tick: int = 0) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    stamp = f"{1_600_000_000 + tick * 3600} +0000"
+    env.update(
+        GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@example.org", GIT_AUTHOR_DATE=stamp,
+        GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@example.org", GIT_COMMITTER_DATE=stamp,
+        GIT_CONFIG_NOSYSTEM="1", HOME=str(path),
+    )  # fmt: skip
+    done = subprocess.run(["git", *args], cwd=path, env=env, capture_output=True, check=True)
+    return done.stdout.decode().strip()
+
+
+def _project(root: Path, name: str, web: bool, commits: int, seed: int) -> list[tuple[str, str]]:
+    """A repository whose commits say what they do; a web app's model files are Django tables."""
+    path = root / name
+    path.mkdir(parents=True)
+    _git(path, "init", "-q", "-b", "main")
+    rng = np.random.default_rng(seed)
+    labelled = []
+    for i in range(commits):
+        message, label = KINDS[int(rng.integers(0, len(KINDS)))]
+        ident = f"part{i}"
+        model = path / ("app/models.py" if web else "net/model.py")
+        model.parent.mkdir(exist_ok=True)
+        model.write_text((DJANGO if web else TORCH).format(name=ident))
+        if label == "Testing":
+            (path / "tests").mkdir(exist_ok=True)
+            (path / "tests" / f"test_{i}.py").write_text(f"def test_{ident}():\n    pass\n")
+        if label == "Documentation":
+            (path / "docs").mkdir(exist_ok=True)
+            (path / "docs" / f"page{i}.md").write_text(f"# {ident}\n")
+        _git(path, "add", "-A", tick=i)
+        _git(path, "commit", "-q", "-m", message.format(name=ident), tick=i)
+        labelled.append((_git(path, "rev-parse", "HEAD"), "NOT_ML" if web else label))
+    return labelled
+
+
+@pytest.fixture(scope="module")
+def landed(tmp_path_factory) -> tuple[Path, Path]:
+    """Three ML projects and a web app, mined (and their diffs summarised), and the labels."""
+    base = tmp_path_factory.mktemp("evaluate")
+    root = base / "landing"
+    rows = []
+    for k, (name, web) in enumerate(
+        [("alpha", False), ("beta", False), ("gamma", False), ("webshop", True)]
+    ):
+        repo_id = f"acme/{name}"
+        for commit, label in _project(base / "repos", name, web, 14, seed=k):
+            rows.append({"repo_id": repo_id, "hash": commit, "labels": label})
+        source = str(base / "repos" / name)
+        assert mms_extract(["--landing-dir", str(root), "git", "mine", repo_id, "--source", source]) == 0  # fmt: skip
+        assert mms_extract(["--landing-dir", str(root), "git", "diffs", repo_id, "--source", source]) == 0  # fmt: skip
+    labels = base / "labels.csv"
+    pd.DataFrame(rows).to_csv(labels, index=False)
+    return root, labels
+
+
+def test_evaluate_writes_out_of_fold_suggestions_and_metrics_with_intervals(
+    landed, tmp_path, capsys, monkeypatch
+):
+    root, labels = landed
+    monkeypatch.setenv("MMS_LANDING_DIR", str(root))
+    out = tmp_path / "out"
+    assert mms_suggest(["evaluate", str(labels), "--out", str(out), "--bootstrap", "200"]) == 0
+    printed = capsys.readouterr().out
+    assert "suggester" in printed and "15-rule" in printed
+    suggestions = pd.read_csv(out / "suggestions.csv")
+    given = pd.read_csv(labels)
+    assert list(suggestions.columns[:4]) == ["repo_id", "hash", "suggested_labels", "p_ml_related"]
+    assert sorted(suggestions["hash"]) == sorted(given["hash"])
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert set(metrics["method"]) == {"suggester", "majority", "4-rule", "15-rule"}
+    overall = metrics[metrics["label"].isna()].set_index(["method", "metric"])["value"]
+    for metric in ("kappa_study_pairs", "kappa_none_pairs", "exact_set_agreement"):
+        assert overall["suggester", metric] > overall["majority", metric]
+    # ML-relatedness from content: the web app's Django tables rank below every torch model,
+    # although no web app was in the training projects when it was held out
+    assert overall["suggester", "ml_related_auc"] > 0.95
+    web = suggestions["repo_id"] == "acme/webshop"
+    assert suggestions.loc[web, "p_ml_related"].max() < suggestions.loc[~web, "p_ml_related"].min()
+    assert np.isnan(overall["majority", "ml_related_auc"])  # a baseline does not rank relevance
+    rows = metrics[metrics["label"].isna() & metrics["value"].notna()]
+    assert (rows["ci_lower"] <= rows["value"] + 1e-9).all()
+    assert (rows["value"] <= rows["ci_upper"] + 1e-9).all()
+    assert (rows["projects"] == 4).all() and (rows["items"] == 56).all()
+    per_label = metrics[metrics["label"].notna()]
+    assert {"precision", "recall"} == set(per_label["metric"])
+
+
+def test_a_second_rater_is_measured_on_the_items_both_labelled(landed, tmp_path, capsys):
+    root, labels = landed
+    given = pd.read_csv(labels)
+    second = given.iloc[::2].copy()
+    second.loc[second.index[:3], "labels"] = "Plumbing"  # three disagreements
+    path = tmp_path / "second.csv"
+    second.to_csv(path, index=False)
+    args = ["evaluate", str(labels), "--out", str(tmp_path / "o"), "--bootstrap", "50"]
+    assert mms_suggest([*args, "--landing-dir", str(root), "--second-rater", str(path)]) == 0
+    metrics = pd.read_csv(tmp_path / "o" / "metrics.csv")
+    rater = metrics[(metrics["method"] == "second rater") & metrics["label"].isna()]
+    exact = rater.set_index("metric").loc["exact_set_agreement"]
+    assert exact["items"] == len(second)
+    assert exact["value"] == pytest.approx((len(second) - 3) / len(second), abs=1e-4)
+
+
+def test_learning_curve_grows_with_the_training_items(landed, tmp_path):
+    root, labels = landed
+    result = evaluation.evaluate_labels(labels, root, replicates=10, with_learning_curve=True)
+    curve = result.learning_curve
+    model = curve[curve["method"] == "suggester"]
+    assert set(model["training_items"]) == {25, 50, 56}
+    assert set(curve["method"]) >= {"4-rule", "15-rule"}
+
+
+def _bad(tmp_path: Path, rows: list[dict], columns=None) -> Path:
+    path = tmp_path / "bad.csv"
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda g: g.assign(labels=g["labels"].where(g.index != 3, "Bug Fixing")), "row 5: unknown label 'Bug Fixing'"),
+        (lambda g: g.assign(hash=g["hash"].where(g.index != 0, "0" * 40)), "row 2: commit 0000000000000000000000000000000000000000 of acme/alpha is not in the landed data"),
+        (lambda g: g[g["repo_id"] == "acme/alpha"], "every row is of acme/alpha"),
+        (lambda g: g.drop(columns="labels"), "missing column(s) labels"),
+        (lambda g: g.assign(labels=g["labels"].where(g.index != 1, "NOT_ML;Testing")), "row 3: NOT_ML cannot go with other labels"),
+        (lambda g: pd.concat([g, g.iloc[[0]]]), "is labelled twice (also row 2)"),
+        (lambda g: g.assign(repo_id=g["repo_id"].where(g.index != 0, "acme/never-mined")), "repository acme/never-mined has no landed git/commits"),
+    ],
+)  # fmt: skip
+def test_a_bad_labels_file_is_one_line_naming_file_row_and_value(
+    landed, tmp_path, capsys, make, expected
+):
+    root, labels = landed
+    bad = tmp_path / "bad.csv"
+    make(pd.read_csv(labels)).to_csv(bad, index=False)
+    out = tmp_path / "out"
+    assert mms_suggest(["evaluate", str(bad), "--out", str(out), "--landing-dir", str(root)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(bad) in err and expected in err, err
+    assert not out.exists()  # nothing half-written
+
+
+def test_issues_are_evaluated_the_same_way_on_generated_issues(tmp_path, capsys):
+    """There are no real labelled issues: generated ones (demo/truth.py, the realistic generator)
+    landed as `github/issues`, labels from their truth."""
+    rng = np.random.default_rng(7)
+    root, rows = tmp_path / "landing", []
+    names = list(truth.CHALLENGES)
+    for k in range(4):
+        n = 60
+        projects = np.full(n, k)
+        ml, first, second = truth.draw_truth(rng, truth.CHALLENGES, np.full(n, 2020), projects)
+        titles, bodies, github_labels = truth.issue_text(rng, ml, first, second, projects)
+        repo_id = f"acme/p{k}"
+        now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+        issues = pa.Table.from_pylist(
+            [
+                {"repo_id": repo_id, "number": i + 1, "is_pull_request": False, "title": t,
+                 "body": b, "labels": g, "comments_count": 1, "state": "closed", "closed_at": now}
+                for i, (t, b, g) in enumerate(zip(titles, bodies, github_labels, strict=True))
+            ],
+            schema=landing.SCHEMAS["github/issues"],
+        )  # fmt: skip
+        landing.commit_repository(
+            root, "github/issue_crawls", repo_id, {"repo_id": repo_id}, {"github/issues": issues}
+        )
+        for i in range(n):
+            given = ["NOT_ML"] if not ml[i] else [names[first[i]]] + ([names[second[i]]] if second[i] >= 0 else [])  # fmt: skip
+            rows.append({"repo_id": repo_id, "number": i + 1, "labels": ";".join(given)})
+    path = tmp_path / "issues.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["repo_id", "number", "labels"])
+        writer.writeheader()
+        writer.writerows(rows)
+    args = ["evaluate", str(path), "--frame", "issues", "--out", str(tmp_path / "o")]
+    assert mms_suggest([*args, "--landing-dir", str(root), "--bootstrap", "50"]) == 0
+    metrics = pd.read_csv(tmp_path / "o" / "metrics.csv")
+    assert set(metrics["method"]) == {"suggester", "majority"}  # activity rules do not apply
+    overall = metrics[metrics["label"].isna()].set_index(["method", "metric"])["value"]
+    assert overall["suggester", "kappa_study_pairs"] > overall["majority", "kappa_study_pairs"]
+    suggestions = pd.read_csv(tmp_path / "o" / "suggestions.csv")
+    assert list(suggestions.columns[:2]) == ["repo_id", "number"] and len(suggestions) == 240
