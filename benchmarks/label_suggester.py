@@ -38,10 +38,10 @@ from demo.study_data import Scale, generate  # noqa: E402
 from demo.truth import review_and_label_from_truth, truth_by_key  # noqa: E402
 
 DBT = str(Path(sys.executable).parent / "dbt")
-#: What a new review changes: the draws and samples (the reviews are a view over landed files).
+#: What a new review changes: the staged reviews, the draws and the samples.
 SAMPLE_MODELS = (
-    "int_sampling__commit_frame", "int_sampling__issue_frame", "commit_sampling_frame",
-    "issue_sampling_frame", "commit_sample", "issue_sample",
+    "stg_annotations__sample_reviews", "int_sampling__commit_frame", "int_sampling__issue_frame",
+    "commit_sampling_frame", "issue_sampling_frame", "commit_sample", "issue_sample",
 )  # fmt: skip
 LEVEL_KEYS = {"activity": "commits", "category": "commits", "challenge": "issues"}
 
@@ -62,6 +62,9 @@ def prepare(work: Path, name: str, scale: Scale) -> dict[str, str]:
         os.environ,
         MMS_LANDING_DIR=str(landing),
         MMS_DUCKDB_PATH=str(work / name / "warehouse.duckdb"),
+        # dbt writes its build file, never the published one: here the build file is what the
+        # suggester reads (nothing is published), so both name the same file.
+        MMS_DBT_BUILD_PATH=str(work / name / "warehouse.duckdb"),
         MMS_SAMPLE_DATA="1",
     )
     done = work / name / ".labelled"

@@ -101,7 +101,7 @@ def project_traits(rng: np.random.Generator, projects: int, labels: int) -> dict
     heavy = rng.random(projects) < NOT_ML_PROJECTS
     return {
         "offsets": rng.normal(0, PROJECT_EFFECT, (projects, labels)),
-        "not_ml": np.where(heavy, rng.uniform(0.5, 0.95, projects), rng.beta(1, 12, projects)),
+        "not_ml": np.where(heavy, rng.uniform(0.3, 0.6, projects), rng.beta(1, 12, projects)),
         "signal": rng.beta(SIGNAL * 6, (1 - SIGNAL) * 6, projects),
     }
 

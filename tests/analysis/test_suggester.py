@@ -103,15 +103,24 @@ def test_cross_fitting_never_predicts_a_project_with_a_model_trained_on_it():
 def test_agreement_is_measured_and_better_than_chance_on_generated_text():
     inputs = _inputs()
     settings = suggester.SuggesterSettings()
-    evaluation = suggester.evaluate(inputs, suggester.cross_fit(inputs, settings), settings)
+    crossfit = suggester.cross_fit(inputs, settings)
+    evaluation = suggester.evaluate(inputs, crossfit, settings)
     overall = evaluation[evaluation["metric_scope"] == "all labels"].iloc[0]
-    assert 0.3 < overall["cohen_kappa"] < 0.95  # the generator's signal is real but imperfect
+    assert 0.25 < overall["cohen_kappa"] < 0.9  # the generator's signal is real but imperfect
     per_label = evaluation[evaluation["metric_scope"] == "label"]
     assert set(per_label["label"]) == set(LABELS)
-    common = per_label[per_label["support"] >= 20]
-    assert (common["precision"] > 0.3).all() and (common["recall"] > 0.2).all()
-    relevance = evaluation[evaluation["metric_scope"] == "not ML-related"].iloc[0]
-    assert relevance["recall"] > 0.8  # non-ML text ("user model serializer") is easy
+    common = per_label[per_label["support"] >= 40]
+    assert (common["precision"] > 0.3).all() and (common["recall"] > 0.2).all(), common
+    # Not-ML items read like ML items (demo/truth.py); a fifth say what kind of "model" they are
+    # ("user model serializer"), and only those can be told from the text: they rank lower.
+    from analysis.agreement import ml_related_auc
+
+    known = inputs.items["is_ml_related"].notna().to_numpy()
+    auc = ml_related_auc(
+        inputs.items["is_ml_related"][known].astype(bool),
+        crossfit.frame_probabilities["p_ml_related"][known],
+    )
+    assert 0.52 < auc < 0.75, auc  # at most 0.5 + 0.2 / 2 from the tells
 
 
 def test_multi_instance_pairs_follow_the_studys_rule():

@@ -64,7 +64,9 @@ def test_summaries_say_what_the_model_files_import_define_and_change(make_repo, 
     assert "run_forward" not in rows[torch_commit]["model_added_identifiers"]
     assert "postnet" in rows[changed]["model_added_identifiers"]
     assert "decoder" in rows[changed]["model_removed_identifiers"]
-    assert rows[changed]["added_imports"] == [] and rows[changed]["summary_version"] == SUMMARY_VERSION
+    assert (
+        rows[changed]["added_imports"] == [] and rows[changed]["summary_version"] == SUMMARY_VERSION
+    )
 
 
 def test_a_rerun_keeps_what_it_summarised_and_adds_new_commits(make_repo, tmp_path, capsys):
