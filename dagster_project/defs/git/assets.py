@@ -148,3 +148,43 @@ def git_history(
         passed=expected == result.commits,
         metadata={"landed": result.commits, "rev_list_count": expected},
     )
+
+
+COMMIT_DIFFS = dg.AssetKey(["git", "commit_diffs"])
+
+
+@dg.asset(
+    key=COMMIT_DIFFS,
+    deps=[EXTRACTIONS],
+    partitions_def=repository_partitions,
+    group_name="git",
+    kinds={"git", "parquet"},
+    description="Per-commit diff summaries of the repository's model-file commits, read by the "
+    "label suggester (landing: git/commit_diffs). Opt-in: no job or schedule of the refresh "
+    "cycle materializes it, so the mining pass never pays for it.",
+)
+def git_commit_diffs(
+    context: dg.AssetExecutionContext, git: GitSourceResource, landing_zone: LandingResource
+):
+    from extract.git.diffs import land_commit_diffs
+
+    repo_id = context.partition_key
+    try:
+        result = land_commit_diffs(
+            repo_id,
+            git.source_for(repo_id),
+            landing_zone.path,
+            mirror_dir=Path(git.mirror_dir),
+            log=context.log.info,
+        )
+    except GitMiningError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    return dg.MaterializeResult(
+        metadata={
+            "repo_id": repo_id,
+            "model_file_commits": result.frame_commits,
+            "summarised": result.summarised,
+            "kept": result.kept,
+            "dagster/row_count": result.frame_commits,
+        }
+    )

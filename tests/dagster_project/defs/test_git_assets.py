@@ -134,3 +134,36 @@ def test_mining_options_show_in_the_launch_form_with_their_choices():
         "git-log",
         False,
     )
+
+
+def test_commit_diffs_are_an_opt_in_partition_after_mining(tmp_path, warehouse_env):
+    from dagster_project.defs.git.assets import COMMIT_DIFFS, git_commit_diffs
+    from dagster_project.defs.refresh.jobs import REPOSITORY_ASSETS
+    from extract.git.diffs import TABLE
+
+    repos = build_sample_repos(tmp_path / "remotes")
+    repo_id = SAMPLE_REPOS[0].repo_id
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(repository_partitions.name, [repo_id])
+    resources = {
+        "git": GitSourceResource(
+            url_template=f"file://{tmp_path}/remotes/{{slug}}.git",
+            mirror_dir=str(warehouse_env["MMS_MIRROR_DIR"]),
+        ),
+        "landing_zone": landing_resource(),
+    }
+    assert repos
+    mined = dg.materialize(
+        [git_history], partition_key=repo_id, instance=instance, resources=resources
+    )
+    assert mined.success
+    result = dg.materialize(
+        [git_commit_diffs], partition_key=repo_id, instance=instance, resources=resources
+    )
+    assert result.success
+    [event] = result.get_asset_materialization_events()
+    rows = landing.read_partition(warehouse_env["MMS_LANDING_DIR"], TABLE, repo_id)
+    assert rows.num_rows == event.materialization.metadata["dagster/row_count"].value > 0
+    # the refresh cycle mines repositories without it
+    assert dg.AssetKey(["git", "commits"]) in REPOSITORY_ASSETS.selected_keys
+    assert COMMIT_DIFFS not in REPOSITORY_ASSETS.selected_keys
