@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import zip_longest
 
 import numpy as np
 import pandas as pd
@@ -32,11 +31,13 @@ from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 
+from analysis import agreement
+
 MODEL_VERSION = f"mms-suggester-2 (commits: message TF-IDF, keyword-rule seeds, path kinds, diff summary, content lexicon; issues: hashed word n-grams; one-vs-rest logistic regression, scikit-learn {sklearn.__version__})"
 #: Fewer adjudicated items than this, or fewer projects than two, and the suggester says so and
 #: suggests nothing: five folds of a handful of items measure nothing.
 MIN_LABELLED_ITEMS = 40
-NONE_LABEL = "(none)"
+NONE_LABEL = agreement.NONE_LABEL
 #: Characters of an issue body the suggester reads (the start says what the issue is about; the rest
 #: is logs and stack traces that only cost time).
 BODY_CHARACTERS = 2000
@@ -344,16 +345,7 @@ def multi_instance_pairs(
 ) -> tuple[list[str], list[str]]:
     """The study's multi-label -> multi-instance rule (int_labels__label_instances): one agreeing
     instance per shared label, the others paired in alphabetical order, surplus with (none)."""
-    first, second = [], []
-    for truth_labels, suggested_labels in zip(truth, suggested, strict=True):
-        a, b = set(truth_labels), set(suggested_labels)
-        for label in sorted(a & b):
-            first.append(label)
-            second.append(label)
-        for left, right in zip_longest(sorted(a - b), sorted(b - a), fillvalue=NONE_LABEL):
-            first.append(left)
-            second.append(right)
-    return first, second
+    return agreement.study_pairs(truth, suggested)
 
 
 def evaluate(inputs: FrameInputs, crossfit: CrossFit, settings: SuggesterSettings) -> pd.DataFrame:
@@ -366,6 +358,7 @@ def evaluate(inputs: FrameInputs, crossfit: CrossFit, settings: SuggesterSetting
     predicted = suggested_sets(p, inputs.labels, settings.threshold)
     first, second = multi_instance_pairs(truth_sets, predicted)
     kappa = cohen_kappa_score(first, second)
+    kappa_none = agreement.kappa(agreement.none_pairs(truth_sets, predicted))
     truth_matrix = _label_matrix(pd.Series(truth_sets), inputs.labels)
     predicted_matrix = _label_matrix(pd.Series(predicted), inputs.labels)
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -378,6 +371,7 @@ def evaluate(inputs: FrameInputs, crossfit: CrossFit, settings: SuggesterSetting
             "evaluated_items": int(labelled.sum()),
             "instances": len(first),
             "cohen_kappa": float(kappa),
+            "cohen_kappa_none_pairs": kappa_none,
             "exact_set_agreement": float(
                 np.mean([set(a) == set(b) for a, b in zip(truth_sets, predicted, strict=True)])
             ),

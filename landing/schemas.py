@@ -298,6 +298,8 @@ SUGGESTION_SCHEMAS: dict[str, pa.Schema] = {
             ("recall", pa.float64()),
             ("f1", pa.float64()),
             ("cohen_kappa", pa.float64()),
+            # the same with every disagreeing label paired with (none) (analysis/agreement.py)
+            ("cohen_kappa_none_pairs", pa.float64()),
             ("exact_set_agreement", pa.float64()),
             *_SUGGESTION_PROVENANCE,
         ]

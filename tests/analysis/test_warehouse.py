@@ -11,7 +11,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from analysis.population import PPI, WILSON
-
 from analysis.warehouse import run
 from demo.truth import truth_by_key
 from extract.annotations.files import import_labels
@@ -112,6 +111,8 @@ def test_suggestions_and_estimates_through_the_real_dbt_build(labelled_study, tm
 
     agreement = _df(env, "select * from suggester_agreement where metric_scope = 'all labels'")
     assert agreement["cohen_kappa"].between(0.2, 1).all()
+    # the stricter form (each disagreeing label paired with none) is lower on this data
+    assert (agreement["cohen_kappa_none_pairs"] < agreement["cohen_kappa"]).all()
     assert agreement["rater_kappa_mean"].notna().all()
 
     trends = _df(env, "select * from challenge_trends")

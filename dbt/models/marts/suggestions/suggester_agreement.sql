@@ -49,6 +49,7 @@ final as (
         evaluations.recall,
         evaluations.f1,
         evaluations.cohen_kappa,
+        evaluations.cohen_kappa_none_pairs,
         evaluations.exact_set_agreement,
         rater_kappa.rater_pairs,
         rater_kappa.rater_kappa_min,

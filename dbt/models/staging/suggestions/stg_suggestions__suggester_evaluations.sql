@@ -23,6 +23,7 @@ renamed as (
         recall,
         f1,
         cohen_kappa,
+        cohen_kappa_none_pairs,
         exact_set_agreement,
         model_version,
         training_items,
