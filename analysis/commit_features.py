@@ -116,14 +116,29 @@ def content_score(
 
 def path_kinds(paths: Iterable[str]) -> list[float]:
     """Per path kind: share of the modified paths, any, all; then log1p of the path count / 3."""
-    paths = [p.lower() for p in paths]
-    total = max(len(paths), 1)
-    row = []
-    for pattern in _KIND_PATTERNS.values():
-        hits = sum(bool(pattern.search(p)) for p in paths)
-        row += [hits / total, float(hits > 0), float(hits == len(paths) and hits > 0)]
-    row.append(np.log1p(len(paths)) / 3)
-    return row
+    return path_kind_matrix(pd.Series([list(paths)]))[0].tolist()
+
+
+def path_kind_matrix(paths: pd.Series) -> np.ndarray:
+    """:func:`path_kinds` of every commit at once (pyarrow's RE2 over all paths, summed per commit)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts = paths.map(len).to_numpy()
+    flat = pa.array([p.lower() for row in paths for p in row], pa.string())
+    owner = np.repeat(np.arange(len(paths)), counts)
+    total = np.maximum(counts, 1)
+    columns = []
+    for pattern in PATH_KINDS.values():
+        hit = pc.match_substring_regex(flat, pattern).to_numpy(zero_copy_only=False)
+        hits = np.bincount(owner, weights=hit.astype(float), minlength=len(paths))
+        columns += [
+            hits / total,
+            (hits > 0).astype(float),
+            ((hits == counts) & (hits > 0)).astype(float),
+        ]
+    columns.append(np.log1p(counts) / 3)
+    return np.column_stack(columns)
 
 
 def _words(tokens: list[str]) -> str:
@@ -174,7 +189,7 @@ def commit_matrix(
         blocks.append(
             sp.csr_matrix(keyword_rules.match_matrix(texts, rule_list) * WEIGHTS["diff_rules"])
         )
-    blocks.append(sp.csr_matrix(np.array([path_kinds(p) for p in paths]) * WEIGHTS["path_kinds"]))
+    blocks.append(sp.csr_matrix(path_kind_matrix(paths) * WEIGHTS["path_kinds"]))
     diff_text = pd.Series(
         [
             " ".join(

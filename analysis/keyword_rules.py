@@ -49,8 +49,21 @@ class RuleBook:
         return sorted((r for r in self.rules if r.rule_set == rule_set), key=lambda r: r.priority)
 
 
+_SPECIAL = set(".^$*+?()[]{}|\\")
+
+
+def _escape(keyword: str) -> str:
+    return "".join("\\" + c if c in _SPECIAL else c for c in keyword)
+
+
+def regex(keywords: tuple[str, ...]) -> str:
+    """A keyword matches where a word starts (start of text or after a non-alphanumeric); written
+    for both Python's re and RE2 (pyarrow), which has no look-behind."""
+    return "(?:^|[^a-z0-9])(?:" + "|".join(_escape(k) for k in keywords) + ")"
+
+
 def _pattern(keywords: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(r"(?<![a-z0-9])" + re.escape(k) for k in keywords))
+    return re.compile(regex(keywords))
 
 
 def load_rules(path: Path | None = None, labels: list[str] | None = None) -> RuleBook:
@@ -86,18 +99,29 @@ def load_rules(path: Path | None = None, labels: list[str] | None = None) -> Rul
 
 
 def first_match(texts, rules: list[Rule], fallback: str) -> list[list[str]]:
-    """The activity of each text's first matching rule, or ``fallback``."""
+    """The activity of each text's first matching rule (in the order given), or ``fallback``."""
+    matches = match_matrix(texts, rules)
     out = []
-    for text in texts:
-        lowered = (text or "").lower()
-        label = next((r.activity for r in rules if r.pattern.search(lowered)), fallback)
-        out.append([label])
+    for row in matches:
+        hit = row.nonzero()[0]
+        out.append([rules[hit[0]].activity if len(hit) else fallback])
     return out
 
 
 def match_matrix(texts, rules: list[Rule]):
-    """0/1 matrix (items x rules): which rules match each text (the suggester's seed features)."""
+    """0/1 matrix (items x rules): which rules match each text (the suggester's seed features).
+    Vectorised with pyarrow's RE2 over the lower-cased texts: a Python loop of re.search was 20 us
+    a match, minutes at the study's 190,000 commits x 19 rules x 4 fields."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    lowered = [(text or "").lower() for text in texts]
-    return np.array([[1.0 if r.pattern.search(t) else 0.0 for r in rules] for t in lowered])
+    values = [text if isinstance(text, str) else "" for text in texts]
+    lowered = pc.utf8_lower(pa.array(values, pa.string()))
+    columns = [
+        pc.match_substring_regex(lowered, regex(rule.keywords)).to_numpy(zero_copy_only=False)
+        for rule in rules
+    ]
+    if not columns:
+        return np.zeros((len(values), 0))
+    return np.column_stack(columns).astype(float)

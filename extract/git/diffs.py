@@ -22,6 +22,7 @@ are kept, new frame commits are summarised, and the partition is replaced atomic
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
@@ -88,9 +89,14 @@ def model_file_variants(keywords_csv: Path | None = None) -> list[str]:
     return sorted(v for v in variants if v)
 
 
+@functools.lru_cache(maxsize=8)
+def _variants_pattern(variants: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(v) for v in variants))
+
+
 def is_model_path(path: str | None, variants: Iterable[str]) -> bool:
-    lowered = (path or "").lower()
-    return any(variant in lowered for variant in variants)
+    """Whether the lower-cased path contains a keyword variant (the frame's substring rule)."""
+    return bool(_variants_pattern(tuple(variants)).search((path or "").lower()))
 
 
 def _distinct(values: Iterable[str], limit: int = MAX_TOKENS) -> list[str]:
