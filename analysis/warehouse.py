@@ -159,6 +159,7 @@ def read_inputs(con, frame: str, settings: suggester.SuggesterSettings) -> sugge
             "is_ml_related": items["review_decision"].map({"keep": True, "reject": False}),
             "in_design_sample": items["in_design_sample"].astype(bool).to_numpy(),
             "draw_rank": items["draw_rank"].to_numpy(),
+            "label_status": items["label_status"].to_numpy(),
         }
     )
     return suggester.FrameInputs(frame, labels, frame_items, features, groups, score)
@@ -166,18 +167,21 @@ def read_inputs(con, frame: str, settings: suggester.SuggesterSettings) -> sugge
 
 def random_prefix(items: pd.DataFrame) -> pd.Series:
     """Design draws that stay a random sample however the labelling was ordered: in each project,
-    the draws before its first draw still unresolved (neither rejected nor labelled). An export
-    ordered by uncertainty (`--order uncertain`) labels the hard items first; were those used while
-    easier draws wait, the estimates would rest on a non-random subset. Later draws labelled out of
-    order train the suggester only."""
-    resolved = items["is_ml_related"].eq(False) | items["final_labels"].notna()
+    the draws before its first draw no rater has finished (neither rejected, nor labelled, nor in
+    dispute between two raters). An export ordered by uncertainty (`--order uncertain`) labels the
+    hard items first; were those used while easier draws wait, the estimates would rest on a
+    non-random subset. Later draws labelled out of order train the suggester only. Items in
+    dispute are left out until adjudicated, as before (the study adjudicated every one)."""
+    rejected = items["is_ml_related"].eq(False)
+    resolved = rejected | items["final_labels"].notna()
     design = items["in_design_sample"].astype(bool)
     if "draw_rank" not in items:
         return design & resolved
+    status = items.get("label_status", pd.Series("pending", index=items.index))
+    waiting = design & ~resolved & status.fillna("pending").eq("pending")
     rank = pd.to_numeric(items["draw_rank"], errors="coerce")
-    pending_rank = rank.where(design & ~resolved)
-    first_pending = pending_rank.groupby(items["stratum"]).transform("min")
-    return design & resolved & (first_pending.isna() | (rank < first_pending))
+    first_waiting = rank.where(waiting).groupby(items["stratum"]).transform("min")
+    return design & resolved & (first_waiting.isna() | (rank < first_waiting))
 
 
 def design_sample(inputs: suggester.FrameInputs, probabilities: pd.DataFrame) -> pd.DataFrame:

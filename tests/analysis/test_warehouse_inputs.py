@@ -35,3 +35,34 @@ def test_a_warehouse_without_the_marts_asks_for_dbt_build(tmp_path):
 def test_settings_refuse_values_that_cannot_work(options, message):
     with pytest.raises(ValueError, match=message):
         SuggesterSettings(**options)
+
+
+def test_labels_given_out_of_draw_order_never_reach_the_estimates():
+    """An uncertainty-ordered batch labels later draws before earlier ones: the estimates use each
+    project's draws up to its first one nobody has labelled; disputes wait for adjudication."""
+    import pandas as pd
+
+    from analysis import suggester
+    from analysis.warehouse import design_sample
+
+    rows = [
+        # stratum, draw_rank, final labels, ML-related, label status
+        ("a/x", 1, ["Bug Fix"], None, "labelled"),
+        ("a/x", 2, None, False, "pending"),  # rejected by the reviewer: resolved
+        ("a/x", 3, None, None, "disagreement"),  # left out, does not cut
+        ("a/x", 4, ["Testing"], None, "labelled"),
+        ("a/x", 5, None, None, "pending"),  # nobody labelled it yet: the cut
+        ("a/x", 6, ["Refactoring"], None, "labelled"),  # labelled out of order: training only
+        ("b/y", 1, None, None, "pending"),
+        ("b/y", 2, ["Documentation"], None, "labelled"),  # out of order
+        ("c/z", 1, ["Plumbing"], None, "labelled"),
+    ]
+    items = pd.DataFrame(rows, columns=["stratum", "draw_rank", "final_labels", "is_ml_related", "label_status"])  # fmt: skip
+    items["item_key"] = items["stratum"] + "#" + items["draw_rank"].astype(str)
+    items["in_design_sample"] = True
+    items["year"] = 2020
+    labels = ["Bug Fix", "Testing", "Refactoring", "Documentation", "Plumbing"]
+    inputs = suggester.FrameInputs("commits", labels, items, None)
+    probabilities = pd.DataFrame({"item_key": items["item_key"], "p_ml_related": 0.9})
+    design = design_sample(inputs, probabilities)
+    assert sorted(design["item_key"]) == ["a/x#1", "a/x#2", "a/x#4", "c/z#1"]
