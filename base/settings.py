@@ -21,6 +21,7 @@ PATH_DEFAULTS: dict[str, str] = {
     "MMS_LANDING_DIR": "data/landing",
     "MMS_MIRROR_DIR": "data/mirrors",
     "MMS_REPORTS_DIR": "reports",
+    "MMS_SUGGESTER_EVALUATION_DIR": "data/suggester_evaluation",
 }
 GITHUB_API_URL_DEFAULT = "https://api.github.com"
 GIT_URL_TEMPLATE_DEFAULT = "https://github.com/{repo_id}.git"
@@ -70,6 +71,12 @@ def mirror_dir(env: Mapping[str, str] | None = None) -> Path:
 
 def reports_dir(env: Mapping[str, str] | None = None) -> Path:
     return path_setting("MMS_REPORTS_DIR", env)
+
+
+def suggester_evaluation_dir(env: Mapping[str, str] | None = None) -> Path:
+    """An ``mms-suggest evaluate --out`` directory the study report shows beyond the study
+    (``MMS_SUGGESTER_EVALUATION_DIR``); the report says how to make one when it holds none."""
+    return path_setting("MMS_SUGGESTER_EVALUATION_DIR", env)
 
 
 def github_api_url(env: Mapping[str, str] | None = None) -> str:

@@ -17,11 +17,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m report", description=__doc__)
     parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: MMS_DUCKDB_PATH)")
     parser.add_argument("--out", type=Path, help="reports directory (default: MMS_REPORTS_DIR)")
+    parser.add_argument(
+        "--evaluation",
+        type=Path,
+        help="an `mms-suggest evaluate --out` directory (default: MMS_SUGGESTER_EVALUATION_DIR)",
+    )
     args = parser.parse_args(argv)
     warehouse = args.warehouse or settings.duckdb_path()
     out = args.out or settings.reports_dir()
     try:
-        written = write_report(warehouse, out, project_dir=project_checkout())
+        written = write_report(
+            warehouse,
+            out,
+            project_dir=project_checkout(),
+            evaluation_dir=args.evaluation or settings.suggester_evaluation_dir(),
+        )
     except (WarehouseError, ReportDirectoryError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -33,6 +33,7 @@ from report.formatting import (
 from report.frame_sections import (
     display_frame,
     estimates_section,
+    ml_related_section,
     shares_section,
     stale_notes,
     suggestion_reason,
@@ -415,7 +416,8 @@ def table8(warehouse: Warehouse, provenance: Provenance) -> Section:
 
 
 SUGGESTER_HEADERS = ("Frame", "Items", "Folds", "Suggester's kappa", "Raters' kappa",
-                     "Difference", "Study's kappa", "Exact label sets %", "ML-related kappa")  # fmt: skip
+                     "Difference", "Study's kappa", "Kappa, paired with none",
+                     "Exact label sets %", "ML-related kappa")  # fmt: skip
 
 
 def _suggester_row(frame: str, scopes: pd.DataFrame, study_kappa: object) -> list[str]:
@@ -423,7 +425,8 @@ def _suggester_row(frame: str, scopes: pd.DataFrame, study_kappa: object) -> lis
     relevance = scopes.loc[scopes["metric_scope"] == "not ML-related", "cohen_kappa"]
     return [frame, count(r.evaluated_items), count(r.folds), number(r.cohen_kappa, 2),
             number(r.rater_kappa_mean, 2), difference(r.cohen_kappa, r.rater_kappa_mean, 2),
-            number(study_kappa, 2), percent(r.exact_set_agreement),
+            number(study_kappa, 2), number(getattr(r, "cohen_kappa_none_pairs", None), 2),
+            percent(r.exact_set_agreement),
             number(relevance.iloc[0], 2) if len(relevance) else MISSING]  # fmt: skip
 
 
@@ -456,7 +459,9 @@ def suggester_agreement(warehouse: Warehouse, provenance: Provenance) -> Section
             "multi-instance kappa of the raters. Raters' kappa: rater_agreement, the mean over "
             "rater pairs; difference = suggester - raters. Exact label sets: items whose "
             "suggested set is the adjudicated set. ML-related kappa: the relevance suggestion "
-            "against the review decisions (keep/reject), none without a rejected item.",
+            "against the review decisions (keep/reject), none without a rejected item. Kappa, "
+            "paired with none: each label only one side gave is paired with none, so a wrong "
+            "label beside a missed one counts twice (stricter than the study's pairs).",
             "Per-label precision and recall: suggester_agreement where metric_scope = 'label'.",
         ),
     )
@@ -490,6 +495,11 @@ EXTRA_ARTEFACTS: tuple[Artefact, ...] = (
         _frame_artefact(spec, estimates_section, spec.estimates, "suggestion_status")
         for spec in (COMMIT_FRAME, ISSUE_FRAME)
     ),  # fmt: skip
+    Artefact(
+        (COMMIT_FRAME.estimates, ISSUE_FRAME.estimates, "suggestion_status"),
+        partial(ml_related_section, (COMMIT_FRAME, ISSUE_FRAME)),
+        optional=True,
+    ),
     Artefact(
         ("suggester_agreement", "suggestion_status", "study_rater_agreement"),
         suggester_agreement,

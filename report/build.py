@@ -12,6 +12,7 @@ from report.artefacts import EXTRA_ARTEFACTS, STUDY_ARTEFACTS, Artefact
 from report.model import Provenance, PublicationStatus, Report, Section
 from report.provenance import load_provenance, parameter_rows, provenance_rows
 from report.publish import publish_directory
+from report.real_set import real_set_section
 from report.render import frame_of, html_document, markdown_document, section_document
 from report.warehouse import Warehouse, WarehouseError
 
@@ -56,7 +57,11 @@ def build_report(
     publication: PublicationStatus | None = None,
     now: datetime | None = None,
     artefacts: Sequence[Artefact] = STUDY_ARTEFACTS + EXTRA_ARTEFACTS,
+    evaluation_dir: Path | None = None,
 ) -> Report:
+    """``evaluation_dir``: an ``mms-suggest evaluate --out`` directory, shown beyond the study
+    (report.real_set) after the suggester's agreement; without one, that section says how to make
+    one (only when the warehouse has the suggestion marts)."""
     provenance = load_provenance(
         warehouse, project_dir=project_dir, publication=publication, now=now
     )
@@ -71,7 +76,17 @@ def build_report(
                 "version of the project; run the warehouse build again"
             )
         sections.append(artefact.build(warehouse, provenance))
+    if evaluation_dir is not None or warehouse.has("suggestion_status"):
+        _insert_real_set(sections, evaluation_dir)
     return Report(title=TITLE, provenance=provenance, sections=tuple(sections))
+
+
+def _insert_real_set(sections: list[Section], evaluation_dir: Path | None) -> None:
+    from analysis.suggester import MODEL_VERSION
+
+    keys = [section.key for section in sections]
+    at = keys.index("suggester_agreement") + 1 if "suggester_agreement" in keys else len(keys)
+    sections.insert(at, real_set_section(evaluation_dir, MODEL_VERSION))
 
 
 def provenance_json(provenance: Provenance) -> str:
@@ -171,13 +186,20 @@ def write_report(
     project_dir: Path | None = None,
     publication: PublicationStatus | None = None,
     now: datetime | None = None,
+    evaluation_dir: Path | None = None,
 ) -> WrittenReport:
     """Read the warehouse read-only, render every file, and swap them into ``reports_dir``.
     ``publication`` defaults to what the warehouse's builds log says."""
     if publication is None:
         publication = current_publication(warehouse_path)
     with Warehouse.open(warehouse_path) as warehouse:
-        report = build_report(warehouse, project_dir=project_dir, publication=publication, now=now)
+        report = build_report(
+            warehouse,
+            project_dir=project_dir,
+            publication=publication,
+            now=now,
+            evaluation_dir=evaluation_dir,
+        )
     files = render_files(report)
     directory = publish_directory(files, reports_dir)
     return WrittenReport(report=report, directory=directory, files=tuple(sorted(files)))

@@ -176,28 +176,82 @@ def estimate_headers(spec: FrameSpec, confidence: float) -> list[str]:
         "Whole frame %",
         f"{confidence:.0%} CI (PPI)",
         "PPI width (pp)",
+        f"{confidence:.0%} CI (sample only)",
+        "Sample-only width (pp)",
+        "Width ratio",
+        "Suggester",
         f"Sample % ({spec.table})",
         f"{confidence:.0%} CI (Wilson)",
-        "Wilson width (pp)",
-        "Width ratio",
         "Study %",
     ]
 
 
+#: interval_method of the estimate marts (analysis.population) -> the Suggester column's words
+NO_MODEL_METHODS = {
+    "wilson (design-weighted estimate, effective n)": "not used (too few labelled)",
+    "census (every frame item labelled)": "not needed (census)",
+}
+#: a power-tuning weight below this: the suggester's predictions did not narrow the interval
+#: (analysis.population.NEGLIGIBLE_POWER_TUNING)
+NEGLIGIBLE_POWER_TUNING = 0.05
+
+
+def added_nothing(r: Any) -> bool:
+    """The row's interval is the sample-only one: the suggester was not used or not trusted."""
+    method = getattr(r, "interval_method", None)
+    if isinstance(method, str) and method in NO_MODEL_METHODS:
+        return True
+    tuning = getattr(r, "power_tuning", None)
+    return is_number(tuning) and float(tuning) < NEGLIGIBLE_POWER_TUNING
+
+
+def _suggester_cell(r: Any) -> str:
+    method = getattr(r, "interval_method", None)
+    if not is_number(r.estimate):
+        return MISSING
+    if isinstance(method, str) and method in NO_MODEL_METHODS:
+        return NO_MODEL_METHODS[method]
+    tuning = getattr(r, "power_tuning", None)
+    if not is_number(tuning):
+        return MISSING
+    return (
+        f"added nothing (λ {number(tuning, 2)})" if added_nothing(r) else f"λ {number(tuning, 2)}"
+    )
+
+
 def estimate_cells(r: Any) -> list[str]:
-    """Whole frame beside the sample: share, interval and width of each method, their ratio, the
-    study's share. Widths are in percentage points. ``r``: a row of activity_estimates or
+    """Whole frame beside the sample-only interval of the same estimator and design (their
+    widths in percentage points and ratio: what the suggester gained), then the study-style
+    Wilson interval of Table 5/6 and the study's share. ``r``: a row of activity_estimates or
     challenge_estimates (or of a fresh run shaped like one)."""
     return [
         percent(r.estimate),
         interval(r.ci_lower, r.ci_upper),
         points(r.ci_width),
+        interval(r.sample_ci_lower, r.sample_ci_upper),
+        points(r.sample_ci_width),
+        number(getattr(r, "width_ratio_to_sample", None), 2),
+        _suggester_cell(r),
         percent(r.wilson_share),
         interval(r.wilson_ci_lower, r.wilson_ci_upper),
-        points(r.wilson_ci_width),
-        number(r.width_ratio_to_wilson, 2),
         percent(r.study_share_pct, of_100=True),
     ]
+
+
+def model_notes(rows: pd.DataFrame, *, names: str = "name") -> list[str]:
+    """A plain sentence when the suggester added nothing: to every quantity, or to which ones."""
+    numbered = rows[rows["estimate"].notna()]
+    nothing = [r for r in numbered.itertuples(index=False) if added_nothing(r)]
+    if not nothing:
+        return []
+    if len(nothing) == len(numbered):
+        return [
+            "The suggester added nothing here: every interval is the sample-only one (too few "
+            "labelled items, or predictions too weakly related to the labels to be trusted). "
+            "These shares are the labelled sample's, weighted by the design."
+        ]
+    listed = _listed(getattr(r, names) for r in nothing)
+    return [f"The suggester added nothing to {listed}: their intervals are the sample-only ones."]
 
 
 def _estimate_notes(spec: FrameSpec, rows: pd.DataFrame) -> list[str]:
@@ -210,29 +264,31 @@ def _estimate_notes(spec: FrameSpec, rows: pd.DataFrame) -> list[str]:
         f"{items} of the design sample: prediction-powered inference (PPI++, ppi_py), "
         "cross-fitted by project and weighted by the stratified design. Shares are of label "
         f"occurrences among ML-related {items}, as in {spec.table}.",
-        f"Sample: {spec.table}'s share of the labelled sample and its Wilson interval. Widths in "
-        "percentage points; width ratio = PPI width / Wilson width (below 1, using the whole "
-        "frame narrowed the interval). docs/method.md (Population estimates) says what these "
-        "numbers do not mean.",
+        "Sample only: the same estimator and design from the labelled items alone; width ratio = "
+        "PPI width / sample-only width (below 1, the suggester narrowed the interval). Suggester: "
+        "its power-tuning weight λ (0: not trusted), or why it was not used (fewer than 10 "
+        "labelled items with or without the label: Wilson's interval of the design-weighted "
+        f"share, effective n). Sample % and Wilson: {spec.table}'s, shown as the study computes "
+        "them (not weighted by the design). Widths in percentage points; docs/method.md "
+        "(Population estimates) says what these numbers do not mean.",
         f"Suggester: {estimated.model_version}.",
-        f"{spec.ml_related}: the share of the frame's {items} that are ML-related (the review "
-        "decisions keep/reject are its labels); the shares above are among them.",
     ]
 
 
 def estimates_section(spec: FrameSpec, warehouse: Warehouse, provenance: Provenance) -> Section:
-    """The share of every label (and category) over the whole frame, in the rows of Table 5/6."""
+    """The share of every label (and category) over the whole frame, in the rows of Table 5/6;
+    the ML-related share is its own table (ml_related_section)."""
     key, title = (
         spec.estimates,
         f"Beyond the study: {spec.labels} over the whole frame ({spec.question})",
     )
     estimates = warehouse.load(spec.estimates)
-    empty = _without_numbers(spec, warehouse, key, title, estimates, "name")
+    labelled = estimates[estimates["level"] != "ml_related"]
+    empty = _without_numbers(spec, warehouse, key, title, labelled, "name")
     if empty is not None:
         return empty
-    by_quantity = {(r.level, r.name): r for r in estimates.itertuples(index=False)}
+    by_quantity = {(r.level, r.name): r for r in labelled.itertuples(index=False)}
     rows = study_rows(spec, warehouse.load(spec.taxonomy, order_by=spec.study_order))
-    rows.append(StudyRow("ml_related", "ML-related", spec.label_cells(spec.ml_related), True))
     table, groups = _laid_out(rows, lambda row: estimate_cells(by_quantity[(row.level, row.name)]))
     headers = [*spec.label_headers, *estimate_headers(spec, _confidence(provenance))]
     return Section(
@@ -242,9 +298,66 @@ def estimates_section(spec: FrameSpec, warehouse: Warehouse, provenance: Provena
         label_columns=len(spec.label_headers),
         group_rows=tuple(groups),
         notes=(
-            *_estimate_notes(spec, estimates),
-            *_missing_notes(estimates, where="name"),
-            *stale_notes(estimates),
+            *model_notes(labelled),
+            *_estimate_notes(spec, labelled),
+            *_missing_notes(labelled, where="name"),
+            *stale_notes(labelled),
+        ),
+    )
+
+
+ML_RELATED_HEADERS = ("Frame", "Frame items", "Labelled", "Whole frame %", "CI (PPI)",
+                      "PPI width (pp)", "CI (sample only)", "Sample-only width (pp)",
+                      "Width ratio", "Suggester")  # fmt: skip
+
+
+def _ml_related_row(spec: FrameSpec, r: Any) -> list[str]:
+    return [
+        spec.ml_related,
+        count(r.frame_items),
+        count(r.labelled_items),
+        percent(r.estimate),
+        interval(r.ci_lower, r.ci_upper),
+        points(r.ci_width),
+        interval(r.sample_ci_lower, r.sample_ci_upper),
+        points(r.sample_ci_width),
+        number(getattr(r, "width_ratio_to_sample", None), 2),
+        _suggester_cell(r),
+    ]
+
+
+def ml_related_section(
+    specs: Sequence[FrameSpec], warehouse: Warehouse, provenance: Provenance
+) -> Section:
+    """The share of each frame's items that are ML-related (the reviewers' keep/reject decisions
+    are its labels): a row per frame, its own table, not a row among the label shares."""
+    rows, notes = [], []
+    for spec in specs:
+        if not warehouse.has(spec.estimates):
+            continue
+        estimates = warehouse.load(spec.estimates)
+        found = estimates[estimates["level"] == "ml_related"]
+        if found.empty or found["estimate"].isna().all():
+            statuses = found["estimate_status"].dropna() if not found.empty else found
+            reason = (str(statuses.iloc[0]) if len(statuses)
+                      else suggestion_reason(warehouse, spec.frame))  # fmt: skip
+            notes.append(f"{spec.frame}: no estimate: {reason}.")
+            continue
+        rows.append(_ml_related_row(spec, found.iloc[0]))
+        notes += [f"{spec.frame}: {n}" for n in model_notes(found, names="name")]
+        notes += stale_notes(found)
+    confidence = f"{_confidence(provenance):.0%}"
+    headers = [h.replace("CI", f"{confidence} CI") for h in ML_RELATED_HEADERS]
+    return Section(
+        key="ml_related_shares",
+        title="Beyond the study: the share of ML-related items in each frame",
+        table=display_frame(headers, rows) if rows else None,
+        notes=(
+            *notes,
+            "The study replaced items judged not ML-related and reports no share of them; here "
+            "it is estimated over the whole frame from the design sample's review decisions "
+            "(keep/reject), with and without the suggester's P(ML-related). The label shares of "
+            "the estimates sections are among the ML-related items.",
         ),
     )
 

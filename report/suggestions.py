@@ -16,7 +16,7 @@ import pandas as pd
 from report.banner import banner_markdown
 from report.figures import trend_figure
 from report.formatting import MISSING, count, number, percent
-from report.frame_sections import display_frame, estimate_cells, estimate_headers
+from report.frame_sections import display_frame, estimate_cells, estimate_headers, model_notes
 from report.frames import FRAMES, FrameSpec
 from report.render import frame_markdown
 
@@ -65,11 +65,13 @@ def agreement_table(evaluation: pd.DataFrame, rater_kappa: float | None) -> pd.D
             r.metric_scope,
             count(r.evaluated_items),
             number(r.cohen_kappa, 2),
+            number(getattr(r, "cohen_kappa_none_pairs", None), 2),
             number(rater_kappa, 2) if r.metric_scope == "all labels" else MISSING,
         ]
         for r in evaluation[evaluation["metric_scope"] != "label"].itertuples(index=False)
     ]
-    return display_frame(["Scope", "Items", "Suggester's kappa", "Raters' kappa"], rows)
+    headers = ["Scope", "Items", "Suggester's kappa", "Kappa, paired with none", "Raters' kappa"]
+    return display_frame(headers, rows)
 
 
 def per_label_table(evaluation: pd.DataFrame) -> pd.DataFrame:
@@ -98,6 +100,8 @@ def beside_wilson(estimates: pd.DataFrame, wilson: pd.DataFrame) -> pd.DataFrame
     merged["wilson_ci_width"] = merged["wilson_ci_upper"] - merged["wilson_ci_lower"]
     width = merged["wilson_ci_width"].where(merged["wilson_ci_width"] != 0)
     merged["width_ratio_to_wilson"] = merged["ci_width"] / width
+    sample_width = merged["sample_ci_width"].where(merged["sample_ci_width"] != 0)
+    merged["width_ratio_to_sample"] = merged["ci_width"] / sample_width
     if "study_share_pct" not in merged:
         merged["study_share_pct"] = None
     return merged
@@ -145,7 +149,11 @@ def suggestion_markdown(
         ]
         rows = beside_wilson(result.estimates, wilson[result.frame])
         table = estimates_table(spec, rows, facts.confidence)
-        parts["estimates"] += [f"### {_title(spec)}", frame_markdown(table, label_columns=2)]
+        parts["estimates"] += [
+            f"### {_title(spec)}",
+            frame_markdown(table, label_columns=2),
+            *model_notes(rows),
+        ]
         yearly = result.estimates[
             result.estimates["domain_value"].notna()
             & (result.estimates["level"] == spec.drawn_level)

@@ -216,3 +216,80 @@ def test_issues_are_evaluated_the_same_way_on_generated_issues(tmp_path, capsys)
     assert overall["suggester", "kappa_study_pairs"] > overall["majority", "kappa_study_pairs"]
     suggestions = pd.read_csv(tmp_path / "o" / "suggestions.csv")
     assert list(suggestions.columns[:2]) == ["repo_id", "number"] and len(suggestions) == 240
+
+
+def _with_interval(row: pd.Series) -> str:
+    if np.isnan(row["value"]):
+        return "n/a"
+    return f"{row['value']:.3f} [{row['ci_lower']:.3f}, {row['ci_upper']:.3f}]".replace(
+        "-0.000", "0.000"
+    )
+
+
+def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):
+    """The study report's real-set section is the directory `mms-suggest evaluate` wrote: every
+    method with both kappa forms, exact sets and AUC (bootstrap intervals), the verdict against
+    the best rules and the labels the learning curve needed, in words."""
+    from analysis.suggester import MODEL_VERSION
+    from report.real_set import real_set_section
+
+    root, labels = landed
+    given = pd.read_csv(labels)
+    second = tmp_path / "second.csv"
+    given.iloc[::2].to_csv(second, index=False)
+    out = tmp_path / "eval"
+    args = ["evaluate", str(labels), "--out", str(out), "--bootstrap", "50", "--learning-curve"]
+    assert mms_suggest([*args, "--landing-dir", str(root), "--second-rater", str(second)]) == 0
+
+    section = real_set_section(out, MODEL_VERSION)
+    rows = section.table.to_dict("records")
+    assert [r["Method"] for r in rows] == [
+        "suggester", "majority label", "4 keyword rules", "15 keyword rules", "second rater vs first"
+    ]  # fmt: skip
+    metrics = pd.read_csv(out / "metrics.csv")
+    overall = metrics[metrics["label"].isna()].set_index(["method", "metric"])
+    shown = {"suggester": "suggester", "majority": "majority label", "4-rule": "4 keyword rules",
+             "15-rule": "15 keyword rules", "second rater": "second rater vs first"}  # fmt: skip
+    by_name = {r["Method"]: r for r in rows}
+    for method, name in shown.items():
+        row = by_name[name]
+        assert row["Kappa, study pairs"] == _with_interval(
+            overall.loc[(method, "kappa_study_pairs")]
+        )
+        assert row["Kappa, paired with none"] == _with_interval(
+            overall.loc[(method, "kappa_none_pairs")]
+        )
+        assert row["Exact label sets"] == _with_interval(
+            overall.loc[(method, "exact_set_agreement")]
+        )
+        assert row["ML-related AUC"] == _with_interval(overall.loc[(method, "ml_related_auc")])
+    assert by_name["majority label"]["ML-related AUC"] == "n/a"
+
+    none = overall.xs("kappa_none_pairs", level="metric")["value"]
+    best = max(("4-rule", "15-rule"), key=lambda m: none[m])
+    gain = none["suggester"] - none[best]
+    verdict = section.notes[0]
+    assert f"{abs(gain):.3f} {'above' if gain >= 0 else 'below'}" in verdict
+    curve = pd.read_csv(out / "learning_curve.csv")
+    means = (
+        curve[curve["method"] == "suggester"].groupby("training_items")["kappa_none_pairs"].mean()
+    )
+    beating = [int(size) for size, value in means.sort_index().items() if value > none[best]]
+    assert (
+        (f"with {beating[0]:,} labelled items" in section.notes[1])
+        if beating
+        else ("no number" in section.notes[1])
+    )
+    assert not any("has changed since" in note for note in section.notes)
+    # evaluated by another suggester: the report says the figures are not this one's
+    assert any("has changed since" in n for n in real_set_section(out, "mms-suggester-0").notes)
+
+
+def test_without_an_evaluation_the_report_says_how_to_make_one(tmp_path):
+    from report.real_set import real_set_section
+
+    for given in (None, tmp_path / "absent"):
+        section = real_set_section(given)
+        assert section.table is None
+        assert "mms-suggest evaluate" in section.notes[0]
+        assert "MMS_SUGGESTER_EVALUATION_DIR" in section.notes[0]

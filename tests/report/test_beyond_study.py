@@ -24,8 +24,11 @@ from report import EXTRA_ARTEFACTS, Warehouse, build_report, render_files
 from report.render import markdown_document
 from tests.report.labelled_study import DBT_DIR, ROOT, dbt, study_env
 
-EXTRA_ORDER = ["activity_estimates", "challenge_estimates", "suggester_agreement",
-               "activity_trends", "challenge_trends"]  # fmt: skip
+EXTRA_ORDER = ["activity_estimates", "challenge_estimates", "ml_related_shares",
+               "suggester_agreement", "suggester_real_set", "activity_trends",
+               "challenge_trends"]  # fmt: skip
+#: sections whose content does not come from the warehouse's suggestions
+NOT_FROM_SUGGESTIONS = {"suggester_real_set"}
 
 
 def _seed(name: str) -> list[dict[str, str]]:
@@ -61,26 +64,28 @@ def report(warehouse_path):
 def test_the_sections_beyond_the_study_follow_the_study_in_order(report):
     keys = [s.key for s in report.sections]
     assert keys[-len(EXTRA_ORDER) :] == EXTRA_ORDER
-    assert len(EXTRA_ARTEFACTS) == len(EXTRA_ORDER)
-    for key in EXTRA_ORDER:
+    assert len(EXTRA_ARTEFACTS) == len(EXTRA_ORDER) - len(NOT_FROM_SUGGESTIONS)
+    for key in set(EXTRA_ORDER) - NOT_FROM_SUGGESTIONS:
         section = report.section(key)
         assert section.table is not None and len(section.table) > 0, key
         assert not {"build_id", "estimate_status", "is_stale"} & set(section.table.columns)
 
 
-def test_activity_estimates_put_ppi_beside_wilson_and_the_study(report, warehouse_path):
+def test_activity_estimates_put_ppi_beside_the_sample_only_interval(report, warehouse_path):
     section = report.section("activity_estimates")
     rows = section.table.to_dict("records")
     assert list(section.table.columns) == [
         "Category", "Activity", "Whole frame %", "95% CI (PPI)", "PPI width (pp)",
-        "Sample % (Table 5)", "95% CI (Wilson)", "Wilson width (pp)", "Width ratio", "Study %",
+        "95% CI (sample only)", "Sample-only width (pp)", "Width ratio", "Suggester",
+        "Sample % (Table 5)", "95% CI (Wilson)", "Study %",
     ]  # fmt: skip
     marts = {
         (level, name): values
         for level, name, *values in _query(
             warehouse_path,
             "select e.level, e.name, e.estimate, e.ci_lower, e.ci_upper, d.share, "
-            "d.share_ci_lower, d.share_ci_upper from activity_estimates e left join "
+            "d.share_ci_lower, d.share_ci_upper, e.sample_ci_lower, e.sample_ci_upper, "
+            "e.power_tuning, e.interval_method from activity_estimates e left join "
             "activity_distribution d on e.level = 'activity' and e.name = d.activity",
         )
     }
@@ -94,7 +99,6 @@ def test_activity_estimates_put_ppi_beside_wilson_and_the_study(report, warehous
         members = sorted((r for r in seed if r["category"] == category),
                          key=lambda r: -float(r["study_share_pct"]))  # fmt: skip
         expected += [("", r["activity"]) for r in members]
-    expected.append(("ML-related commits", ""))
     assert [(r["Category"], r["Activity"]) for r in rows] == expected
     assert section.group_rows == tuple(i for i, (_, a) in enumerate(expected) if not a)
 
@@ -102,23 +106,32 @@ def test_activity_estimates_put_ppi_beside_wilson_and_the_study(report, warehous
         r["Activity"]: r for r in report.section("table5_activities").table.to_dict("records")
     }
     study = {r["activity"]: r["study_share_pct"] for r in seed}
+    nothing = []
     for row in rows:
         if not row["Activity"]:
             continue
-        estimate, low, high, share, w_low, w_high = marts[("activity", row["Activity"])]
+        values = marts[("activity", row["Activity"])]
+        estimate, low, high, share, w_low, w_high, s_low, s_high, tuning, method = values
         assert row["Whole frame %"] == _pct(estimate)
         assert row["95% CI (PPI)"] == _ci(low, high)
         assert row["PPI width (pp)"] == _points(high - low)
-        # the sample-only share is Table 5's, with its Wilson interval
+        # like with like: the same estimator and design without the suggester
+        assert row["95% CI (sample only)"] == _ci(s_low, s_high)
+        assert row["Sample-only width (pp)"] == _points(s_high - s_low)
+        assert row["Width ratio"] == f"{(high - low) / (s_high - s_low):.2f}"
+        if method != "ppi++" or tuning < 0.05:
+            nothing.append(row["Activity"])
+            assert row["Suggester"].startswith(("added nothing", "not used", "not needed"))
+        else:
+            assert row["Suggester"] == f"λ {tuning:.2f}"
+        # the study-style share is Table 5's, with its Wilson interval, shown separately
         assert row["Sample % (Table 5)"] == _pct(share) == table5[row["Activity"]]["%"]
         assert row["95% CI (Wilson)"] == _ci(w_low, w_high) == table5[row["Activity"]]["95% CI"]
-        assert row["Wilson width (pp)"] == _points(w_high - w_low)
-        assert row["Width ratio"] == f"{(high - low) / (w_high - w_low):.2f}"
         assert row["Study %"] == _pct(float(study[row["Activity"]]) / 100)
-    related = rows[-1]
-    estimate, low, high, *_ = marts[("ml_related", "ML-related")]
-    assert (related["Whole frame %"], related["95% CI (PPI)"]) == (_pct(estimate), _ci(low, high))
-    assert related["Study %"] == related["Sample % (Table 5)"] == "–"
+    # a plain sentence names what the suggester did not help with
+    plain = [n for n in section.notes if n.startswith("The suggester added nothing")]
+    assert len(plain) == (1 if nothing else 0)
+    assert all(name in plain[0] for name in nothing) or "every interval" in plain[0]
     frame = _query(warehouse_path, "select count(*) from commit_label_frame")[0][0]
     assert any(f"all {frame:,} model-file commits" in note for note in section.notes)
     assert not any(note.startswith(("No estimate", "STALE")) for note in section.notes)
@@ -128,7 +141,7 @@ def test_challenge_estimates_in_table_6_order_beside_its_shares(report, warehous
     rows = report.section("challenge_estimates").table.to_dict("records")
     seed = sorted(_seed("challenge_taxonomy"),
                   key=lambda r: (r["challenge"] == "Other", -float(r["study_share_pct"])))  # fmt: skip
-    assert [r["Challenge"] for r in rows] == [r["challenge"] for r in seed] + ["ML-related issues"]
+    assert [r["Challenge"] for r in rows] == [r["challenge"] for r in seed]
     table6 = {
         r["Challenge"]: r for r in report.section("table6_challenges").table.to_dict("records")
     }
@@ -146,15 +159,34 @@ def test_challenge_estimates_in_table_6_order_beside_its_shares(report, warehous
         assert row["Study %"] == table6[printed["challenge"]]["Study %"]
 
 
+def test_the_ml_related_share_of_each_frame_is_its_own_table(report, warehouse_path):
+    section = report.section("ml_related_shares")
+    rows = {r["Frame"]: r for r in section.table.to_dict("records")}
+    assert set(rows) == {"ML-related commits", "ML-related issues"}
+    for mart, frame in (("activity_estimates", "commits"), ("challenge_estimates", "issues")):
+        ((estimate, low, high, s_low, s_high, items),) = _query(
+            warehouse_path,
+            f"select estimate, ci_lower, ci_upper, sample_ci_lower, sample_ci_upper, frame_items "
+            f"from {mart} where level = 'ml_related'",
+        )
+        row = rows[f"ML-related {frame}"]
+        assert (row["Whole frame %"], row["95% CI (PPI)"]) == (_pct(estimate), _ci(low, high))
+        assert row["95% CI (sample only)"] == _ci(s_low, s_high)
+        assert row["Frame items"] == f"{items:,}"
+
+
 def test_the_suggester_kappa_stands_beside_the_raters_and_the_study(report, warehouse_path):
     rows = {r["Frame"]: r for r in report.section("suggester_agreement").table.to_dict("records")}
     assert set(rows) == {"commits", "issues"}
-    suggester = dict(_query(warehouse_path, "select frame, cohen_kappa from suggester_agreement "
-                                            "where metric_scope = 'all labels'"))  # fmt: skip
+    suggester = {frame: kappas for frame, *kappas in _query(
+        warehouse_path, "select frame, cohen_kappa, cohen_kappa_none_pairs from "
+        "suggester_agreement where metric_scope = 'all labels'")}  # fmt: skip
     raters = dict(_query(warehouse_path,
                          "select frame, avg(cohen_kappa) from rater_agreement group by frame"))  # fmt: skip
     for frame, row in rows.items():
-        assert row["Suggester's kappa"] == f"{suggester[frame]:.2f}".replace("-0.00", "0.00")
+        study_pairs, none_pairs = suggester[frame]
+        assert row["Suggester's kappa"] == f"{study_pairs:.2f}".replace("-0.00", "0.00")
+        assert row["Kappa, paired with none"] == f"{none_pairs:.2f}".replace("-0.00", "0.00")
         assert row["Raters' kappa"] == f"{raters[frame]:.2f}"
     assert rows["commits"]["Study's kappa"] == "0.61" and rows["issues"]["Study's kappa"] == "–"
 
@@ -207,7 +239,7 @@ def test_before_any_suggestion_each_section_says_why_instead_of_a_table(warehous
     with Warehouse.open(warehouse_path.parent / "unsuggested.duckdb") as warehouse:
         report = build_report(warehouse, project_dir=ROOT)
     reason = "no suggestions computed yet: materialize suggestions/label_suggestions"
-    for key in EXTRA_ORDER:
+    for key in set(EXTRA_ORDER) - NOT_FROM_SUGGESTIONS:
         section = report.section(key)
         assert section.table is None and section.figure is None, key
         assert any(reason in note for note in section.notes), (key, section.notes)

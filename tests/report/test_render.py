@@ -68,7 +68,8 @@ def test_every_artefact_has_its_markdown_file_and_the_html_holds_them_all(files)
         "table2_keywords", "table3_commit_sample", "table4_issue_sample", "rater_agreement",
         "table5_activities", "table6_challenges", "figure1_closure_times",
         "table7_survey_background", "table8_survey_solutions", "activity_estimates",
-        "challenge_estimates", "suggester_agreement", "activity_trends", "challenge_trends")}  # fmt: skip
+        "challenge_estimates", "ml_related_shares", "suggester_agreement", "suggester_real_set",
+        "activity_trends", "challenge_trends")}  # fmt: skip
     assert set(files) == expected
     html = files["report.html"].decode()
     for title in re.findall(rb"^## (.+)$", files["README.md"], re.M):

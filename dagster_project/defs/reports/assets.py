@@ -40,7 +40,12 @@ def study_report_asset() -> dg.AssetsDefinition:
         """Tables 1-8, inter-rater agreement and Figure 1 beside the study's values, with
         provenance (which build is published, and why a newer one is not): report.html (one
         self-contained page), README.md and one Markdown file per artefact, PNG."""
-        written = write_report(duckdb.path, settings.reports_dir(), project_dir=project_checkout())
+        written = write_report(
+            duckdb.path,
+            settings.reports_dir(),
+            project_dir=project_checkout(),
+            evaluation_dir=settings.suggester_evaluation_dir(),
+        )
         context.log.info(f"report written to {shown_path(written.html_path)}")
         return dg.MaterializeResult(metadata=report_metadata(written))
 
