@@ -35,7 +35,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    print(evaluation.summary(result.metrics).to_string(index=False))
+    headline = evaluation.summary(result.metrics)
+    print(headline.to_string(index=False, float_format=lambda value: f"{value:.3f}", na_rep="-"))
     for path in written:
         print(f"wrote {path}")
     return 0

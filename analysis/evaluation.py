@@ -495,25 +495,8 @@ def write(evaluation: Evaluation, out: Path) -> list[Path]:
 
 
 def summary(metrics: pd.DataFrame) -> pd.DataFrame:
-    """The headline table: one row per method, the overall measures with their intervals."""
+    """The headline numbers: one row per method and overall measure with its interval (data; the
+    study report shows them formatted, report.real_set)."""
     overall = metrics[metrics["label"].isna()]
-    table = overall.pivot(
-        index="method", columns="metric", values=["value", "ci_lower", "ci_upper"]
-    )
-    rows = []
-    for method in overall["method"].unique():
-        row = {"method": method}
-        for metric in (
-            "kappa_study_pairs",
-            "kappa_none_pairs",
-            "exact_set_agreement",
-            "ml_related_auc",
-        ):
-            value = table.loc[method, ("value", metric)]
-            low, high = (
-                table.loc[method, ("ci_lower", metric)],
-                table.loc[method, ("ci_upper", metric)],
-            )
-            row[metric] = f"{value:.3f} [{low:.3f}, {high:.3f}]" if np.isfinite(value) else "n/a"
-        rows.append(row)
-    return pd.DataFrame(rows)
+    columns = ["method", "metric", "value", "ci_lower", "ci_upper", "items", "projects"]
+    return overall[columns].reset_index(drop=True)

@@ -83,3 +83,18 @@ def interval(lower: object, upper: object) -> str:
     if _is_missing(lower) or _is_missing(upper):
         return MISSING
     return f"{percent(lower)[:-1]}–{percent(upper)}"
+
+
+def number_interval(lower: object, upper: object, decimals: int) -> str:
+    """A confidence interval of a number that is not a share (a kappa, an AUC): ``0.312–0.518``."""
+    if _is_missing(lower) or _is_missing(upper):
+        return MISSING
+    return f"{number(lower, decimals)}–{number(upper, decimals)}"
+
+
+def with_interval(value: str, interval_text: str) -> str:
+    """A value and its interval as every table shows them: ``12.3% (10.1–14.5%)``; the value alone
+    when it has no interval."""
+    if value == MISSING or interval_text == MISSING:
+        return value
+    return f"{value} ({interval_text})"

@@ -23,6 +23,7 @@ from report.formatting import (
     number,
     percent,
     points,
+    with_interval,
 )
 from report.frames import FrameSpec, StudyRow, study_rows
 from report.model import Figure, Provenance, Section
@@ -98,7 +99,14 @@ def shares_section(spec: FrameSpec, warehouse: Warehouse, provenance: Provenance
         key=spec.table_key,
         title=f"{spec.table}. Model management {spec.labels} ({spec.question})",
         table=display_frame(
-            [*spec.label_headers, "n", "%", f"{confidence:.0%} CI", "Study %", "Difference (pp)"],
+            [
+                *spec.label_headers,
+                "n",
+                "%",
+                f"{percent(confidence)} CI",
+                "Study %",
+                "Difference (pp)",
+            ],
             table,
         ),
         label_columns=len(spec.label_headers),
@@ -174,14 +182,14 @@ def _without_numbers(
 def estimate_headers(spec: FrameSpec, confidence: float) -> list[str]:
     return [
         "Whole frame %",
-        f"{confidence:.0%} CI (PPI)",
+        f"{percent(confidence)} CI (PPI)",
         "PPI width (pp)",
-        f"{confidence:.0%} CI (sample only)",
+        f"{percent(confidence)} CI (sample only)",
         "Sample-only width (pp)",
         "Width ratio",
         "Suggester",
         f"Sample % ({spec.table})",
-        f"{confidence:.0%} CI (Wilson)",
+        f"{percent(confidence)} CI (Wilson)",
         "Study %",
     ]
 
@@ -225,6 +233,17 @@ def estimate_cells(r: Any) -> list[str]:
     Wilson interval of Table 5/6 and the study's share. ``r``: a row of activity_estimates or
     challenge_estimates (or of a fresh run shaped like one)."""
     return [
+        *_model_cells(r),
+        percent(r.wilson_share),
+        interval(r.wilson_ci_lower, r.wilson_ci_upper),
+        percent(r.study_share_pct, of_100=True),
+    ]
+
+
+def _model_cells(r: Any) -> list[str]:
+    """The whole-frame share beside the sample-only one of the same estimator and design, and what
+    the suggester did: the cells every estimate table shows first."""
+    return [
         percent(r.estimate),
         interval(r.ci_lower, r.ci_upper),
         points(r.ci_width),
@@ -232,9 +251,6 @@ def estimate_cells(r: Any) -> list[str]:
         points(r.sample_ci_width),
         number(getattr(r, "width_ratio_to_sample", None), 2),
         _suggester_cell(r),
-        percent(r.wilson_share),
-        interval(r.wilson_ci_lower, r.wilson_ci_upper),
-        percent(r.study_share_pct, of_100=True),
     ]
 
 
@@ -316,13 +332,7 @@ def _ml_related_row(spec: FrameSpec, r: Any) -> list[str]:
         spec.ml_related,
         count(r.frame_items),
         count(r.labelled_items),
-        percent(r.estimate),
-        interval(r.ci_lower, r.ci_upper),
-        points(r.ci_width),
-        interval(r.sample_ci_lower, r.sample_ci_upper),
-        points(r.sample_ci_width),
-        number(getattr(r, "width_ratio_to_sample", None), 2),
-        _suggester_cell(r),
+        *_model_cells(r),
     ]
 
 
@@ -346,7 +356,7 @@ def ml_related_section(
         rows.append(_ml_related_row(spec, found.iloc[0]))
         notes += [f"{spec.frame}: {n}" for n in model_notes(found, names="name")]
         notes += stale_notes(found)
-    confidence = f"{_confidence(provenance):.0%}"
+    confidence = percent(_confidence(provenance))
     headers = [h.replace("CI", f"{confidence} CI") for h in ML_RELATED_HEADERS]
     return Section(
         key="ml_related_shares",
@@ -368,7 +378,7 @@ def ml_related_section(
 def _trend_cell(r: Any) -> str:
     if r is None or not is_number(r.estimate):
         return MISSING
-    return f"{percent(r.estimate)} ({interval(r.ci_lower, r.ci_upper)})"
+    return with_interval(percent(r.estimate), interval(r.ci_lower, r.ci_upper))
 
 
 def _year_items(trends: pd.DataFrame, years: list[int], year_column: str) -> list[str]:

@@ -12,15 +12,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from report.formatting import MISSING, count, number
+from report.formatting import (
+    MISSING,
+    count,
+    interval,
+    number,
+    number_interval,
+    percent,
+    with_interval,
+)
 from report.frame_sections import display_frame
 from report.model import Section
 
 KEY = "suggester_real_set"
 TITLE = "Beyond the study: the label suggester on a real labelled set (leave-one-project-out)"
 METRICS = ("kappa_study_pairs", "kappa_none_pairs", "exact_set_agreement", "ml_related_auc")
+#: the measures that are shares of items, shown as percentages
+SHARES = ("exact_set_agreement",)
 HEADERS = ("Method", "Items", "Projects", "Kappa, study pairs", "Kappa, paired with none",
-           "Exact label sets", "ML-related AUC")  # fmt: skip
+           "Exact label sets %", "ML-related AUC")  # fmt: skip
 #: how the methods of metrics.csv read in the table, in the table's order
 METHOD_NAMES = {"suggester": "suggester", "majority": "majority label"}
 SECOND_RATER = "second rater"
@@ -38,13 +48,16 @@ def _method_name(method: str) -> str:
     return f"{method.replace('-rule', '')} keyword rules"
 
 
-def _with_interval(row: pd.Series | None) -> str:
+def _with_interval(metric: str, row: pd.Series | None) -> str:
+    """A measure and its bootstrap interval, as the report shows any: exact label sets as a share
+    (``41.2% (33.5–48.9%)``), kappas and AUCs with three decimals (``0.213 (0.101–0.330)``)."""
     if row is None or pd.isna(row["value"]):
-        return "n/a"
-    text = number(row["value"], 3)
-    if pd.isna(row["ci_lower"]) or pd.isna(row["ci_upper"]):
-        return text
-    return f"{text} [{number(row['ci_lower'], 3)}, {number(row['ci_upper'], 3)}]"
+        return MISSING
+    if metric in SHARES:
+        return with_interval(percent(row["value"]), interval(row["ci_lower"], row["ci_upper"]))
+    return with_interval(
+        number(row["value"], 3), number_interval(row["ci_lower"], row["ci_upper"], 3)
+    )
 
 
 def _ordered(methods: list[str]) -> list[str]:
@@ -58,7 +71,9 @@ def _rows(overall: pd.DataFrame) -> list[list[str]]:
     for method in _ordered(list(dict.fromkeys(overall["method"]))):
         measures = overall[overall["method"] == method].set_index("metric")
         first = measures.iloc[0]
-        cells = [_with_interval(measures.loc[m] if m in measures.index else None) for m in METRICS]
+        cells = [
+            _with_interval(m, measures.loc[m] if m in measures.index else None) for m in METRICS
+        ]
         rows.append([_method_name(method), count(first["items"]), count(first["projects"]), *cells])
     return rows
 
@@ -90,7 +105,7 @@ def _verdict(overall: pd.DataFrame, curve: pd.DataFrame | None) -> list[str]:
     name, value = best
     gain = float(mine["value"].iloc[0]) - value
     notes = [
-        f"The suggester's kappa paired with none is {number(gain, 3)} "
+        f"The suggester's kappa paired with none is {number(abs(gain), 3)} "
         f"{'above' if gain >= 0 else 'below'} the best keyword rules ({_method_name(name)}, "
         f"{number(value, 3)}): "
         + (

@@ -218,12 +218,20 @@ def test_issues_are_evaluated_the_same_way_on_generated_issues(tmp_path, capsys)
     assert list(suggestions.columns[:2]) == ["repo_id", "number"] and len(suggestions) == 240
 
 
-def _with_interval(row: pd.Series) -> str:
+def _with_interval(row: pd.Series, *, share: bool = False) -> str:
+    """As the report shows a measure: ``0.213 (0.101–0.330)``, a share ``41.2% (33.5–48.9%)``."""
     if np.isnan(row["value"]):
-        return "n/a"
-    return f"{row['value']:.3f} [{row['ci_lower']:.3f}, {row['ci_upper']:.3f}]".replace(
-        "-0.000", "0.000"
-    )
+        return "–"
+
+    def shown(value: float) -> str:
+        if not share:
+            return f"{value:.3f}".replace("-0.000", "0.000")
+        return f"{100 * value:.1f}".removesuffix(".0")
+
+    value, low, high = (shown(row[c]) for c in ("value", "ci_lower", "ci_upper"))
+    if np.isnan(row["ci_lower"]):
+        return f"{value}%" if share else value
+    return f"{value}% ({low}–{high}%)" if share else f"{value} ({low}–{high})"
 
 
 def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):
@@ -259,11 +267,11 @@ def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):
         assert row["Kappa, paired with none"] == _with_interval(
             overall.loc[(method, "kappa_none_pairs")]
         )
-        assert row["Exact label sets"] == _with_interval(
-            overall.loc[(method, "exact_set_agreement")]
+        assert row["Exact label sets %"] == _with_interval(
+            overall.loc[(method, "exact_set_agreement")], share=True
         )
         assert row["ML-related AUC"] == _with_interval(overall.loc[(method, "ml_related_auc")])
-    assert by_name["majority label"]["ML-related AUC"] == "n/a"
+    assert by_name["majority label"]["ML-related AUC"] == "–"
 
     none = overall.xs("kappa_none_pairs", level="metric")["value"]
     best = max(("4-rule", "15-rule"), key=lambda m: none[m])
