@@ -488,7 +488,8 @@ def write(evaluation: Evaluation, out: Path) -> list[Path]:
             continue
         path = out / name
         tmp = out / f".{name}.tmp"
-        table.to_csv(tmp, index=False, float_format="%.4f")
+        # six decimals: the report's three are then rounded once, as the command prints them
+        table.to_csv(tmp, index=False, float_format="%.6f")
         tmp.replace(path)
         written.append(path)
     return written

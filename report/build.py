@@ -61,7 +61,7 @@ def build_report(
 ) -> Report:
     """``evaluation_dir``: an ``mms-suggest evaluate --out`` directory, shown beyond the study
     (report.real_set) after the suggester's agreement; without one, that section says how to make
-    one (only when the warehouse has the suggestion marts)."""
+    one (only when the report has the suggester's agreement)."""
     provenance = load_provenance(
         warehouse, project_dir=project_dir, publication=publication, now=now
     )
@@ -76,16 +76,23 @@ def build_report(
                 "version of the project; run the warehouse build again"
             )
         sections.append(artefact.build(warehouse, provenance))
-    if evaluation_dir is not None or warehouse.has("suggestion_status"):
-        _insert_real_set(sections, evaluation_dir)
+    _insert_real_set(sections, evaluation_dir)
     return Report(title=TITLE, provenance=provenance, sections=tuple(sections))
 
 
 def _insert_real_set(sections: list[Section], evaluation_dir: Path | None) -> None:
+    """After the suggester's agreement, with how to make an evaluation when none is given; a report
+    without that section (no suggestion marts, or only the study's artefacts) shows an evaluation
+    only when one is given."""
     from analysis.suggester import MODEL_VERSION
 
     keys = [section.key for section in sections]
-    at = keys.index("suggester_agreement") + 1 if "suggester_agreement" in keys else len(keys)
+    if "suggester_agreement" in keys:
+        at = keys.index("suggester_agreement") + 1
+    elif evaluation_dir is not None and (Path(evaluation_dir) / "metrics.csv").is_file():
+        at = len(keys)
+    else:
+        return
     sections.insert(at, real_set_section(evaluation_dir, MODEL_VERSION))
 
 

@@ -86,10 +86,11 @@ def interval(lower: object, upper: object) -> str:
 
 
 def number_interval(lower: object, upper: object, decimals: int) -> str:
-    """A confidence interval of a number that is not a share (a kappa, an AUC): ``0.312–0.518``."""
+    """A confidence interval of a number that is not a share (a kappa, an AUC): ``0.312 to 0.518``;
+    a kappa's bounds can be negative, and ``-0.252–-0.159`` would not read as an interval."""
     if _is_missing(lower) or _is_missing(upper):
         return MISSING
-    return f"{number(lower, decimals)}–{number(upper, decimals)}"
+    return f"{number(lower, decimals)} to {number(upper, decimals)}"
 
 
 def with_interval(value: str, interval_text: str) -> str:

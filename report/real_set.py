@@ -50,7 +50,7 @@ def _method_name(method: str) -> str:
 
 def _with_interval(metric: str, row: pd.Series | None) -> str:
     """A measure and its bootstrap interval, as the report shows any: exact label sets as a share
-    (``41.2% (33.5–48.9%)``), kappas and AUCs with three decimals (``0.213 (0.101–0.330)``)."""
+    (``41.2% (33.5–48.9%)``), kappas and AUCs with three decimals (``0.213 (0.101 to 0.330)``)."""
     if row is None or pd.isna(row["value"]):
         return MISSING
     if metric in SHARES:

@@ -219,7 +219,7 @@ def test_issues_are_evaluated_the_same_way_on_generated_issues(tmp_path, capsys)
 
 
 def _with_interval(row: pd.Series, *, share: bool = False) -> str:
-    """As the report shows a measure: ``0.213 (0.101–0.330)``, a share ``41.2% (33.5–48.9%)``."""
+    """As the report shows a measure: ``0.213 (0.101 to 0.330)``, a share ``41.2% (33.5–48.9%)``."""
     if np.isnan(row["value"]):
         return "–"
 
@@ -231,7 +231,7 @@ def _with_interval(row: pd.Series, *, share: bool = False) -> str:
     value, low, high = (shown(row[c]) for c in ("value", "ci_lower", "ci_upper"))
     if np.isnan(row["ci_lower"]):
         return f"{value}%" if share else value
-    return f"{value}% ({low}–{high}%)" if share else f"{value} ({low}–{high})"
+    return f"{value}% ({low}–{high}%)" if share else f"{value} ({low} to {high})"
 
 
 def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):

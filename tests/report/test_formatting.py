@@ -51,7 +51,7 @@ from report.formatting import (
     (lambda: number(math.nan, 1), "–"),
     (lambda: count(pd.NA), "–"),
     (lambda: interval(None, 0.2), "–"),
-    (lambda: number_interval(-0.047, 0.1667, 3), "-0.047–0.167"),
+    (lambda: number_interval(-0.047, 0.1667, 3), "-0.047 to 0.167"),
     (lambda: number_interval(0.2, math.nan, 3), "–"),
     (lambda: with_interval(percent(0.413), interval(0.35, 0.473)), "41.3% (35–47.3%)"),
     (lambda: with_interval("0.216", "–"), "0.216"),
