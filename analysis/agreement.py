@@ -74,7 +74,7 @@ def exact_set(first: Sequence, second: Sequence) -> float:
     return float(np.mean([set(a) == set(b) for a, b in zip(first, second, strict=True)]))
 
 
-def ml_related_auc(truth_ml: Sequence[bool], p_ml: Sequence[float]) -> float:
+def ml_related_auc(truth_ml: Sequence[bool], p_ml: Sequence[float] | np.ndarray) -> float:
     """AUC of P(ML-related); NaN when one class is absent (nothing to rank)."""
     truth = np.asarray(truth_ml, dtype=bool)
     if truth.all() or not truth.any():
@@ -101,7 +101,9 @@ def per_label(first: Sequence, second: Sequence, labels: Sequence[str]) -> list[
     return rows
 
 
-def overall(first: Sequence, second: Sequence, p_ml: Sequence[float] | None = None) -> dict:
+def overall(
+    first: Sequence, second: Sequence, p_ml: Sequence[float] | np.ndarray | None = None
+) -> dict:
     """Both kappa forms, exact-set agreement and (with probabilities) the ML-related AUC."""
     truth_ml = [NOT_ML not in set(a) for a in first]
     return {
@@ -113,7 +115,7 @@ def overall(first: Sequence, second: Sequence, p_ml: Sequence[float] | None = No
 
 
 def bootstrap_by_project(
-    projects: Sequence[str],
+    projects: Sequence[str] | np.ndarray,
     measure: Callable[[np.ndarray], dict],
     *,
     replicates: int = 1000,
@@ -127,9 +129,9 @@ def bootstrap_by_project(
     ML-related among the projects drawn, so no AUC) is left out; the count of usable replicates is
     returned beside each interval.
     """
-    projects = np.asarray(projects, dtype=object)
-    names = np.unique(projects)
-    items_of = {name: np.flatnonzero(projects == name) for name in names}
+    project_of = np.asarray(projects, dtype=object)
+    names = np.unique(project_of)
+    items_of = {name: np.flatnonzero(project_of == name) for name in names}
     rng = np.random.default_rng(seed)
     values: dict[str, list[float]] = {}
     for _ in range(replicates):

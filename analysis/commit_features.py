@@ -166,8 +166,6 @@ def commit_matrix(
     commits: pd.DataFrame, rules: keyword_rules.RuleBook, lexicon: Lexicon, variants: list[str]
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """(features, content score) of every commit; diff columns are optional."""
-    from extract.git.diffs import is_model_path
-
     n = len(commits)
     paths = commits["changed_paths"].map(_listed)
     diff_lists = {
@@ -190,7 +188,15 @@ def commit_matrix(
             sp.csr_matrix(keyword_rules.match_matrix(texts, rule_list) * WEIGHTS["diff_rules"])
         )
     blocks.append(sp.csr_matrix(path_kind_matrix(paths) * WEIGHTS["path_kinds"]))
-    diff_text = pd.Series(
+    blocks.append(_tfidf(_diff_text(diff_lists), token_pattern=r"\S+", min_df=2) * WEIGHTS["diff"])
+    blocks.append(_size_block(commits))
+    score = _content_scores(paths, diff_lists, lexicon, variants)
+    return sp.hstack(blocks, format="csr"), score
+
+
+def _diff_text(diff_lists: dict[str, pd.Series]) -> pd.Series:
+    """Each commit's diff identifiers and imports as prefixed tokens (one document per commit)."""
+    return pd.Series(
         [
             " ".join(
                 prefix + re.sub(r"\W", "_", t) for c, prefix in DIFF_COLUMNS.items() for t in row[c]
@@ -198,21 +204,30 @@ def commit_matrix(
             for row in pd.DataFrame(diff_lists).to_dict("records")
         ]
     )
-    blocks.append(_tfidf(diff_text, token_pattern=r"\S+", min_df=2) * WEIGHTS["diff"])
+
+
+def _size_block(commits: pd.DataFrame) -> sp.csr_matrix:
+    """The commit's size: log lines added and removed, and the share added."""
     insertions = commits["insertions"].fillna(0).to_numpy(float).clip(min=0)
     deletions = commits["deletions"].fillna(0).to_numpy(float).clip(min=0)
-    blocks.append(
-        sp.csr_matrix(
-            np.column_stack(
-                [
-                    np.log1p(insertions) / 8,
-                    np.log1p(deletions) / 8,
-                    (insertions + 1) / (insertions + deletions + 2),
-                ]
-            )
+    return sp.csr_matrix(
+        np.column_stack(
+            [
+                np.log1p(insertions) / 8,
+                np.log1p(deletions) / 8,
+                (insertions + 1) / (insertions + deletions + 2),
+            ]
         )
     )
-    score = np.array(
+
+
+def _content_scores(
+    paths: pd.Series, diff_lists: dict[str, pd.Series], lexicon: Lexicon, variants: list[str]
+) -> np.ndarray:
+    """Each commit's content score (content_score) from its model files' paths and imports."""
+    from extract.git.diffs import is_model_path
+
+    return np.array(
         [
             content_score(
                 [p for p in row_paths if is_model_path(p, variants)],
@@ -229,4 +244,3 @@ def commit_matrix(
             )
         ]
     )
-    return sp.hstack(blocks, format="csr"), score

@@ -16,6 +16,7 @@ asked, ``learning_curve.csv``.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,8 @@ def read_labels(path: Path, frame: str, labels: list[str], *, min_projects: int 
         raise LabelsError(
             f"{path}: missing column(s) {', '.join(missing)} (need repo_id, {key}, labels)"
         )
-    known, rows, seen = set(labels), [], {}
+    known, rows = set(labels), []
+    seen: dict[tuple[str, str], int] = {}
     for line, row in enumerate(reader, start=2):
         repo_id, item = (row["repo_id"] or "").strip().lower(), (row[key] or "").strip()
         given = [label.strip() for label in (row["labels"] or "").split(";") if label.strip()]
@@ -214,6 +216,7 @@ def build_inputs(
     if labelled.frame == "commits":
         from extract.git.diffs import model_file_variants
 
+        assert lexicon is not None  # evaluate_labels loads it for the commit frame
         features, score = commit_features.commit_matrix(
             items, rules, lexicon, model_file_variants()
         )
@@ -273,7 +276,7 @@ def baselines(
     texts: pd.Series,
     sets: list[list[str]],
     rules: keyword_rules.RuleBook | None,
-) -> dict[str, tuple[list, np.ndarray]]:
+) -> dict[str, tuple[list, np.ndarray | None]]:
     """Leave-one-project-out predictions of the majority label and of each keyword rule set;
     they do not say whether an item is ML-related (no AUC: a per-fold constant would rank the
     projects by their training share, which says nothing about content)."""
@@ -281,13 +284,16 @@ def baselines(
     projects = inputs.items["stratum"].to_numpy()[annotated]
     texts = texts.iloc[annotated].reset_index(drop=True)
     rule_sets = rules.rule_sets if rules is not None else []
-    out = {name: ([None] * len(sets), None) for name in ["majority", *rule_sets]}
+    out: dict[str, tuple[list, np.ndarray | None]] = {
+        name: ([None] * len(sets), None) for name in ["majority", *rule_sets]
+    }
     for project in np.unique(projects):
         test = np.flatnonzero(projects == project)
         train = [sets[i] for i in np.flatnonzero(projects != project)]
         majority, majority_activity = _majority(train)
         predictions = {"majority": [[majority]] * len(test)}
         for name in rule_sets:
+            assert rules is not None  # rule_sets is empty without a rule book
             predictions[name] = keyword_rules.first_match(
                 texts.iloc[test], rules.of(name), majority_activity
             )
@@ -305,9 +311,21 @@ def measures(truth, predicted, p_ml, labels: list[str]) -> dict[str, float]:
     return values
 
 
+def _resampled_measures(
+    truth: list, predicted: list, p_ml: np.ndarray | None, labels: list[str]
+) -> Callable[[np.ndarray], dict[str, float]]:
+    """The measures of the items at a bootstrap index (a project drawn twice counts twice)."""
+
+    def measure(at: np.ndarray) -> dict[str, float]:
+        p = None if p_ml is None else p_ml[at]
+        return measures([truth[i] for i in at], [predicted[i] for i in at], p, labels)
+
+    return measure
+
+
 def metrics_table(
     truth: list[list[str]],
-    methods: dict[str, tuple[list, np.ndarray | None]],
+    methods: Mapping[str, tuple[list, np.ndarray | None]],
     projects: np.ndarray,
     labels: list[str],
     *,
@@ -326,9 +344,7 @@ def metrics_table(
         point = measures(t, s, p, labels)
         intervals = agreement.bootstrap_by_project(
             projects[index],
-            lambda at, t=t, s=s, p=p: measures(
-                [t[i] for i in at], [s[i] for i in at], None if p is None else p[at], labels
-            ),
+            _resampled_measures(t, s, p, labels),
             replicates=replicates,
             seed=seed,
         )
@@ -355,7 +371,7 @@ def learning_curve(
     inputs: suggester.FrameInputs,
     truth: list[list[str]],
     settings: suggester.SuggesterSettings,
-    rule_methods: dict[str, tuple[list, np.ndarray]],
+    rule_methods: Mapping[str, tuple[list, np.ndarray | None]],
     *,
     sizes=LEARNING_CURVE_SIZES,
     repeats: int = 3,
@@ -414,7 +430,9 @@ def evaluate_labels(
     texts = (
         items["message"] if frame == "commits" else items["title"] + "\n" + items["body"].fillna("")
     )
-    methods = {"suggester": (suggested, probabilities[:, -1])}
+    methods: dict[str, tuple[list, np.ndarray | None]] = {
+        "suggester": (suggested, probabilities[:, -1])
+    }
     methods.update(baselines(inputs, texts, truth, rules))
     if second_rater is not None:
         methods["second rater"] = _second_rater(second_rater, frame, labels, inputs, annotated)

@@ -113,8 +113,6 @@ def ratio_shares(
     r |y|); predicted_* are the cross-fitted predictions of the same items (models that did not see
     them); frame_* the predictions of all N frame items; weights (n,) the design weights N_h / n_h.
     """
-    import ppi_py  # slow import (numba, statsmodels): only when estimating
-
     alpha = 1 - confidence
     y_num, f_num, frame_num = map(_as_2d, (numerators, predicted_numerators, frame_numerators))
     y_den, f_den, frame_den = map(
@@ -126,16 +124,9 @@ def ratio_shares(
     if n < 2:
         raise EstimationError(f"{n} labelled item(s): an interval needs at least 2")
     w = np.asarray(weights, dtype=float)
-
-    # Plain PPI (lam = 1) of both frame means gives the point where the ratio is linearised.
-    a1 = ppi_py.ppi_mean_pointestimate(y_num, f_num, frame_num, lam=1, w=w)
-    b1 = float(ppi_py.ppi_mean_pointestimate(y_den, f_den, frame_den, lam=1, w=w)[0])
-    if not b1 > 0:
-        raise EstimationError("no label occurrence is expected in the frame: shares are undefined")
-    theta1 = np.asarray(a1, dtype=float).reshape(-1) / b1
-    phi = (y_num - theta1 * y_den[:, None]) / b1
-    phi_hat = (f_num - theta1 * f_den[:, None]) / b1
-    phi_frame = (frame_num - theta1 * frame_den[:, None]) / b1
+    theta1, phi, phi_hat, phi_frame = _linearised(
+        (y_num, f_num, frame_num), (y_den, f_den, frame_den), w
+    )
 
     lower, upper, lam = _ppi_intervals(phi, phi_hat, phi_frame, w, alpha)
     theta_sample, sample_lower, sample_upper = _sample_only(y_num, y_den, w, alpha)
@@ -158,6 +149,26 @@ def ratio_shares(
         model_note=[""] * k,
     )
     return _honest(result, y_num, y_den, w, phi, phi_hat, confidence, census)
+
+
+def _linearised(numerators: tuple, denominators: tuple, w: np.ndarray) -> tuple:
+    """(theta1, phi, phi_hat, phi_frame): plain PPI (lam = 1) of both frame means gives the point
+    theta1 where the ratio is linearised, and the linearised values of the labelled items (true
+    and predicted) and of the frame. ``numerators``/``denominators``: (labelled, predicted,
+    frame)."""
+    import ppi_py  # slow import (numba, statsmodels): only when estimating
+
+    y_num, f_num, frame_num = numerators
+    y_den, f_den, frame_den = denominators
+    a1 = ppi_py.ppi_mean_pointestimate(y_num, f_num, frame_num, lam=1, w=w)
+    b1 = float(ppi_py.ppi_mean_pointestimate(y_den, f_den, frame_den, lam=1, w=w)[0])
+    if not b1 > 0:
+        raise EstimationError("no label occurrence is expected in the frame: shares are undefined")
+    theta1 = np.asarray(a1, dtype=float).reshape(-1) / b1
+    phi = (y_num - theta1 * y_den[:, None]) / b1
+    phi_hat = (f_num - theta1 * f_den[:, None]) / b1
+    phi_frame = (frame_num - theta1 * frame_den[:, None]) / b1
+    return theta1, phi, phi_hat, phi_frame
 
 
 def _honest(result, y_num, y_den, w, phi, phi_hat, confidence, census) -> ShareEstimates:

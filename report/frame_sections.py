@@ -210,7 +210,7 @@ def added_nothing(r: Any) -> bool:
     if isinstance(method, str) and method in NO_MODEL_METHODS:
         return True
     tuning = getattr(r, "power_tuning", None)
-    return is_number(tuning) and float(tuning) < NEGLIGIBLE_POWER_TUNING
+    return is_number(tuning) and float(tuning) < NEGLIGIBLE_POWER_TUNING  # type: ignore[arg-type]
 
 
 def _suggester_cell(r: Any) -> str:

@@ -148,7 +148,8 @@ def _unquote(path: str) -> str:
 def parse_patches(lines: Iterable[bytes], variants: list[str]) -> Iterator[tuple[str, list]]:
     """(commit hash, [FileDiff]) for each commit of ``git diff-tree --stdin -p -U0`` output whose
     records start with a ``\\x1e<hash>`` line."""
-    commit, files, current, read, header = None, [], None, 0, False
+    files: list[FileDiff] = []
+    commit, current, read, header = None, None, 0, False
     for raw in lines:
         line = raw.decode("utf-8", "replace").rstrip("\n")
         if line.startswith("\x1e"):
@@ -222,6 +223,7 @@ def _diff(git_dir: Path, hashes: list[str], variants: list[str], pathspec=()) ->
     snapshots lack large files). Output is read as it comes and capped per commit."""
     args = [*_DIFF_TREE, *(["--", *pathspec] if pathspec else ["-M"])]
     proc = gitcmd.spawn(args, git_dir=git_dir, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None  # spawned with pipes
     _feed(proc, "".join(f"{h}\n" for h in hashes).encode())
     parsed = list(parse_patches(proc.stdout, variants))
     proc.stderr.read()
@@ -254,13 +256,16 @@ def _feed(proc: subprocess.Popen, data: bytes) -> None:
     """Write stdin from a thread: git answers while it reads, and a full pipe would block both."""
     import threading
 
+    stdin = proc.stdin
+    assert stdin is not None  # spawned with stdin=PIPE
+
     def write() -> None:
         try:
-            proc.stdin.write(data)
+            stdin.write(data)
         except BrokenPipeError:
             pass  # git stopped reading: its exit status says why
         finally:
-            proc.stdin.close()
+            stdin.close()
 
     threading.Thread(target=write, daemon=True).start()
 
@@ -285,6 +290,7 @@ def model_file_texts(git_dir: Path, wanted: list[tuple[str, str]], repo_id: str)
     if not small:
         return {}
     proc = gitcmd.spawn(["cat-file", "--batch"], git_dir=git_dir, stdin=subprocess.PIPE)
+    assert proc.stdout is not None  # spawn's stdout is a pipe
     _feed(proc, "".join(f"{commit}:{path}\n" for commit, path in small).encode())
     texts = {}
     for key in small:
