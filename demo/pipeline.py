@@ -10,7 +10,6 @@ naming the first. Runs left STARTED by a process that is gone (a killed sample, 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import fcntl
 import json
 import os
@@ -98,30 +97,25 @@ def run_sample(argv: list[str] | None = None) -> int:
         return 3
 
 
-def _summary(result) -> str:
-    """Counts of a run, from its materializations' row-count metadata, and what the suggester
-    said of each frame (ok, or why it suggested nothing: too few labels)."""
-    from dagster_project.defs.suggestions.assets import LABEL_SUGGESTIONS
+def _refresh_repositories(defs, keys: list[str], run) -> bool:
+    """Refresh the repositories that have something new, as the daily schedule does (one
+    `git ls-remote` and one GitHub request each, defs/refresh/news.py); the others are unchanged."""
+    from dagster_project.defs.refresh.news import repositories_with_news
 
-    rows = 0
-    assets = 0
-    suggester = []
-    for event in result.get_asset_materialization_events():
-        assets += 1
-        metadata = event.materialization.metadata
-        value = metadata.get("dagster/row_count")
-        rows += int(value.value) if value is not None else 0
-        if event.asset_key == LABEL_SUGGESTIONS:
-            suggester = [
-                f"{name.removesuffix('_status')} {entry.value}"
-                for name, entry in metadata.items()
-                if name.endswith("_status")
-            ]
-    checks = result.get_asset_check_evaluations()
-    failed = [c.check_name for c in checks if not c.passed]
-    text = f"{assets} assets, {rows:,} rows, {len(checks)} checks"
-    text += f" ({len(failed)} failed: {', '.join(failed[:3])})" if failed else ""
-    return text + (f", suggester: {'; '.join(suggester)}" if suggester else "")
+    news = repositories_with_news(
+        keys,
+        git=defs.resources["git"],
+        github=defs.resources["github"],
+        landing_root=defs.resources["landing_zone"].path,
+    )
+    for done, repo_id in enumerate(keys, start=1):
+        step = f"4/7 [{done}/{len(keys)}] {repo_id}"
+        if repo_id not in news:
+            _say(f"{step} refresh_repository: unchanged (same head, no closed issue since the "
+                 "last crawl)")  # fmt: skip
+        elif not run(step, "refresh_repository", partition_key=repo_id):
+            return False
+    return True
 
 
 def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
@@ -133,6 +127,7 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
     from dagster_project.defs.refresh.sensors import repository_partitions_from_selection
     from dagster_project.run_monitoring import HOST_TAG, fail_dead_runs
     from demo.labels import label_samples
+    from demo.steps import SampleSteps
     from extract.annotations.files import import_inspections
 
     instance = dg.DagsterInstance.get()
@@ -144,30 +139,16 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
     run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
     tags = {HOST_TAG: socket.gethostname()}
 
-    log_path = Path(os.environ["DAGSTER_HOME"]) / "sample-run.log"
-
-    def run(step: str, job_name: str, **kwargs) -> bool:
-        began = time.monotonic()
-        # dbt's own output goes to the log file unless --verbose; Dagster's events are in the
-        # instance either way.
-        with (
-            open(log_path, "a", encoding="utf-8") as log,
-            contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log),
-        ):
-            result = defs.resolve_job_def(job_name).execute_in_process(
-                instance=instance, run_config=run_config, tags=tags, raise_on_error=False, **kwargs
-            )
-        status = "ok" if result.success else "FAILED"
-        _say(f"{step} {job_name}: {status}, {_summary(result)}, {time.monotonic() - began:.1f}s")
-        if not result.success:
-            for event in result.all_events:
-                if event.is_step_failure:
-                    error = event.step_failure_data.error
-                    _say(
-                        f"   {event.step_key}: {error.message.strip() if error else event.message}"
-                    )
-            _say(f"   full log: run {result.run_id} in {os.environ['DAGSTER_HOME']} (`make dev`)")
-        return result.success
+    steps = SampleSteps(
+        instance,
+        defs,
+        run_config=run_config,
+        tags=tags,
+        log_path=Path(os.environ["DAGSTER_HOME"]) / "sample-run.log",
+        verbose=verbose,
+        say=_say,
+    )
+    run = steps.run
 
     _say("1/7 manual inspection decisions (reviewer file) ...")
     import_inspections(
@@ -175,6 +156,7 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
         write_inspection_decisions(sample_dir / "inspections.csv"),
         "sample-reviewer",
     )
+    steps.observe_annotations()
     if not run("2/7", "refresh_selection"):
         return 1
 
@@ -182,7 +164,8 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
         dg.build_sensor_context(instance=instance, resources={"duckdb": defs.resources["duckdb"]})
     )
     if isinstance(sensor_result, dg.SkipReason):
-        # A second sample run: the partitions already match the selection, refresh them all.
+        # A second sample run: the partitions already match the selection; each repository is
+        # asked below whether it has anything new.
         _say(f"3/7 selection sensor: {sensor_result.skip_message}")
     else:
         for request in sensor_result.dynamic_partitions_requests:
@@ -199,11 +182,8 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
         return 1
     _say(f"3/7 selection sensor: repository partitions {', '.join(keys)}")
 
-    for done, repo_id in enumerate(keys, start=1):
-        if not run(
-            f"4/7 [{done}/{len(keys)}] {repo_id}", "refresh_repository", partition_key=repo_id
-        ):
-            return 1
+    if not _refresh_repositories(defs, keys, run):
+        return 1
 
     if not run("5/7", "build_warehouse"):
         return 1
@@ -212,6 +192,7 @@ def _run(sample_dir: Path, started: float, *, verbose: bool) -> int:
     _say(
         f"6/7 two SAMPLE raters labelled {counts['commits']} commits and {counts['issues']} issues"
     )
+    steps.observe_annotations()
     if not (run("6/7", "link_sampled_issues") and run("6/7", "build_warehouse")):
         return 1
     # The suggester reads the build just published; the job's dbt step stages what it landed and

@@ -12,6 +12,7 @@ from dagster_project.defs.partitions import DAILY_FRESHNESS, repository_partitio
 from extract.git import gitcmd
 from extract.git.miner import GitMiningError, MiningOptions, mine_repository
 from extract.git.options import Engine, EngineName, MissingObjects, MissingObjectsPolicy
+from landing.versions import commit_version
 
 COMMITS = dg.AssetKey(["git", "commits"])
 MODIFIED_FILES = dg.AssetKey(["git", "modified_files"])
@@ -116,6 +117,9 @@ def git_history(
         # The message names the repository and the bad input; the traceback adds nothing for users.
         raise dg.Failure(description=str(exc)) from None
 
+    # The landed generation: a refresh that finds nothing new keeps it, so nothing downstream is
+    # stale (docs/incremental-runs.md).
+    version = dg.DataVersion(commit_version(landing_zone.path, "git/extractions", repo_id))
     common = {
         "repo_id": repo_id,
         "mined_head": result.mined_head,
@@ -125,6 +129,7 @@ def git_history(
     }
     yield dg.MaterializeResult(
         asset_key=COMMITS,
+        data_version=version,
         metadata={
             **common,
             "commits": result.commits,
@@ -135,13 +140,14 @@ def git_history(
     )
     yield dg.MaterializeResult(
         asset_key=MODIFIED_FILES,
+        data_version=version,
         metadata={
             **common,
             "modified_files": result.modified_files,
             "dagster/row_count": result.modified_files,
         },
     )
-    yield dg.MaterializeResult(asset_key=EXTRACTIONS, metadata=common)
+    yield dg.MaterializeResult(asset_key=EXTRACTIONS, data_version=version, metadata=common)
     yield dg.AssetCheckResult(
         check_name="commits_match_rev_list",
         asset_key=COMMITS,

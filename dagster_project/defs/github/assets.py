@@ -21,6 +21,7 @@ from extract.github.candidates import CandidateListError, load_candidates, valid
 from extract.github.client import GitHubUnreachable
 from extract.github.counts import NoCount
 from extract.github.records import CrawlStatus, MetadataStatus
+from landing.versions import commit_version, table_version
 
 CANDIDATES = dg.AssetKey(["github", "candidates"])
 REPOSITORY_METADATA = dg.AssetKey(["github", "repository_metadata"])
@@ -54,13 +55,15 @@ def candidates(
         raise dg.Failure(description=str(exc)) from None
     context.log.info(f"{loaded.rows} rows from {source}: {loaded.valid} valid candidates")
     return dg.MaterializeResult(
+        # The same rows loaded again are no change for the selection built from them.
+        data_version=dg.DataVersion(table_version(landing_zone.path, "github/candidates")),
         metadata={
             "list": loaded.list_name,
             "rows": loaded.rows,
             "valid_candidates": loaded.valid,
             "invalid_rows": loaded.rows - loaded.valid,
             "dagster/row_count": loaded.rows,
-        }
+        },
     )
 
 
@@ -125,6 +128,7 @@ def repository_metadata(
                 f"requests left {miner.client.rate_remaining()}; ETA {eta:.0f}s"
             )
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(table_version(root, "github/repositories")),
         metadata={
             "candidates": len(repo_ids),
             "fetched": fetched,
@@ -138,7 +142,7 @@ def repository_metadata(
             ),
             "requests": miner.client.requests_sent,
             "dagster/row_count": len(repo_ids),
-        }
+        },
     )
 
 
@@ -192,6 +196,8 @@ def closed_issue_history(
     if result.status is CrawlStatus.ERROR:
         # GitHub's answer contradicted itself or the repository: nothing of it is trusted.
         raise dg.Failure(description=f"{repo_id}: issue crawl failed: {result.detail}")
+    # The landed generation: a crawl that finds nothing new keeps it (docs/incremental-runs.md).
+    crawl = commit_version(root, "github/issue_crawls", repo_id)
     common = {
         "repo_id": repo_id,
         "status": str(result.status),
@@ -200,6 +206,7 @@ def closed_issue_history(
     }
     yield dg.MaterializeResult(
         asset_key=CLOSED_ISSUES,
+        data_version=dg.DataVersion(crawl.partition(":")[0]),
         metadata={
             **common,
             "closed_issues": result.issues_landed,
@@ -209,6 +216,7 @@ def closed_issue_history(
     )
     yield dg.MaterializeResult(
         asset_key=ISSUE_CRAWLS,
+        data_version=dg.DataVersion(crawl),
         metadata={
             **common,
             "since": str(result.since) if result.since else "cold crawl",
@@ -294,13 +302,14 @@ def issue_links_asset() -> dg.AssetsDefinition:
                 failed[repo_id] = len(result.failed)
         context.log.info(f"{links} links for {len(rows)} sampled issues, {requests} requests")
         return dg.MaterializeResult(
+            data_version=dg.DataVersion(table_version(landing_zone.path, "github/issue_links")),
             metadata={
                 "sampled_issues": len(rows),
                 "linked_pull_requests": links,
                 "requests": requests,
                 "issues_failed": sum(failed.values()),
                 "dagster/row_count": links,
-            }
+            },
         )
 
     return issue_links

@@ -13,6 +13,13 @@ REPOSITORY_ASSETS = dg.AssetSelection.keys(
     ["github", "issue_crawls"],
 )
 DBT_ASSETS = dg.AssetSelection.tag("dagster/kind/dbt", "")
+#: Assets that ask the outside world (a git remote, GitHub, the candidate list): only running them
+#: tells whether anything is new, and their data versions (what they landed) tell the assets
+#: downstream whether to build again (docs/incremental-runs.md). The sampled issues' links are not
+#: among them: they are fetched when the issue sample changes, their only input.
+EXTRACTION_ASSETS = REPOSITORY_ASSETS | dg.AssetSelection.keys(
+    ["github", "candidates"], ["github", "repository_metadata"]
+)
 
 refresh_selection_job = dg.define_asset_job(
     "refresh_selection",

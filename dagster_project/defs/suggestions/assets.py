@@ -17,6 +17,7 @@ from analysis.suggester import MODEL_VERSION, SuggesterSettings
 from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.warehouse.dbt import model_key
 from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
+from dagster_project.staleness import source_code_version
 from report.suggestions import SuggestionMarkdown, suggestion_markdown
 from warehouse.published import WarehouseUnavailable
 
@@ -58,12 +59,14 @@ def _deps() -> list[dg.AssetKey]:
     return [model_key(mart) for mart in INPUT_MARTS]
 
 
-def _specs() -> list[dg.AssetSpec]:
-    """The three landed tables the suggestions asset materializes, each after the marts it reads."""
+def _specs(code_version: str) -> list[dg.AssetSpec]:
+    """The three landed tables the suggestions asset materializes, each after the marts it reads,
+    with the suggester's code version."""
     return [
         dg.AssetSpec(
             LABEL_SUGGESTIONS,
             deps=_deps(),
+            code_version=code_version,
             description="Suggested labels (with probabilities, and P(ML-related)) for every "
             "model-file commit and closed issue; never a rater's label (landing: "
             "suggestions/label_suggestions).",
@@ -72,6 +75,7 @@ def _specs() -> list[dg.AssetSpec]:
         dg.AssetSpec(
             EVALUATIONS,
             deps=_deps(),
+            code_version=code_version,
             description="Cross-validated (by project) agreement of the suggester with the "
             "adjudicated labels, or why there is none (landing: suggestions/suggester_evaluations).",
             kinds={"python", "parquet"},
@@ -79,6 +83,7 @@ def _specs() -> list[dg.AssetSpec]:
         dg.AssetSpec(
             ESTIMATES,
             deps=_deps(),
+            code_version=code_version,
             description="Shares of every activity, category and challenge over the whole frame "
             "and per year, prediction-powered (ppi_py) beside sample-only (landing: "
             "suggestions/population_estimates).",
@@ -89,9 +94,11 @@ def _specs() -> list[dg.AssetSpec]:
 
 def label_suggestions_asset() -> dg.AssetsDefinition:
     """Built when the definitions load: its inputs' keys come from the dbt manifest. It reads the
-    published warehouse read-only, so it never waits for a build."""
+    published warehouse read-only, so it never waits for a build. Its code version is the
+    suggester's: the same marts and the same code are no reason to refit."""
+    code_version = source_code_version("analysis", extra=MODEL_VERSION)
 
-    @dg.multi_asset(specs=_specs(), group_name="suggestions")
+    @dg.multi_asset(specs=_specs(code_version), group_name="suggestions")
     def label_suggestions(
         context: dg.AssetExecutionContext,
         config: SuggestionConfig,

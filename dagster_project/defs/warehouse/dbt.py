@@ -6,9 +6,11 @@ the definitions function calls, so importing a module never starts dbt.
 """
 
 import contextlib
+import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt import get_asset_key_for_model as _key_for_model
 from pydantic import Field
@@ -107,9 +110,45 @@ def dbt_project() -> DbtProject:
     return project
 
 
+_VAR = re.compile(r"""\bvar\(\s*['"](\w+)['"]""")
+
+
 class StudyDbtTranslator(DagsterDbtTranslator):
     """Groups follow the dbt folders (staging_git, intermediate, marts_selection, ...); the
-    warehouse builds when its inputs are fresh, not at a guessed time."""
+    warehouse builds when its inputs are fresh, not at a guessed time; a model's code version
+    is what decides its SQL."""
+
+    def __init__(self, manifest: Mapping[str, Any] | None = None, project_vars=None):
+        super().__init__()
+        self._macros = (manifest or {}).get("macros", {})
+        self._vars = project_vars or {}
+
+    def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """dagster-dbt's version (a hash of the node's SQL, or a seed's file) plus what else
+        decides what the node builds: its config (materialization, column types), the macros it
+        calls (transitively) and the project vars that it or they read. Editing one model, macro
+        or var makes stale exactly the models built with it (docs/incremental-runs.md)."""
+        base = super().get_code_version(dbt_resource_props)
+        macros, seen = [], set()
+        pending = list(dbt_resource_props.get("depends_on", {}).get("macros", []))
+        while pending:
+            unique_id = pending.pop()
+            if unique_id in seen or unique_id not in self._macros:
+                continue  # dbt's own macros change with dbt, which is pinned in uv.lock
+            seen.add(unique_id)
+            macro = self._macros[unique_id]
+            macros.append(macro.get("macro_sql", ""))
+            pending += macro.get("depends_on", {}).get("macros", [])
+        code = [dbt_resource_props.get("raw_code") or "", *sorted(macros)]
+        used = sorted({name for text in code for name in _VAR.findall(text)})
+        decided = {
+            "code": base,
+            "config": dbt_resource_props.get("config", {}),
+            "macros": sorted(macros),
+            "vars": {name: self._vars.get(name) for name in used},
+        }
+        encoded = json.dumps(decided, sort_keys=True, default=str).encode()
+        return hashlib.sha1(encoded).hexdigest()
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props.get("resource_type") == "seed":
@@ -232,9 +271,13 @@ def build_and_publish(
 def warehouse_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
 
+    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    project_file = project.project_dir / "dbt_project.yml"
+    project_vars = yaml.safe_load(project_file.read_text(encoding="utf-8")).get("vars") or {}
+
     @dbt_assets(
-        manifest=project.manifest_path,
-        dagster_dbt_translator=StudyDbtTranslator(),
+        manifest=manifest,
+        dagster_dbt_translator=StudyDbtTranslator(manifest, project_vars),
         project=project,
         name="warehouse_dbt_models",
     )
