@@ -24,6 +24,7 @@ from dagster._core.definitions.data_version import (
     StaleCause,
     StaleStatus,
 )
+from dagster._core.storage.event_log.base import AssetRecord
 from dagster._time import get_current_datetime
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -60,6 +61,8 @@ def _resolver(instance: dg.DagsterInstance, asset_graph) -> CachingStaleStatusRe
         instance=instance,
         asset_graph=asset_graph,
     )
+    # One query for every asset's record instead of one per asset as the resolver asks.
+    AssetRecord.prepare(view, list(asset_graph.get_all_asset_keys()))
     return CachingStaleStatusResolver(instance, asset_graph, view)
 
 

@@ -65,14 +65,29 @@ class SampleSteps:
         self.say: Callable[[str], None] = say
         self.extraction = EXTRACTION_ASSETS.resolve(self.graph)
 
-    def _execute(self, job_name: str, **kwargs) -> dg.ExecuteInProcessResult:
+    def _job(self, job_name: str, keys=None) -> dg.JobDefinition:
+        """The job, or the part of it that materializes ``keys`` with the checks whose every
+        parent is among them: dbt runs only those (``--indirect-selection cautious``), and a
+        blocking check that emits nothing is reported as missing."""
+        job = self.defs.resolve_job_def(job_name)
+        if keys is None:
+            return job
+        keys = set(keys)
+        checks = {
+            check
+            for check in self.graph.asset_check_keys
+            if check.asset_key in keys and self.graph.get(check).parent_entity_keys <= keys
+        }
+        return job.get_subset(asset_selection=keys, asset_check_selection=checks)
+
+    def _execute(self, job_name: str, keys=None, **kwargs) -> dg.ExecuteInProcessResult:
         # dbt's own output goes to the log file unless --verbose; Dagster's events are in the
         # instance either way.
         with (
             open(self.log_path, "a", encoding="utf-8") as log,
             contextlib.nullcontext() if self.verbose else contextlib.redirect_stdout(log),
         ):
-            return self.defs.resolve_job_def(job_name).execute_in_process(
+            return self._job(job_name, keys).execute_in_process(
                 instance=self.instance,
                 run_config=self.run_config,
                 tags=self.tags,
@@ -98,7 +113,7 @@ class SampleSteps:
     def _extract(self, job_name, keys, partition_key) -> tuple[dg.ExecuteInProcessResult, list]:
         """Run the extraction assets; those that landed something new (a new data version)."""
         before = current_data_versions(self.instance, self.graph, keys, partition_key)
-        result = self._execute(job_name, asset_selection=sorted(keys), partition_key=partition_key)
+        result = self._execute(job_name, keys, partition_key=partition_key)
         after = current_data_versions(self.instance, self.graph, keys, partition_key)
         return result, sorted(k.to_user_string() for k in keys if after[k] != before[k])
 
@@ -119,7 +134,7 @@ class SampleSteps:
         if derived and all(r.success for r in results):
             staleness = stale_assets(self.instance, self.graph, derived)
             if staleness:
-                results.append(self._execute(job_name, asset_selection=sorted(staleness.stale)))
+                results.append(self._execute(job_name, staleness.stale))
                 changed.append(
                     f"built {len(staleness.stale)} of {len(derived)} assets "
                     f"({_listed(staleness.changes)})"
