@@ -193,20 +193,36 @@ class WarehouseBuildConfig(dg.Config):
     )
 
 
-def _row_counts(path: Path, output_names: set[str]) -> dict[str, int]:
-    """Rows of each built table, by output name (dagster-dbt names a model's output after the
-    model, i.e. the table)."""
-    counts: dict[str, int] = {}
+#: columns that say which build wrote a row, not what it says (every model stamps its build)
+BUILD_STAMP_COLUMNS = frozenset({"build_id", "built_at"})
+
+
+def _table_facts(path: Path, output_names: set[str]) -> dict[str, tuple[int, str]]:
+    """Rows and a content version of each built table, by output name (dagster-dbt names a
+    model's output after the model, i.e. the table). The version hashes every row without its
+    build stamp, order-free: a model rebuilt to the same rows keeps its data version, so what
+    reads it is not stale (docs/incremental-runs.md)."""
+    facts: dict[str, tuple[int, str]] = {}
     if not path.exists():
-        return counts
+        return facts
     with open_published(path) as con:
-        tables = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from duckdb_columns() order by table_name, column_index"
+        ).fetchall():
+            columns.setdefault(table, []).append(column)
         for name in output_names:
-            matches = [t for t in tables if name == t or name.endswith(f"_{t}")]
-            if matches:
-                table = max(matches, key=len)
-                counts[name] = con.execute(f'select count(*) from "{table}"').fetchall()[0][0]
-    return counts
+            matches = [t for t in columns if name == t or name.endswith(f"_{t}")]
+            if not matches:
+                continue
+            table = max(matches, key=len)
+            kept = [c for c in columns[table] if c not in BUILD_STAMP_COLUMNS] or columns[table]
+            row = ", ".join('"' + c.replace('"', '""') + '"' for c in kept)
+            count, total = con.execute(
+                f'select count(*), coalesce(sum(hash({row})::hugeint), 0) from "{table}"'
+            ).fetchall()[0]
+            facts[name] = (count, f"{count}:{total}")
+    return facts
 
 
 def _failures(invocation) -> str:
@@ -303,15 +319,23 @@ def warehouse_dbt_assets() -> dg.AssetsDefinition:
                 metadata={"build_id": session.build_id, "reason": session.reason},
             )
         outputs = [e for e in events if isinstance(e, dg.Output)]
-        counts = _row_counts(files.published, {o.output_name for o in outputs})
+        facts = _table_facts(files.published, {o.output_name for o in outputs})
         common = {"build_id": session.build_id, "full_refresh": session.full_refresh}
         if session.quarantined:
             common["quarantined"] = ", ".join(f"{q.table}:{q.key}" for q in session.quarantined)
         for output in outputs:
             extra = dict(common)
-            if output.output_name in counts:
-                extra["dagster/row_count"] = counts[output.output_name]
-            yield output.with_metadata({**output.metadata, **extra})
+            version = None
+            if output.output_name in facts:
+                extra["dagster/row_count"], content = facts[output.output_name]
+                version = dg.DataVersion(content)
+            yield dg.Output(
+                output.value,
+                output_name=output.output_name,
+                metadata={**output.metadata, **extra},
+                data_version=version,
+                tags=output.tags,
+            )
         yield from checks
 
     return warehouse_dbt_models
