@@ -92,7 +92,8 @@ def test_a_second_run_with_nothing_new_builds_nothing_and_says_why(sample):
             rf"{job}: unchanged \(.*no input data version or code version changed", line
         )
     for spec in SAMPLE_REPOS:
-        assert "refresh_repository: unchanged (same head" in _line(second, re.escape(spec.repo_id))
+        line = _line(second, rf"\[\d/\d\] {re.escape(spec.repo_id)} ")
+        assert "refresh_repository: unchanged (same head" in line
     # The summary says what changed, never how many rows exist.
     assert not re.search(r"[\d,]+ rows", second), second
 
