@@ -111,6 +111,9 @@ def dbt_project() -> DbtProject:
 
 
 _VAR = re.compile(r"""\bvar\(\s*['"](\w+)['"]""")
+#: a quoted name: a var read through a macro argument (``z_for_confidence('sample_confidence')``)
+#: or a list of names (``study_parameter_names()``, which build_stamp() writes into every mart)
+_QUOTED = re.compile(r"""['"](\w+)['"]""")
 
 
 class StudyDbtTranslator(DagsterDbtTranslator):
@@ -126,8 +129,10 @@ class StudyDbtTranslator(DagsterDbtTranslator):
     def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """dagster-dbt's version (a hash of the node's SQL, or a seed's file) plus what else
         decides what the node builds: its config (materialization, column types), the macros it
-        calls (transitively) and the project vars that it or they read. Editing one model, macro
-        or var makes stale exactly the models built with it (docs/incremental-runs.md)."""
+        calls (transitively) and the project vars that it or they read, by name or through a
+        quoted name (a mart's build stamp writes every study parameter into its rows). Editing one
+        model, macro or var makes stale exactly the models built with it
+        (docs/incremental-runs.md)."""
         base = super().get_code_version(dbt_resource_props)
         macros, seen = [], set()
         pending = list(dbt_resource_props.get("depends_on", {}).get("macros", []))
@@ -140,7 +145,10 @@ class StudyDbtTranslator(DagsterDbtTranslator):
             macros.append(macro.get("macro_sql", ""))
             pending += macro.get("depends_on", {}).get("macros", [])
         code = [dbt_resource_props.get("raw_code") or "", *sorted(macros)]
-        used = sorted({name for text in code for name in _VAR.findall(text)})
+        used = sorted(
+            {name for text in code for name in _VAR.findall(text)}
+            | {name for text in code for name in _QUOTED.findall(text) if name in self._vars}
+        )
         decided = {
             "code": base,
             "config": dbt_resource_props.get("config", {}),
