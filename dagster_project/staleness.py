@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.asset_graph_view.asset_graph_view import AssetGraphView, TemporalContext
 from dagster._core.definitions.data_version import (
+    DATA_VERSION_TAG,
     CachingStaleStatusResolver,
     StaleCause,
     StaleStatus,
@@ -41,6 +42,14 @@ def source_code_version(*packages: str, extra: str = "") -> str:
                 digest.update(path.relative_to(PROJECT_DIR).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def observation(key: dg.AssetKey, data_version: str) -> dg.AssetObservation:
+    """An observation of ``key`` with this data version, as an observable source's
+    ``ObserveResult`` records it: for an asset whose step lands what a source describes (the Label
+    Studio import lands label files), so the change is known when it lands, not at the next
+    observation."""
+    return dg.AssetObservation(asset_key=key, tags={DATA_VERSION_TAG: data_version})
 
 
 @dataclass

@@ -299,7 +299,10 @@ def test_two_raters_kappa_in_the_warehouse_equals_scikit_learn(environment, roun
 
 
 def test_progress_in_status_and_the_dagster_asset(environment, round_one, capsys):
+    from dagster_project.defs.annotations.sources import LABELS, SAMPLE_REVIEWS
     from dagster_project.defs.labelling.assets import labelling_assets
+    from dagster_project.defs.landing.resources import LandingResource
+    from landing.versions import table_version
     from warehouse.labelling_progress import progress_lines
 
     lines = progress_lines(environment["warehouse"])
@@ -320,6 +323,7 @@ def test_progress_in_status_and_the_dagster_asset(environment, round_one, capsys
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [annotations_asset], instance=instance,
+            resources={"landing_zone": LandingResource(root=str(environment["landing"]))},
             run_config={"ops": {"labelling__rater_annotations": {"config": config}}},
         )  # fmt: skip
         assert result.success
@@ -328,6 +332,16 @@ def test_progress_in_status_and_the_dagster_asset(environment, round_one, capsys
         assert metadata["commits carol labelled"].value == total
         assert metadata["commits dave left"].value == 0
         assert "kappa carol vs dave so far" in metadata["commits progress"].value
+        # The label sources are observed with what landed, so what reads them is stale now.
+        for key, table in (
+            (LABELS, "annotations/labels"),
+            (SAMPLE_REVIEWS, "annotations/sample_reviews"),
+        ):
+            record = instance.get_latest_data_version_record(key, is_source=True)
+            assert record is not None and record.run_id == result.run_id
+            assert record.event_log_entry.tags["dagster/data_version"] == table_version(
+                environment["landing"], table
+            )
         logs = "".join(str(e) for e in instance.all_logs(result.run_id))
         assert environment["env"]["MMS_LABEL_STUDIO_TOKEN"] not in logs
         assert environment["env"]["MMS_LABEL_STUDIO_TOKEN"] not in str(

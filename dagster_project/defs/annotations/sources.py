@@ -5,9 +5,12 @@ file changed since the last build makes exactly its dependants stale, and the sa
 again makes nothing stale (docs/incremental-runs.md)."""
 
 import warnings
+from collections.abc import Iterable
+from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.staleness import observation
 from landing.versions import table_version
 
 PROJECT_INSPECTIONS = dg.AssetKey(["annotations", "project_inspections"])
@@ -29,6 +32,16 @@ def _observe_annotations(context: dg.AssetExecutionContext):
         yield dg.ObserveResult(
             asset_key=key, data_version=dg.DataVersion(table_version(root, table))
         )
+
+
+def record_landed_annotations(
+    context: dg.AssetExecutionContext, root: Path, keys: Iterable[dg.AssetKey]
+) -> None:
+    """Record the data version of annotation tables the running step has just landed, as
+    ``observe_annotations`` would: what reads them is stale from now on, and nothing else."""
+    for key in keys:
+        table, _ = ANNOTATION_TABLES[key]
+        context.log_event(observation(key, table_version(root, table)))
 
 
 with warnings.catch_warnings():

@@ -9,10 +9,18 @@ MMS_LABEL_STUDIO_TOKEN), never from run config, so the token reaches neither the
 the run's stored config.
 """
 
+from pathlib import Path
+
 import dagster as dg
 from pydantic import Field
 
 from base import settings
+from dagster_project.defs.annotations.sources import (
+    LABELS,
+    SAMPLE_REVIEWS,
+    record_landed_annotations,
+)
+from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.warehouse.dbt import model_key
 from extract.annotations.files import AnnotationFileError
 from labelling import rounds
@@ -77,7 +85,9 @@ def _progress_table(progress) -> str:
     return "\n".join(rows)
 
 
-def _import(context: dg.AssetExecutionContext, config: LabellingRound) -> dg.MaterializeResult:
+def _import(
+    context: dg.AssetExecutionContext, config: LabellingRound, landing_root: Path
+) -> dg.MaterializeResult:
     names = [config.adjudicator] if config.adjudication else config.raters
     metadata: dict[str, dg.MetadataValue] = {}
     try:
@@ -85,7 +95,7 @@ def _import(context: dg.AssetExecutionContext, config: LabellingRound) -> dg.Mat
         for frame in config.frames:
             for rater in names:
                 imported = import_rater(
-                    client, settings.landing_dir(), settings.duckdb_path(), frame, config.round,
+                    client, landing_root, settings.duckdb_path(), frame, config.round,
                     rater, adjudication=config.adjudication,
                 )  # fmt: skip
                 for line in imported.lines():
@@ -97,6 +107,10 @@ def _import(context: dg.AssetExecutionContext, config: LabellingRound) -> dg.Mat
                 metadata[f"{frame} progress"] = dg.MetadataValue.md(_progress_table(progress))
     except (LabelStudioError, AnnotationFileError) as exc:
         raise _fail(exc) from None
+    finally:
+        # What landed (every rater's file, even if a later one failed) is known now: what reads
+        # the labels and reviews is stale, and only that (docs/incremental-runs.md).
+        record_landed_annotations(context, landing_root, [LABELS, SAMPLE_REVIEWS])
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -124,10 +138,13 @@ def labelling_assets() -> list[dg.AssetsDefinition]:
         kinds={"python", "parquet"},
         description="The round's annotations landed as annotations/labels (and not-ML-related "
         "answers as annotations/sample_reviews) through the CSV importer's validation; per rater "
-        "labelled, left and kappa so far. Build the warehouse next.",
+        "labelled, left and kappa so far; the two annotation sources observed with what landed. "
+        "Build the warehouse next.",
     )
-    def rater_annotations(context: dg.AssetExecutionContext, config: LabellingRound):
-        return _import(context, config)
+    def rater_annotations(
+        context: dg.AssetExecutionContext, config: LabellingRound, landing_zone: LandingResource
+    ):
+        return _import(context, config, landing_zone.path)
 
     return [label_studio_projects, rater_annotations]
 
