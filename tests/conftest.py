@@ -69,11 +69,11 @@ def labelled_study(tmp_path_factory):
 
 #: fixtures that build a warehouse with dbt, run the sample end to end or drive a browser: a test
 #: that uses one is marked slow (`make test-fast` leaves it out; CI runs everything)
-SLOW_FIXTURES = {"sample_run", "labelled_study", "warehouse_path", "study", "published",
-                 "dagster_ui", "written"}  # fmt: skip
-#: the README's `make run` twice over, one after the other: the longest chain of the suite, so it
-#: starts first and the other tests share the second worker meanwhile
-LONGEST_FIXTURE = "sample_run"
+SLOW_FIXTURES = {"sample_run", "incremental_sample", "labelled_study", "warehouse_path", "study",
+                 "published", "dagster_ui", "written"}  # fmt: skip
+#: the README's `make run` run again and again on one data directory (tests/demo/test_pipeline.py,
+#: tests/demo/test_incremental_runs.py): the longest chains of the suite, so they start first
+LONGEST_FIXTURES = {"sample_run", "incremental_sample"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -85,7 +85,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
     def rank(item) -> int:
-        if LONGEST_FIXTURE in item.fixturenames:
+        if LONGEST_FIXTURES & set(item.fixturenames):
             return 0
         return 1 if item.get_closest_marker("slow") else 2
 

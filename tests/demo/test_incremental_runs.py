@@ -20,6 +20,9 @@ import pytest
 
 from demo.git_repos import SAMPLE_REPOS
 
+#: `make run` end to end, again and again on one data directory
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 WAREHOUSE_JOBS = ("refresh_selection", "build_warehouse", "refresh_suggestions")
 
@@ -35,7 +38,7 @@ def _env(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def incremental_sample(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     (root / "dagster_home").mkdir()
     shutil.copy(ROOT / "dagster_home" / "dagster.yaml", root / "dagster_home")
@@ -75,8 +78,8 @@ def _line(output: str, pattern: str) -> str:
     return found[0]
 
 
-def test_a_second_run_with_nothing_new_builds_nothing_and_says_why(sample):
-    root, run, first = sample
+def test_a_second_run_with_nothing_new_builds_nothing_and_says_why(incremental_sample):
+    root, run, first = incremental_sample
     # The first run built everything and said so.
     assert "never built" in _line(first, r"5/7 build_warehouse: ok, built \d+ of \d+ assets")
     before = _materialized(root)
@@ -121,8 +124,8 @@ def _partitions_materialized(root: Path, key: dg.AssetKey) -> dict[str, int]:
     return counts
 
 
-def test_a_new_commit_in_one_repository_refreshes_it_and_what_reads_git(sample):
-    root, run, _ = sample
+def test_a_new_commit_in_one_repository_refreshes_it_and_what_reads_git(incremental_sample):
+    root, run, _ = incremental_sample
     changed = SAMPLE_REPOS[0].repo_id
     slug = changed.replace("/", "__")
     _add_commit(root / "data" / "sample" / "git" / f"{slug}.git", "Tune the learning rate")
@@ -193,10 +196,10 @@ def _downstream(steps, key: dg.AssetKey, job: str) -> set[str]:
     return {k.to_user_string() for k in below}
 
 
-def test_a_changed_label_file_rebuilds_only_what_reads_the_labels(sample, steps_of):
+def test_a_changed_label_file_rebuilds_only_what_reads_the_labels(incremental_sample, steps_of):
     from extract.annotations.files import import_labels
 
-    root, _, _ = sample
+    root, _, _ = incremental_sample
     landing, warehouse = root / "data" / "landing", root / "data" / "warehouse.duckdb"
     rated = root / "data" / "sample" / "commits__sample-rater-b.csv"
     with rated.open(newline="", encoding="utf-8") as handle:
@@ -223,9 +226,9 @@ def test_a_changed_label_file_rebuilds_only_what_reads_the_labels(sample, steps_
 
 
 def test_a_changed_dbt_model_rebuilds_it_and_its_downstream_only(
-    sample, steps_of, tmp_path, monkeypatch
+    incremental_sample, steps_of, tmp_path, monkeypatch
 ):
-    root, _, _ = sample
+    root, _, _ = incremental_sample
     project = tmp_path / "project"
     shutil.copytree(ROOT / "dbt", project / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
     edited = next((project / "dbt" / "models").rglob("int_labels__final_labels.sql"))
