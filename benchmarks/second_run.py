@@ -7,10 +7,11 @@ Per step, the seconds each ``[sample]`` line reports (a step that runs several t
 whole process's wall time, its start-up (imports, the sample repositories, the stand-in) included.
 With --pairs N, each figure is the median of N pairs, each in its own fresh directory.
 
-Both runs read Python's bytecode cache, as `make run` on a user's machine does: the children run
-without ``PYTHONDONTWRITEBYTECODE`` and one process imports the definitions before the first pair
-(with the variable set, every process compiles dagster, dbt and scikit-learn from source: about
-30 s of a second run under load, which says nothing about this project).
+Both runs read Python's bytecode cache, as `make run` does (the Makefile installs the environment
+with its bytecode compiled, ``UV_COMPILE_BYTECODE``): the children run without
+``PYTHONDONTWRITEBYTECODE`` and one process imports the definitions before the first pair (with the
+variable set and no compiled environment, every process compiles dagster, dbt and scikit-learn
+from source: about 30 s of a second run under load, which says nothing about this project).
 
     uv run python benchmarks/second_run.py              # one pair
     uv run python benchmarks/second_run.py --pairs 3
