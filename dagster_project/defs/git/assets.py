@@ -62,6 +62,29 @@ class GitMiningConfig(dg.Config):
         )
 
 
+def _mine(context, config: GitMiningConfig, git: GitSourceResource, landing_root: Path):
+    """Mine the partition's repository into the landing zone; the result and the commits git
+    itself counts up to the mined head."""
+    repo_id = context.partition_key
+    source = git.source_for(repo_id)
+    try:
+        result = mine_repository(
+            repo_id,
+            source,
+            landing_root,
+            config.options(git.missing_objects),
+            mirror_dir=Path(git.mirror_dir),
+            log=context.log.info,
+        )
+        # Counted by git itself, independently of the miner's walk.
+        git_dir = gitcmd.local_git_dir(repo_id, source, Path(git.mirror_dir))
+        expected = gitcmd.count_commits(git_dir, result.mined_head, repo_id=repo_id)
+    except GitMiningError as exc:
+        # The message names the repository and the bad input; the traceback adds nothing for users.
+        raise dg.Failure(description=str(exc)) from None
+    return result, expected
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -100,23 +123,7 @@ def git_history(
     landing_zone: LandingResource,
 ):
     repo_id = context.partition_key
-    source = git.source_for(repo_id)
-    try:
-        result = mine_repository(
-            repo_id,
-            source,
-            landing_zone.path,
-            config.options(git.missing_objects),
-            mirror_dir=Path(git.mirror_dir),
-            log=context.log.info,
-        )
-        # Counted by git itself, independently of the miner's walk.
-        git_dir = gitcmd.local_git_dir(repo_id, source, Path(git.mirror_dir))
-        expected = gitcmd.count_commits(git_dir, result.mined_head, repo_id=repo_id)
-    except GitMiningError as exc:
-        # The message names the repository and the bad input; the traceback adds nothing for users.
-        raise dg.Failure(description=str(exc)) from None
-
+    result, expected = _mine(context, config, git, landing_zone.path)
     # The landed generation: a refresh that finds nothing new keeps it, so nothing downstream is
     # stale (docs/incremental-runs.md).
     version = dg.DataVersion(commit_version(landing_zone.path, "git/extractions", repo_id))
