@@ -234,20 +234,26 @@ def test_the_report_asset_shows_the_report_in_the_ui(sample_run):
     assert str(root) not in metadata["provenance"].value
 
 
-def test_the_report_names_its_build_once_and_the_later_partial_build_with_why(sample_run):
-    """refresh_suggestions publishes a build of a selection after build_warehouse: the provenance
-    listed each of its marts as a row of its own and named build_info's older build as the
-    published one."""
+def test_the_report_names_each_build_once_and_the_later_partial_builds_with_why(sample_run):
+    """Each step of the run builds only what is stale or missing (docs/incremental-runs.md), so the
+    marts come from several dbt builds of a selection, refresh_suggestions' last: the provenance
+    listed each mart of such a build as a row of its own and named build_info's older build as the
+    published one. Each build is named once, with the job that ran it."""
     root, _, _ = sample_run
     reports = root / "reports"
     provenance = json.loads((reports / "provenance.json").read_text(encoding="utf-8"))
-    (later,) = provenance["other_builds"]
-    assert later["later"] and "(refresh_suggestions)" in later["ran_by"]
+    others = provenance["other_builds"]
+    builds = [provenance["build_id"], *(b["build_id"] for b in others)]
+    assert len(set(builds)) == len(builds)
+    *_, last = others
+    assert last["later"] and "(refresh_suggestions)" in last["ran_by"]
     assert "(build_warehouse)" in provenance["ran_by"]
-    assert provenance["publication"]["published_build_id"] == later["build_id"]
-    assert {"activity_estimates", "challenge_estimates", "suggestion_status"} <= set(later["marts"])
+    assert provenance["publication"]["published_build_id"] == last["build_id"]
+    assert {"activity_estimates", "challenge_estimates", "suggestion_status"} <= set(last["marts"])
     text = (reports / "provenance.md").read_text(encoding="utf-8")
-    assert text.count("| Warehouse build ") == text.count("| Later partial build ") == 1
+    assert text.count("| Warehouse build ") == 1
+    assert text.count("| Later partial build ") == sum(1 for b in others if b["later"])
+    assert text.count("| Earlier build ") == sum(1 for b in others if not b["later"])
     assert "| Mart " not in text and "| Published build " not in text
     assert provenance["warehouse"] == "warehouse.duckdb"  # not this machine's path
 
