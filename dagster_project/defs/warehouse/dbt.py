@@ -291,6 +291,31 @@ def build_and_publish(
     return session, events
 
 
+def _published_outputs(
+    context: dg.AssetExecutionContext, events, files: WarehouseFiles, session
+) -> Iterator[dg.MaterializeResult]:
+    """dbt's outputs of a published build as materializations, each with its table's rows and
+    content version, and the build's id. (A MaterializeResult, not an Output: an Output's data
+    version is beta in this Dagster and warned on every build, on make run's console too.)"""
+    outputs = [e for e in events if isinstance(e, dg.Output)]
+    facts = _table_facts(files.published, {o.output_name for o in outputs})
+    common = {"build_id": session.build_id, "full_refresh": session.full_refresh}
+    if session.quarantined:
+        common["quarantined"] = ", ".join(f"{q.table}:{q.key}" for q in session.quarantined)
+    for output in outputs:
+        extra = dict(common)
+        version = None
+        if output.output_name in facts:
+            extra["dagster/row_count"], content = facts[output.output_name]
+            version = dg.DataVersion(content)
+        yield dg.MaterializeResult(
+            asset_key=context.asset_key_for_output(output.output_name),
+            metadata={**output.metadata, **extra},
+            data_version=version,
+            tags=output.tags,
+        )
+
+
 @cache
 def warehouse_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
@@ -326,24 +351,7 @@ def warehouse_dbt_assets() -> dg.AssetsDefinition:
                 f"{files.published} still holds the previous build",
                 metadata={"build_id": session.build_id, "reason": session.reason},
             )
-        outputs = [e for e in events if isinstance(e, dg.Output)]
-        facts = _table_facts(files.published, {o.output_name for o in outputs})
-        common = {"build_id": session.build_id, "full_refresh": session.full_refresh}
-        if session.quarantined:
-            common["quarantined"] = ", ".join(f"{q.table}:{q.key}" for q in session.quarantined)
-        for output in outputs:
-            extra = dict(common)
-            version = None
-            if output.output_name in facts:
-                extra["dagster/row_count"], content = facts[output.output_name]
-                version = dg.DataVersion(content)
-            yield dg.Output(
-                output.value,
-                output_name=output.output_name,
-                metadata={**output.metadata, **extra},
-                data_version=version,
-                tags=output.tags,
-            )
+        yield from _published_outputs(context, events, files, session)
         yield from checks
 
     return warehouse_dbt_models
