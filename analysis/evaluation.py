@@ -25,6 +25,7 @@ import pandas as pd
 
 from analysis import agreement, commit_features, keyword_rules, suggester
 from analysis.agreement import NOT_ML
+from analysis.settings import MODEL_VERSION
 
 FRAMES = {
     "commits": ("hash", "activity_taxonomy.csv", "activity"),
@@ -440,7 +441,7 @@ def evaluate_labels(
         truth, methods, projects, labels, replicates=replicates, seed=settings.seed
     )
     metrics["rules_digest"] = rules.digest if rules is not None else None
-    metrics["model_version"] = suggester.MODEL_VERSION
+    metrics["model_version"] = MODEL_VERSION
     metrics["diff_summaries"] = bool(frame == "commits" and commit_features.has_diffs(items))
     keys = inputs.items["item_key"].to_numpy()[annotated]
     suggestions = pd.DataFrame(

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import sklearn
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -32,36 +31,12 @@ from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 
 from analysis import agreement
+from analysis.settings import SuggesterSettings
 
-MODEL_VERSION = f"mms-suggester-2 (commits: message TF-IDF, keyword-rule seeds, path kinds, diff summary, content lexicon; issues: hashed word n-grams; one-vs-rest logistic regression, scikit-learn {sklearn.__version__})"
-#: Fewer adjudicated items than this, or fewer projects than two, and the suggester says so and
-#: suggests nothing: five folds of a handful of items measure nothing.
-MIN_LABELLED_ITEMS = 40
 NONE_LABEL = agreement.NONE_LABEL
 #: Characters of an issue body the suggester reads (the start says what the issue is about; the rest
 #: is logs and stack traces that only cost time).
 BODY_CHARACTERS = 2000
-
-
-@dataclass(frozen=True)
-class SuggesterSettings:
-    seed: int = 2023
-    folds: int = 5
-    #: a label is suggested when its probability reaches this (the most probable one always is):
-    #: most items have one label, and a second one is suggested only when the model is fairly sure
-    threshold: float = 0.6
-    #: inverse regularisation strength of every logistic regression
-    regularisation_c: float = 1.0
-    hash_features: int = 2**18
-    min_labelled_items: int = MIN_LABELLED_ITEMS
-
-    def __post_init__(self) -> None:
-        if self.folds < 2:
-            raise ValueError(f"folds={self.folds}: cross-fitting needs at least 2 folds")
-        if not 0 < self.threshold <= 1:
-            raise ValueError(f"threshold={self.threshold}: a probability in (0, 1] is needed")
-        if self.regularisation_c <= 0:
-            raise ValueError(f"regularisation_c={self.regularisation_c} must be positive")
 
 
 @dataclass

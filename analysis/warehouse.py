@@ -21,6 +21,7 @@ import pyarrow as pa
 
 import landing
 from analysis import population, suggester
+from analysis.settings import MODEL_VERSION
 from warehouse.published import WarehouseUnavailable, open_published
 
 FRAMES = ("commits", "issues")
@@ -334,7 +335,7 @@ def land(
         "frame": result.frame,
         "status": result.status,
         "status_reason": result.reason,
-        "model_version": suggester.MODEL_VERSION,
+        "model_version": MODEL_VERSION,
         "training_items": result.provenance["training_items"],
         "seed": settings.seed,
         "folds": result.provenance["folds"],

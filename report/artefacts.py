@@ -19,7 +19,6 @@ from typing import Any
 
 import pandas as pd
 
-from report.figures import closure_time_figure
 from report.formatting import (
     MISSING,
     count,
@@ -285,6 +284,8 @@ def _outlier_note(r: Any) -> str:
 
 
 def figure1(warehouse: Warehouse, provenance: Provenance) -> Section:
+    from report.figures import closure_time_figure  # matplotlib loads only to draw
+
     boxes = warehouse.load(
         "closure_time_by_challenge", order_by="median_days desc nulls last, challenge"
     )

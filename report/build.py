@@ -84,7 +84,7 @@ def _insert_real_set(sections: list[Section], evaluation_dir: Path | None) -> No
     """After the suggester's agreement, with how to make an evaluation when none is given; a report
     without that section (no suggestion marts, or only the study's artefacts) shows an evaluation
     only when one is given."""
-    from analysis.suggester import MODEL_VERSION
+    from analysis.settings import MODEL_VERSION
 
     keys = [section.key for section in sections]
     if "suggester_agreement" in keys:

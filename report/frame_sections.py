@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from report.figures import trend_figure
 from report.formatting import (
     MISSING,
     count,
@@ -391,6 +390,8 @@ def _year_items(trends: pd.DataFrame, years: list[int], year_column: str) -> lis
 def trends_section(spec: FrameSpec, warehouse: Warehouse, provenance: Provenance) -> Section:
     """Years as columns, the rows of Table 5/6, each cell a share over that year's frame and its
     interval; the figure draws ``spec.drawn_level``."""
+    from report.figures import trend_figure  # matplotlib loads only to draw
+
     key, title = (
         spec.trends,
         f"Beyond the study: {spec.labels} per year of {spec.year_of} ({spec.question})",

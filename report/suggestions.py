@@ -14,7 +14,6 @@ from typing import Any, Protocol
 import pandas as pd
 
 from report.banner import banner_markdown
-from report.figures import trend_figure
 from report.formatting import MISSING, count, number, percent
 from report.frame_sections import display_frame, estimate_cells, estimate_headers, model_notes
 from report.frames import FRAMES, FrameSpec
@@ -116,6 +115,8 @@ def _trend_markdown(trends: Mapping[str, pd.DataFrame], *, build_id: str, model_
                     sample_data: bool) -> str:  # fmt: skip
     """The trend figure embedded in Markdown only: the reports directory belongs to the study
     report, which draws these trends from the marts once dbt staged them."""
+    from report.figures import trend_figure  # matplotlib loads only to draw
+
     data = "SAMPLE DATA · " if sample_data else ""
     caption = f"{data}computed from warehouse build {build_id} by {model_version}"
     png = trend_figure(trends, sample_data=sample_data, caption=caption)

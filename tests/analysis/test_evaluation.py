@@ -238,7 +238,7 @@ def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):
     """The study report's real-set section is the directory `mms-suggest evaluate` wrote: every
     method with both kappa forms, exact sets and AUC (bootstrap intervals), the verdict against
     the best rules and the labels the learning curve needed, in words."""
-    from analysis.suggester import MODEL_VERSION
+    from analysis.settings import MODEL_VERSION
     from report.real_set import real_set_section
 
     root, labels = landed

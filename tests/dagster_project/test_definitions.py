@@ -56,6 +56,20 @@ def test_importing_the_definitions_does_no_work():
     assert done.returncode == 0, done.stderr
 
 
+def test_loading_the_definitions_leaves_the_models_libraries_unloaded():
+    """Every run worker, the daemon and the webserver load the definitions: scikit-learn and
+    matplotlib, a second of imports, load in the steps that fit a model or draw a figure."""
+    code = (
+        "import sys\n"
+        "from dagster_project.definitions import defs\n"
+        "defs().resolve_asset_graph()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'matplotlib'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 @pytest.mark.slow
 def test_dg_check_defs_passes(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}

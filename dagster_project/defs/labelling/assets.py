@@ -26,7 +26,6 @@ from extract.annotations.files import AnnotationFileError
 from labelling import rounds
 from labelling.client import LabelStudioError, from_environment
 from labelling.imports import import_rater
-from labelling.progress import round_progress
 
 PROJECTS = dg.AssetKey(["labelling", "label_studio_projects"])
 ANNOTATIONS = dg.AssetKey(["labelling", "rater_annotations"])
@@ -88,6 +87,9 @@ def _progress_table(progress) -> str:
 def _import(
     context: dg.AssetExecutionContext, config: LabellingRound, landing_root: Path
 ) -> dg.MaterializeResult:
+    # The kappa so far needs scikit-learn: loaded in the run, not with the definitions.
+    from labelling.progress import round_progress
+
     names = [config.adjudicator] if config.adjudication else config.raters
     metadata: dict[str, dg.MetadataValue] = {}
     try:

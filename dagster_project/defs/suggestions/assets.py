@@ -7,19 +7,22 @@ labels, reviews or frame changed since the last computation (suggestion_status.i
 """
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
 from pydantic import Field
 
-from analysis import warehouse as analysis_warehouse
-from analysis.suggester import MODEL_VERSION, SuggesterSettings
+from analysis.settings import MODEL_VERSION, SuggesterSettings
 from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.warehouse.dbt import model_key
 from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 from dagster_project.staleness import source_code_version
 from report.suggestions import SuggestionMarkdown, suggestion_markdown
 from warehouse.published import WarehouseUnavailable
+
+if TYPE_CHECKING:
+    from analysis import warehouse as analysis_warehouse
 
 LABEL_SUGGESTIONS = dg.AssetKey(["suggestions", "label_suggestions"])
 EVALUATIONS = dg.AssetKey(["suggestions", "suggester_evaluations"])
@@ -106,6 +109,10 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
         landing_zone: LandingResource,
     ):
         """Train on the adjudicated labels, suggest for the whole frame, estimate population shares."""
+        # scikit-learn and the estimators load here, in the run, not in every process that loads
+        # the definitions (each run worker, the daemon, the webserver).
+        from analysis import warehouse as analysis_warehouse
+
         options = SuggesterSettings(
             seed=config.seed, folds=config.folds, threshold=config.threshold
         )
@@ -132,8 +139,8 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
 
 
 def _materializations(
-    facts: analysis_warehouse.BuildFacts,
-    results: list[analysis_warehouse.FrameResult],
+    facts: "analysis_warehouse.BuildFacts",
+    results: "list[analysis_warehouse.FrameResult]",
     markdown: SuggestionMarkdown,
 ) -> Iterator[dg.MaterializeResult]:
     """One materialization per landed table, each with the build and model it came from."""
