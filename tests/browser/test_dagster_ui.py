@@ -9,7 +9,6 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from base import settings
 from demo.git_repos import build_sample_repos
 from extract.git.miner import mine_repository
 from tests.patience import patience, patience_ms
+from tests.processes import stop_process_group
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -106,11 +106,7 @@ def dagster_ui(tmp_path_factory):
         _wait_for(f"http://127.0.0.1:{port}/server_info", process, timeout=patience(240))
         yield f"http://127.0.0.1:{port}", root
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process)
         log.close()
 
 

@@ -4,7 +4,6 @@ executor (MMS_CELERY_BROKER) whose steps run in the worker and land in the share
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 import landing
 from tests.patience import patience
+from tests.processes import stop_process_group
 
 # Redis, a Celery worker and a Dagster run on it
 pytestmark = pytest.mark.slow
@@ -46,13 +46,7 @@ def _start(args, env, log: Path) -> subprocess.Popen:
 
 def _stop(process: subprocess.Popen) -> None:
     """The process group this test started, by its id: the worker and its pool children."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    stop_process_group(process, grace_seconds=15)
 
 
 def _wait_for(predicate, what: str, log: Path, seconds: float = 45) -> None:

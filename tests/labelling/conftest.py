@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import time
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.processes import stop_process_group
 
 BIN_VARIABLE = "MMS_LABEL_STUDIO_BIN"
 
@@ -93,12 +94,7 @@ def label_studio_starting(tmp_path_factory):
     try:
         yield RunningLabelStudio(url, token, email, password, log), process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,24 @@
+"""Stopping the servers and workers tests start: each in a session of its own, so one signal reaches
+the process and every child it started (Label Studio's Django workers, `dagster dev`'s daemon and
+webserver, Celery's pool)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+
+
+def stop_process_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
+    """SIGTERM to the group ``process`` leads, SIGKILL after ``grace_seconds``; always reaped."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
