@@ -19,6 +19,7 @@ import dagster as dg
 import pytest
 
 from demo.git_repos import SAMPLE_REPOS
+from tests.bare_repositories import add_commit
 
 #: `make run` end to end, again and again on one data directory
 pytestmark = pytest.mark.slow
@@ -101,20 +102,6 @@ def test_a_second_run_with_nothing_new_builds_nothing_and_says_why(incremental_s
     assert not re.search(r"[\d,]+ rows", second), second
 
 
-def _add_commit(git_dir: Path, message: str) -> str:
-    """A new commit on the default branch of a bare repository, as a push would add it."""
-
-    def git(*args):
-        return subprocess.run(
-            ["git", f"--git-dir={git_dir}", *args], capture_output=True, text=True, check=True
-        ).stdout.strip()
-
-    head = git("rev-parse", "HEAD")
-    commit = git("commit-tree", f"{head}^{{tree}}", "-p", head, "-m", message)
-    git("update-ref", "HEAD", commit)
-    return commit
-
-
 def _partitions_materialized(root: Path, key: dg.AssetKey) -> dict[str, int]:
     with dg.DagsterInstance.from_config(str(root / "dagster_home")) as instance:
         records = instance.fetch_materializations(key, limit=10_000).records
@@ -128,7 +115,7 @@ def test_a_new_commit_in_one_repository_refreshes_it_and_what_reads_git(incremen
     root, run, _ = incremental_sample
     changed = SAMPLE_REPOS[0].repo_id
     slug = changed.replace("/", "__")
-    _add_commit(root / "data" / "sample" / "git" / f"{slug}.git", "Tune the learning rate")
+    add_commit(root / "data" / "sample" / "git" / f"{slug}.git", "Tune the learning rate")
     commits, issues = dg.AssetKey(["git", "commits"]), dg.AssetKey(["github", "closed_issues"])
     before = (_partitions_materialized(root, commits), _partitions_materialized(root, issues))
     output = run()

@@ -3,7 +3,6 @@ a day with nothing new launches no run (so the warehouse does not rebuild). Foun
 where a refresh with nothing new cost 77% of the first run's time, all of it runs that mined and
 crawled nothing."""
 
-import subprocess
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -20,22 +19,9 @@ from demo.github_data import SAMPLE_TOKEN, build_stand_in
 from extract.git.miner import mine_repository
 from extract.github.client import GitHubClient
 from extract.github.miner import GitHubMiner
+from tests.bare_repositories import add_commit
 
 DAY = datetime(2026, 11, 26, 3, tzinfo=UTC)
-
-
-def _add_commit(git_dir, message):
-    """A new commit on the default branch of a bare repository, as a push would add it."""
-
-    def git(*args):
-        return subprocess.run(
-            ["git", f"--git-dir={git_dir}", *args], capture_output=True, text=True, check=True
-        ).stdout.strip()
-
-    head = git("rev-parse", "HEAD")
-    commit = git("commit-tree", f"{head}^{{tree}}", "-p", head, "-m", message)
-    git("update-ref", "HEAD", commit)
-    return commit
 
 
 def _mined_and_crawled(tmp_path, monkeypatch):
@@ -75,7 +61,7 @@ def test_a_day_with_nothing_new_runs_nothing_and_news_runs_only_its_repository(
         assert stand_in.count() == 3  # one question per repository, nothing else
 
         vision, text = "sample-ml/vision-classifier", "sample-ml/text-regressor"
-        _add_commit(remotes[vision], "Tune the learning rate")
+        add_commit(remotes[vision], "Tune the learning rate")
         stand_in.resolve(text).add_issue(
             999, created_at="2023-09-01T00:00:00Z", closed_at="2023-09-02T00:00:00Z"
         )
