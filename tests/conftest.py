@@ -69,11 +69,11 @@ def labelled_study(tmp_path_factory):
 
 #: fixtures that build a warehouse with dbt, run the sample end to end or drive a browser: a test
 #: that uses one is marked slow (`make test-fast` leaves it out; CI runs everything)
-SLOW_FIXTURES = {"sample_run", "incremental_sample", "labelled_study", "warehouse_path", "study",
+SLOW_FIXTURES = {"sample_run", "labelled_study", "warehouse_path", "study",
                  "published", "dagster_ui", "written"}  # fmt: skip
-#: the README's `make run` run again and again on one data directory (tests/demo/test_pipeline.py,
-#: tests/demo/test_incremental_runs.py): the longest chains of the suite, so they start first
-LONGEST_FIXTURES = {"sample_run", "incremental_sample"}
+#: the README's `make run` run again and again on one data directory (tests/demo/test_pipeline.py):
+#: the longest chain of the suite, so it starts first
+LONGEST_FIXTURES = {"sample_run"}
 
 
 def pytest_collection_modifyitems(config, items):

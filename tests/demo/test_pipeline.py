@@ -1,16 +1,24 @@
-"""The README's first command end to end: the main job on the bundled sample, twice.
+"""The README's first command end to end: the main job on the bundled sample, run again and again
+on one data directory.
 
-Runs `python -m demo` as a user would (fresh DuckDB file, landing zone and Dagster
-instance), checks the warehouse against the sample's own truth (git and the stand-in's data), the
-reports, that no token reached any file, and that a second run changes nothing but provenance.
+Runs `python -m demo` as a user would (fresh DuckDB file, landing zone and Dagster instance), checks
+the warehouse against the sample's own truth (git and the stand-in's data), the reports and that no
+token reached any file. Then a run costs what changed (issue 20): a second run with nothing new
+changes no row, builds nothing and says why; a new commit in one repository, a changed label file
+and a changed dbt model each rebuild exactly what depends on them (Dagster's own materializations
+and data versions in the run's instance). One sample is built for the whole file (the suite's
+longest setup, so it is built once): the tests run in file order, each on the state the previous
+one left.
 """
 
+import csv
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -20,6 +28,10 @@ from base import settings
 from demo.git_repos import SAMPLE_REPOS
 from demo.github_data import SAMPLE_TOKEN
 from report.formatting import interval, percent
+from tests.bare_repositories import add_commit
+
+ROOT = Path(__file__).resolve().parents[2]
+WAREHOUSE_JOBS = ("refresh_selection", "build_warehouse", "refresh_suggestions")
 
 
 def _env(root):
@@ -83,6 +95,35 @@ def _snapshot(con):
             r[0] for r in con.execute("select issue_key from issue_sample").fetchall()
         ),
     }
+
+
+def _materialized(root: Path) -> dict[str, int]:
+    """Materializations recorded per asset (every partition), read from the run's instance."""
+    with dg.DagsterInstance.from_config(str(root / "dagster_home")) as instance:
+        counts = {}
+        for key in instance.get_asset_keys():
+            records = instance.fetch_materializations(key, limit=10_000).records
+            counts[key.to_user_string()] = len(records)
+    return counts
+
+
+def _built_between(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    return {key for key, count in after.items() if count > before.get(key, 0)}
+
+
+def _line(output: str, pattern: str) -> str:
+    found = [line for line in output.splitlines() if re.search(pattern, line)]
+    assert found, f"no line matching {pattern!r} in:\n{output}"
+    return found[0]
+
+
+def _partitions_materialized(root: Path, key: dg.AssetKey) -> dict[str, int]:
+    with dg.DagsterInstance.from_config(str(root / "dagster_home")) as instance:
+        records = instance.fetch_materializations(key, limit=10_000).records
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.partition_key] = counts.get(record.partition_key, 0) + 1
+    return counts
 
 
 def test_sample_run_builds_the_warehouse_from_the_sample(sample_run):
@@ -266,19 +307,34 @@ def test_no_file_of_the_run_contains_the_token(sample_run):
             assert SAMPLE_TOKEN.encode() not in path.read_bytes(), path
 
 
-def test_a_second_run_changes_no_row(sample_run):
-    root, run, _ = sample_run
+def test_a_second_run_with_nothing_new_changes_no_row_builds_nothing_and_says_why(sample_run):
+    root, run, first = sample_run
+    # The first run built everything and said so.
+    assert "never built" in _line(first, r"5/7 build_warehouse: ok, built \d+ of \d+ assets")
     warehouse = root / "data" / "warehouse.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        before = _snapshot(con)
-    output = run()
-    assert "repository partitions match the selection" in output
+        rows_before = _snapshot(con)
+    before = _materialized(root)
+    second = run()
+    built = _built_between(before, _materialized(root))
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        after = _snapshot(con)
-    assert after == before
-    assert before["commits"][0] == before["commits"][1]  # no duplicate commits
-    # Nothing new: no repository refreshed, no build (tests/demo/test_incremental_runs.py).
-    assert "5/7 build_warehouse: unchanged (" in output
+        assert _snapshot(con) == rows_before
+    assert rows_before["commits"][0] == rows_before["commits"][1]  # no duplicate commits
+    assert "repository partitions match the selection" in second
+    # No dbt model, no suggester refit, no report, no repository refreshed (each one asked first,
+    # nothing new): only the candidate list and the metadata are looked at again, as always.
+    assert built <= {"github/candidates", "github/repository_metadata"}, built
+    assert "refresh_selection: unchanged (nothing new landed;" in second
+    for job in WAREHOUSE_JOBS:
+        line = _line(second, rf"\] [\d/]+ {job}: ")
+        assert re.search(
+            rf"{job}: unchanged \(.*no input data version or code version changed", line
+        )
+    for spec in SAMPLE_REPOS:
+        line = _line(second, rf"\[\d/\d\] {re.escape(spec.repo_id)} ")
+        assert "refresh_repository: unchanged (same head" in line
+    # The summary says what changed, never how many rows exist.
+    assert not re.search(r"[\d,]+ rows", second), second
 
 
 def test_the_run_prints_a_short_progress_report_not_dagsters_event_log(sample_run):
@@ -326,3 +382,124 @@ def test_a_second_run_on_the_same_data_directory_fails_at_once_naming_the_first(
         assert f'"pid": {holder.pid}' in done.stdout
     finally:
         holder.kill()
+
+
+def test_a_new_commit_in_one_repository_refreshes_it_and_what_reads_git(sample_run):
+    root, run, _ = sample_run
+    changed = SAMPLE_REPOS[0].repo_id
+    slug = changed.replace("/", "__")
+    add_commit(root / "data" / "sample" / "git" / f"{slug}.git", "Tune the learning rate")
+    commits, issues = dg.AssetKey(["git", "commits"]), dg.AssetKey(["github", "closed_issues"])
+    before = (_partitions_materialized(root, commits), _partitions_materialized(root, issues))
+    output = run()
+    after = (_partitions_materialized(root, commits), _partitions_materialized(root, issues))
+    # Only the repository with the new commit was mined (and crawled, in the same run).
+    assert {p for p in after[0] if after[0][p] > before[0].get(p, 0)} == {changed}
+    assert {p for p in after[1] if after[1][p] > before[1].get(p, 0)} == {changed}
+    assert "new data: git/commits" in _line(output, rf"\[\d/\d\] {re.escape(changed)} ")
+    for spec in SAMPLE_REPOS[1:]:
+        assert "unchanged (same head" in _line(output, rf"\[\d/\d\] {re.escape(spec.repo_id)} ")
+    # The warehouse rebuilt what reads the git landing, because of that one partition.
+    build = _line(output, r"5/7 build_warehouse: ")
+    assert re.search(
+        rf"build_warehouse: ok, built \d+ of \d+ assets \(git/\w+ \[{changed}\]", build
+    )
+
+
+@pytest.fixture
+def steps_of(monkeypatch):
+    """The sample's steps run in this process, against the sample's instance and warehouse."""
+    opened = []
+
+    def open_steps(root: Path):
+        from dagster_project.definitions import defs as load_definitions
+        from dagster_project.defs.warehouse import dbt
+        from demo.steps import SampleSteps
+
+        for name, value in _env(root).items():
+            if name.startswith(("MMS_", "DAGSTER_")):
+                monkeypatch.setenv(name, value)
+        dbt.dbt_project.cache_clear()
+        dbt.warehouse_dbt_assets.cache_clear()
+        instance = dg.DagsterInstance.from_config(str(root / "dagster_home"))
+        opened.append(instance.__enter__())
+        said = []
+        steps = SampleSteps(
+            instance,
+            load_definitions(),
+            run_config={},
+            tags={},
+            log_path=root / "steps.log",
+            verbose=False,
+            say=said.append,
+        )
+        return steps, said
+
+    yield open_steps
+    from dagster_project.defs.warehouse import dbt
+
+    for instance in opened:
+        instance.__exit__(None, None, None)
+    dbt.dbt_project.cache_clear()
+    dbt.warehouse_dbt_assets.cache_clear()
+
+
+def _downstream(steps, key: dg.AssetKey, job: str) -> set[str]:
+    """The job's assets that read ``key`` through the job's own assets: one that reads it only
+    through an asset of another job (the suggester, the issue links) has nothing new until that
+    job runs."""
+    job_keys = set(steps.defs.resolve_job_def(job).asset_layer.executable_asset_keys)
+    below: set[dg.AssetKey] = set()
+    for asset in steps.graph.toposorted_asset_keys:
+        parents = steps.graph.get(asset).parent_keys
+        if asset in job_keys and (key in parents or parents & below):
+            below.add(asset)
+    return {k.to_user_string() for k in below}
+
+
+def test_a_changed_label_file_rebuilds_only_what_reads_the_labels(sample_run, steps_of):
+    from extract.annotations.files import import_labels
+
+    root, _, _ = sample_run
+    landing, warehouse = root / "data" / "landing", root / "data" / "warehouse.duckdb"
+    rated = root / "data" / "sample" / "commits__sample-rater-b.csv"
+    with rated.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    # One rater changes her mind on one commit.
+    rows[1][1] = "Testing" if rows[1][1] != "Testing" else "Refactoring"
+    with rated.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    import_labels(landing, rated, "commits", "sample-rater-b", warehouse)
+
+    steps, said = steps_of(root)
+    steps.observe_annotations()
+    before = _materialized(root)
+    assert steps.run("again", "build_warehouse")
+    built = _built_between(before, _materialized(root))
+    labels = dg.AssetKey(["annotations", "labels"])
+    assert built == _downstream(steps, labels, "build_warehouse"), said
+    assert "stg_git__commits" not in built and "selected_projects" not in built
+    assert "annotations/labels: new data version" in said[-1]
+    # The suggester reads the labels' marts: it refits, the rest of the frame stays as it is.
+    before = _materialized(root)
+    assert steps.run("again", "refresh_suggestions")
+    assert "suggestions/label_suggestions" in _built_between(before, _materialized(root)), said
+
+
+def test_a_changed_dbt_model_rebuilds_it_and_its_downstream_only(
+    sample_run, steps_of, tmp_path, monkeypatch
+):
+    root, _, _ = sample_run
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "dbt", project / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
+    edited = next((project / "dbt" / "models").rglob("int_labels__final_labels.sql"))
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n-- reviewed\n", encoding="utf-8")
+    monkeypatch.setenv("MMS_PROJECT_DIR", str(project))
+
+    steps, said = steps_of(root)
+    model = dg.AssetKey("int_labels__final_labels")
+    before = _materialized(root)
+    assert steps.run("again", "build_warehouse")
+    built = _built_between(before, _materialized(root))
+    assert built == {"int_labels__final_labels"} | _downstream(steps, model, "build_warehouse")
+    assert "int_labels__final_labels: new code version" in said[-1]
