@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -203,25 +204,42 @@ def _dbt_build(processes: list[psutil.Process]) -> psutil.Process | None:
     return None
 
 
-def _published_warehouse(tmp_path: Path) -> tuple[dict[str, str], str]:
-    """A generated landing zone and its first published build: the environment, the build id."""
-    landing_dir = tmp_path / "landing"
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory) -> Path:
+    """A generated landing zone and its first published build (of a few models: the killed run
+    must leave it as it was, whatever it holds), shared by the tests as copies."""
+    root = tmp_path_factory.mktemp("first-build")
     tiny = Scale(
         selected_projects=3, excluded_by_inspection=1, failing_candidates=2, commits=400, issues=150
     )
-    generate(landing_dir, tiny, seed=3)
+    generate(root / "landing", tiny, seed=3)
+    env = {**os.environ, "MMS_LANDING_DIR": str(root / "landing"),
+           "MMS_DUCKDB_PATH": str(root / "warehouse.duckdb")}  # fmt: skip
+    first = subprocess.run(
+        [str(BIN / "mms-warehouse"), "build", "--indirect-selection", "cautious"]
+        + ["--select", "+selected_projects", "build_info"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    return root
+
+
+def _published_warehouse(first_build: Path, tmp_path: Path) -> tuple[dict[str, str], str]:
+    """A copy of the first build's landing zone, published warehouse and builds log: the
+    environment, the build id."""
+    shutil.copytree(first_build / "landing", tmp_path / "landing")
+    shutil.copy(first_build / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    shutil.copytree(first_build / "warehouse.duckdb.builds", tmp_path / "warehouse.duckdb.builds")
     env = {
         **os.environ,
         "DAGSTER_HOME": str(_dagster_home(tmp_path, poll_seconds=60)),
-        "MMS_LANDING_DIR": str(landing_dir),
+        "MMS_LANDING_DIR": str(tmp_path / "landing"),
         "MMS_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
         "MMS_REPORTS_DIR": str(tmp_path / "reports"),
     }
     env.pop("DAGSTER_IS_DEV_CLI", None)
-    first = subprocess.run(
-        [str(BIN / "mms-warehouse"), "build"], env=env, capture_output=True, text=True
-    )
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     return env, _published_build(tmp_path)
 
 
@@ -232,12 +250,12 @@ def _published_build(tmp_path: Path) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("steps", ["in the run's process", "a process per step"])
-def test_a_killed_build_run_takes_its_step_and_dbt_with_it(tmp_path, steps):
+def test_a_killed_build_run_takes_its_step_and_dbt_with_it(first_build, tmp_path, steps):
     """kill -9 of the process running the warehouse job (`dagster job execute`) while dbt builds:
     the step (in that process by default, or the multiprocess executor's child when the run config
     asks for one) and the step's dbt die with it at once, instead of building on, publishing for a
     run that is over, and hanging (as they did)."""
-    env, published = _published_warehouse(tmp_path)
+    env, published = _published_warehouse(first_build, tmp_path)
     config = tmp_path / "run_config.yaml"
     config.write_text("execution: {config: {multiprocess: {}}}\n", encoding="utf-8")
     separate = steps == "a process per step"
