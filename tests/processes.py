@@ -10,8 +10,12 @@ import signal
 import subprocess
 
 
-def stop_process_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
-    """SIGTERM to the group ``process`` leads, SIGKILL after ``grace_seconds``; always reaped."""
+def stop_process_group(process: subprocess.Popen, grace_seconds: float = 5) -> None:
+    """SIGTERM to the group ``process`` leads, SIGKILL after ``grace_seconds``; always reaped.
+
+    What these servers hold is thrown away with the test, so a graceful stop is not waited for
+    long: after a session's use, Label Studio and `dagster dev` each took the whole 30 s this once
+    allowed (two `--durations` teardowns of 30.2-30.5 s on one worker)."""
     if process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
