@@ -27,8 +27,12 @@ warehouse were built anyway. Then, unless ``--executor celery`` or ``--rounds 0`
 compared on ``refresh_repository`` runs with nothing new, in interleaved rounds: steps in the run's
 own process (the project's default), a new process per step (the default before issue 20,
 measured in the same run as the baseline) and the forkserver with the definitions preloaded, each
-with ``--alone-runs`` runs launched one at a time (end to end: queued, worker started, steps,
-finished) and ``--forced-runs`` runs launched at once through the run queue. It prints the wall time of each stage, commits and files per second,
+with ``--alone-runs`` runs launched one at a time, each after a pause of 0-5 s (seeded) so that
+they meet the daemon's queue polling at any phase, as a person's or a schedule's would (end to end:
+created, queued, worker started, definitions loaded, steps, finished; the stages' medians are
+printed from the runs' event timestamps) and ``--forced-runs`` runs launched at once through the
+run queue (``--default-executor-only`` times the project's executor alone, a quicker trial of a
+change to how runs start). It prints the wall time of each stage, commits and files per second,
 GitHub requests, peak memory and disk per repository, and the failures met, and writes them as
 JSON beside the run (``results.json``).
 
@@ -46,6 +50,7 @@ import contextlib
 import csv
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -258,6 +263,12 @@ class RunFigures:
     peak_rss_mb: float | None = None
     failures: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
+    #: when the run entered the queue (RUN_ENQUEUED, after its planned-materialization events),
+    #: left it (RUN_STARTING: the daemon hands it to the launcher) and when its worker process
+    #: reported in (the launcher's "Started process" event, before the definitions load)
+    enqueued: float | None = None
+    dequeued: float | None = None
+    worker_started: float | None = None
 
 
 class Dagster:
@@ -392,6 +403,7 @@ class Dagster:
             if not evaluation.passed:
                 failed_checks.append(evaluation.check_name)
         peak = self.sampler.run_peak.get(run.run_id)
+        enqueued, dequeued, worker_started = self._launch_times(run.run_id)
         return RunFigures(
             run_id=run.run_id,
             job=run.job_name,
@@ -406,6 +418,26 @@ class Dagster:
             peak_rss_mb=None if peak is None else peak / 2**20,
             failures=failures,
             failed_checks=failed_checks,
+            enqueued=enqueued,
+            dequeued=dequeued,
+            worker_started=worker_started,
+        )
+
+    def _launch_times(self, run_id: str) -> tuple[float | None, float | None, float | None]:
+        kinds = self.dg.DagsterEventType
+        events = self.instance.all_logs(
+            run_id, of_type={kinds.RUN_ENQUEUED, kinds.RUN_STARTING, kinds.ENGINE_EVENT}
+        )
+
+        def first(kind, pattern=None):
+            found = [e.timestamp for e in events if e.dagster_event.event_type == kind
+                     and (pattern is None or pattern.search(e.message or ""))]  # fmt: skip
+            return found[0] if found else None
+
+        return (
+            first(kinds.RUN_ENQUEUED),
+            first(kinds.RUN_STARTING),
+            first(kinds.ENGINE_EVENT, _PID),
         )
 
     def partitions(self) -> list[str]:
@@ -586,6 +618,9 @@ def first_run(
     return stages
 
 
+#: the longest pause before a run launched alone (Dagster's default dequeue interval)
+DEQUEUE_PHASE_SECONDS = 5.0
+
 #: how a run's steps execute, as run config of the project's executor
 #: (dagster_project/defs/execution.py): its default, then the two modes of Dagster's multiprocess
 #: executor, the first of which was the default before issue 20
@@ -626,19 +661,31 @@ def refresh(dagster: Dagster, clock: StageClock) -> tuple[list[Stage], list[Stag
 
 
 def compare_executors(
-    dagster: Dagster, clock: StageClock, *, forced_runs: int, alone: int, rounds: int
+    dagster: Dagster,
+    clock: StageClock,
+    *,
+    forced_runs: int,
+    alone: int,
+    rounds: int,
+    only_default: bool = False,
 ) -> dict[str, list[Stage]]:
     """Each way of executing steps (:data:`EXECUTORS`) on ``refresh_repository`` runs with nothing
     new, in interleaved rounds so a change of load hits all of them: ``alone`` runs launched one
     at a time (end to end: queued, run worker started, steps, finished) and ``forced_runs`` runs
     launched at once (partitions cycled), through the daemon's run queue."""
-    stages: dict[str, list[Stage]] = {name: [] for name in EXECUTORS}
+    executors = dict(list(EXECUTORS.items())[:1]) if only_default else EXECUTORS
+    stages: dict[str, list[Stage]] = {name: [] for name in executors}
     partitions = dagster.partitions()
+    # A run launched the moment the previous one ended meets the daemon's queue polling at a phase
+    # set by the runs' own length; a person or a schedule launches at any moment. The same pauses
+    # (seeded) in every run of the script, outside the runs' timings.
+    pauses = random.Random(20)
     for round_ in range(rounds):
-        for name, run_config in EXECUTORS.items():
+        for name, run_config in executors.items():
             say(f"--- executors, round {round_ + 1}: {name} ---")
             with clock.stage(stages[name], "alone") as stage:
                 for n in range(alone):
+                    time.sleep(pauses.uniform(0, DEQUEUE_PHASE_SECONDS))
                     key = partitions[n % len(partitions)]
                     run_id = dagster.launch("refresh_repository", partition=key,
                                             run_config=run_config)  # fmt: skip
@@ -667,7 +714,8 @@ def executor_table(comparison: dict) -> str:
         rows.append([
             name, fmt_s(median(end_to_end)), fmt_s(median([r["run_s"] for r in alone])),
             f"{len(forced) // max(rounds, 1)} x {rounds}", fmt_s(forced_of[name]),
-            f"{100 * forced_of[name] / forced_of[baseline]:.0f}%" if forced_of[baseline] else "-",
+            f"{100 * forced_of[name] / forced_of[baseline]:.0f}%" if forced_of.get(baseline)
+            else "-",
             fmt_s(median([r["run_s"] for r in forced])),
             f"{median([r['peak_rss_mb'] for r in forced]):,.0f}",
             sum(r["status"] != "SUCCESS" for r in alone + forced),
@@ -678,6 +726,30 @@ def executor_table(comparison: dict) -> str:
          "forced runs", "forced runs, all finished (s, median)", "of old default",
          "forced run, started to end (s, median)", "peak RSS per run (MB, median)", "failed",
          "load (1 min) per stage"], rows)  # fmt: skip
+
+
+def launch_table(comparison: dict) -> str:
+    """Where a run launched alone spends its time, from its records' timestamps (medians): its
+    creation (the webserver writes its planned materializations), the run queue until the daemon
+    hands it to the launcher, the launch (the code server spawns its worker, which imports Dagster
+    and reports in), the worker's definitions load up to RUN_START, then the run."""
+
+    def span(runs, start, end):
+        values = [r[end] - r[start] for r in runs if r.get(start) and r.get(end)]
+        return fmt_s(median(values)) if values else "-"
+
+    rows = []
+    for name, stages in comparison.items():
+        alone = [r for s in stages if s["name"] == "alone" for r in s["runs"]]
+        rows.append([
+            name, len(alone), span(alone, "created", "enqueued"), span(alone, "enqueued", "dequeued"),
+            span(alone, "dequeued", "worker_started"), span(alone, "worker_started", "started"),
+            span(alone, "started", "ended"), span(alone, "created", "ended"),
+        ])  # fmt: skip
+    return table(
+        ["steps", "runs", "created to enqueued (s)", "queued: to RUN_STARTING (s)",
+         "launch: to worker process (s)", "definitions load: to RUN_START (s)",
+         "run: RUN_START to end (s)", "end to end (s)"], rows)  # fmt: skip
 
 
 def stage_runs(stages: list[Stage], name: str) -> list[RunFigures]:
@@ -772,6 +844,8 @@ def report(results: dict) -> str:
     if comparison:
         out.append("\nExecutors, refresh_repository runs with nothing new (medians; the old default "
                    "measured in the same run):\n" + executor_table(comparison))  # fmt: skip
+        out.append("\nWhere a run launched alone spends its time (medians of the runs' "
+                   "records):\n" + launch_table(comparison))  # fmt: skip
     t = results["totals"]
     out.append(
         f"\nEnd to end (first run, {fmt_s(total1)} s): {t['commits']:,} commits "
@@ -928,6 +1002,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="refresh_repository runs launched at once per executor and round")  # fmt: skip
     parser.add_argument("--alone-runs", type=int, default=5,
                         help="runs launched one at a time per executor and round")  # fmt: skip
+    parser.add_argument("--default-executor-only", action="store_true",
+                        help="compare nothing: time only the project's default executor (a "
+                        "quicker trial of a change to the run's start)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.side_by_side:
         print(side_by_side(args.side_by_side))
@@ -1090,7 +1167,7 @@ def main(argv: list[str] | None = None) -> int:
         daily, forced = ([], []) if args.no_refresh else refresh(dagster, clock)
         comparison = (
             compare_executors(dagster, clock, forced_runs=args.forced_runs, alone=args.alone_runs,
-                              rounds=args.rounds)
+                              rounds=args.rounds, only_default=args.default_executor_only)
             if args.executor == "multiprocess" and args.rounds
             else {}
         )  # fmt: skip
