@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from demo.study_data import Scale, generate
-from tests.dbt_cli import DbtRun, dbt
+from tests.dbt_cli import WITHOUT_TESTS, DbtRun, dbt
 from tests.session_builds import build_once
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def _build_labelled_study(root: Path) -> dict:
 
     generate(root / "landing", LABELLED_SCALE, seed=LABELLED_SEED, truth_dir=root / "truth")
     env = _labelled_study_env(root)
-    run_dbt(env, "build")
+    run_dbt(env, "build", *WITHOUT_TESTS)
     review_and_label_from_truth(
         Path(env["MMS_DUCKDB_PATH"]),
         root / "landing",

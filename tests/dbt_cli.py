@@ -29,6 +29,9 @@ DBT_DIR = ROOT / "dbt"
 _SHOWN = {"info", "warn", "error"}
 #: dbt's saved parse (per target folder)
 _PARSE = "partial_parse.msgpack"
+#: `dbt build` arguments for a build another build follows: seeds and models, not the data and unit
+#: tests (half a build's time), which the last build of the same warehouse runs
+WITHOUT_TESTS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 _last_target: Path | None = None
 _link_root: Path | None = None
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from analysis.warehouse import run as suggest_labels
 from demo.labels import label_samples
 from demo.study_data import Scale, generate
+from tests.dbt_cli import WITHOUT_TESTS
 from tests.dbt_cli import dbt as run_dbt
 from tests.session_builds import build_once, copy_study
 
@@ -57,10 +58,10 @@ def build_labelled_study(root: Path, *, sample_data: bool = False, suggest: bool
     env = study_env(root, sample_data=sample_data)
     warehouse = Path(env["MMS_DUCKDB_PATH"])
     generate(root / "landing", SCALE, seed=SEED)
-    dbt(env, "build")
+    dbt(env, "build", *WITHOUT_TESTS)
     shutil.copy(warehouse, root / "unlabelled.duckdb")
     label_samples(warehouse, root / "landing", root)
-    dbt(env, "build")
+    dbt(env, "build", *(WITHOUT_TESTS if suggest else ()))
     if suggest:
         shutil.copy(warehouse, root / "unsuggested.duckdb")
         suggest_labels(warehouse, root / "landing")
