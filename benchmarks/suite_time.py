@@ -60,6 +60,10 @@ def _env() -> dict[str, str]:
     env["PATH"] = os.pathsep.join(
         p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT / ".venv"))
     )
+    # The baseline's worktree is not beside ../shared: its tests read the study's data from here.
+    study_data = ROOT.parent / "shared" / "data"
+    if study_data.is_dir():
+        env.setdefault("MMS_STUDY_DATA_DIR", str(study_data))
     return env
 
 
