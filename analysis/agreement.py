@@ -30,35 +30,32 @@ NONE_LABEL = "(none)"
 NOT_ML = "NOT_ML"
 
 
-def study_pairs(first: Sequence, second: Sequence) -> tuple[list[str], list[str]]:
-    """The study's multi-instance pairs (the rule of int_labels__label_instances)."""
+def _pairs(first: Sequence, second: Sequence, unmatched) -> tuple[list[str], list[str]]:
+    """One agreeing instance per label both sides gave; ``unmatched(only_first, only_second)``
+    pairs the rest (each sorted)."""
     left, right = [], []
     for a, b in zip(first, second, strict=True):
         a, b = set(a), set(b)
-        for label in sorted(a & b):
-            left.append(label)
-            right.append(label)
-        for x, y in zip_longest(sorted(a - b), sorted(b - a), fillvalue=NONE_LABEL):
+        agreed = sorted(a & b)
+        for x, y in [
+            *((label, label) for label in agreed),
+            *unmatched(sorted(a - b), sorted(b - a)),
+        ]:
             left.append(x)
             right.append(y)
     return left, right
 
 
+def study_pairs(first: Sequence, second: Sequence) -> tuple[list[str], list[str]]:
+    """The study's multi-instance pairs (the rule of int_labels__label_instances)."""
+    return _pairs(first, second, lambda a, b: zip_longest(a, b, fillvalue=NONE_LABEL))
+
+
 def none_pairs(first: Sequence, second: Sequence) -> tuple[list[str], list[str]]:
     """Multi-instance pairs where every label only one side gave is paired with ``(none)``."""
-    left, right = [], []
-    for a, b in zip(first, second, strict=True):
-        a, b = set(a), set(b)
-        for label in sorted(a & b):
-            left.append(label)
-            right.append(label)
-        for label in sorted(a - b):
-            left.append(label)
-            right.append(NONE_LABEL)
-        for label in sorted(b - a):
-            left.append(NONE_LABEL)
-            right.append(label)
-    return left, right
+    return _pairs(
+        first, second, lambda a, b: [*((x, NONE_LABEL) for x in a), *((NONE_LABEL, y) for y in b)]
+    )
 
 
 def kappa(pairs: tuple[list[str], list[str]]) -> float:
