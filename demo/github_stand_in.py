@@ -818,6 +818,10 @@ def _count_items(repo: StandInRepository, pull_requests: bool, states: set[str])
 def _make_handler(stand_in: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # The headers and the body leave in two writes; with Nagle's algorithm on, the body waits
+        # for the client's delayed ACK of the headers: 40 ms on every answer (43 ms a request
+        # against 0.8 ms without), which GitHub itself does not add.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             headers = {k.lower(): v for k, v in self.headers.items()}
