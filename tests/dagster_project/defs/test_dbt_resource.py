@@ -1,0 +1,55 @@
+"""The dbt resource of the warehouse assets (dagster_project/defs/warehouse/dbt.py): dagster-dbt's,
+without the `dbt --version` process and the in-process adapter it would start before every build."""
+
+import functools
+import inspect
+import stat
+import subprocess
+import sys
+
+from dagster_dbt import DbtCliResource
+
+from dagster_project.defs.warehouse.dbt import (
+    StudyDbtCliResource,
+    dbt_executable,
+    dbt_project,
+    dbt_resource,
+)
+
+
+def _recording_dbt(tmp_path):
+    """A dbt executable that writes each command line it gets to a file, then runs dbt."""
+    calls = tmp_path / "calls.txt"
+    script = tmp_path / "dbt"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys\n"
+        f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+        f"os.execv({dbt_executable()!r}, [{dbt_executable()!r}, *sys.argv[1:]])\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script, calls
+
+
+def test_a_dbt_command_starts_one_dbt_process_not_a_version_probe_first(tmp_path):
+    script, calls = _recording_dbt(tmp_path)
+    resource = StudyDbtCliResource(project_dir=dbt_project(), dbt_executable=str(script))
+    resource.cli(["--version"], target_path=tmp_path / "target").wait()
+    assert calls.read_text().splitlines() == ["--version"]
+
+
+def test_the_version_it_assumes_is_the_one_dbt_prints():
+    printed = subprocess.run(
+        [dbt_executable(), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assumed = dbt_resource()._cli_version
+    assert f"installed: {assumed}" in printed
+
+
+def test_dagster_dbt_still_has_the_two_steps_it_replaces():
+    """A dagster-dbt that renamed them would silently run both before every build again."""
+    assert isinstance(
+        inspect.getattr_static(DbtCliResource, "_cli_version"), functools.cached_property
+    )
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in source and "self._initialize_dbt_core_adapter(" in source
