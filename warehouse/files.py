@@ -35,15 +35,24 @@ class WarehouseFiles:
         """One JSON line per build: published, or failed and why."""
         return self.builds_dir / "builds.jsonl"
 
-    def build_path(self, build_id: str) -> Path:
-        # Same file name as the published warehouse: DuckDB names the catalog after the file's
-        # stem, and dbt and Dagster refer to relations as <stem>.main.<model>.
-        return self.builds_dir / build_id / self.published.name
+    @property
+    def build_path(self) -> Path:
+        """The build in progress. The same path for every build (builds take the writer lock, so
+        one runs at a time): dbt's profile holds it, and dbt re-parses the whole project whenever
+        the profile changed. Same file name as the published warehouse: DuckDB names the catalog
+        after the file's stem, and dbt and Dagster refer to relations as <stem>.main.<model>."""
+        return self.builds_dir / "building" / self.published.name
+
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse's builds: its artefacts and its saved parse,
+        which the next build starts from."""
+        return self.builds_dir / "dbt-target"
 
     @property
     def dev_build_path(self) -> Path:
         """Where `dbt build` run by hand writes (never published): see dbt/profiles.yml."""
-        return self.build_path("dev")
+        return self.builds_dir / "dev" / self.published.name
 
     def snapshot_path(self, build_id: str) -> Path:
         return self.snapshots_dir / f"{build_id}.duckdb"

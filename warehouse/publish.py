@@ -223,9 +223,10 @@ def _prune_snapshots(files: WarehouseFiles, keep: int, current: Path) -> None:
 
 def _clean_stale(files: WarehouseFiles) -> None:
     """Left by builds that died (the caller holds the writer lock, so none is running)."""
+    kept = {files.dev_build_path.parent, files.dbt_target}
     if files.builds_dir.is_dir():
         for entry in files.builds_dir.iterdir():
-            if entry.is_dir() and entry.name != "dev":
+            if entry.is_dir() and entry not in kept:
                 shutil.rmtree(entry, ignore_errors=True)
     for staged in files.published.parent.glob(f".{files.published.name}.*.tmp"):
         staged.unlink(missing_ok=True)
@@ -253,18 +254,25 @@ class BuildSession:
         return self.record.build_id
 
     def dbt_args(self, args: list[str]) -> list[str]:
-        """``args`` plus ``--full-refresh`` when the build cannot reuse the published tables."""
+        """``args`` plus ``--full-refresh`` when the build cannot reuse the published tables, and
+        without dbt's unit tests unless ``args`` choose resource types: they test the SQL against
+        fixed inputs, not the data, and dbt's docs keep them to development and CI (`dbt build` by
+        hand, the test suite), out of production builds."""
+        chosen = {"--resource-type", "--resource-types", "--exclude-resource-type",
+                  "--exclude-resource-types"}  # fmt: skip
+        if not any(arg.split("=")[0] in chosen for arg in args):
+            args = [*args, "--exclude-resource-type", "unit_test"]
         return [*args, "--full-refresh"] if self.full_refresh else list(args)
 
     def finish(self, *, passed: bool, reason: str | None = None) -> None:
         self.passed, self.reason = passed, reason
 
 
-def _prepare(files: WarehouseFiles, build_id: str, fingerprint: str) -> tuple[Path, bool]:
+def _prepare(files: WarehouseFiles, fingerprint: str) -> tuple[Path, bool]:
     """The build starts from a copy of the published warehouse (a subset build replaces only its
     models); its incremental models continue from the published tables only when the published
     build came from the same dbt project, otherwise they are rebuilt whole (--full-refresh)."""
-    build_path = files.build_path(build_id)
+    build_path = files.build_path
     build_path.parent.mkdir(parents=True, exist_ok=True)
     if not files.published.exists():
         return build_path, True
@@ -282,10 +290,10 @@ def _megabytes(size: int) -> str:
     return f"{size / 1e6:,.1f} MB"
 
 
-def _copy_failed(files: WarehouseFiles, build_id: str, exc: OSError) -> str:
+def _copy_failed(files: WarehouseFiles, exc: OSError) -> str:
     """One line on a copy that failed, once its partial file is gone (so the free space shown is
     what a retry would have)."""
-    directory = files.build_path(build_id).parent
+    directory = files.build_path.parent
     shutil.rmtree(directory, ignore_errors=True)
     line = f"cannot copy the published warehouse to {directory}: {_os_reason(exc)}"
     if exc.errno == errno.ENOSPC:
@@ -381,9 +389,9 @@ def build_session(
             log(item.describe())
         record.quarantined = [f"{q.table}:{q.key}" for q in quarantined]
         try:
-            build_path, full_refresh = _prepare(files, build_id, fingerprint)
+            build_path, full_refresh = _prepare(files, fingerprint)
         except OSError as exc:
-            record.status, record.reason = "failed", _copy_failed(files, build_id, exc)
+            record.status, record.reason = "failed", _copy_failed(files, exc)
             record.finished_at, record.seconds = _now(), round(time.monotonic() - started, 1)
             append_record(files, record)
             raise BuildFailed(record.reason) from exc
@@ -394,10 +402,14 @@ def build_session(
         env.update(
             MMS_LANDING_DIR=str(Path(landing_root).absolute()),
             MMS_DUCKDB_PATH=str(files.published.absolute()),
-            MMS_DBT_BUILD_PATH=str(build_path),
+            MMS_DBT_BUILD_PATH=str(build_path.absolute()),
             MMS_BUILD_ID=build_id,
             MMS_CODE_VERSION=record.code_version,
             MMS_DBT_PROJECT_FINGERPRINT=fingerprint,
+            # dbt's artefacts and saved parse stay with the warehouse they describe, one folder
+            # for all its builds (dagster-dbt passes the same folder, dagster_project/defs/warehouse)
+            DBT_TARGET_PATH=str(files.dbt_target.absolute()),
+            DBT_LOG_PATH=str(files.dbt_target.absolute()),
         )
         session = BuildSession(
             files, record, build_path, full_refresh, env, quarantined, allow_shrink=allow_shrink

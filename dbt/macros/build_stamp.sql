@@ -22,7 +22,9 @@
 {#- Three columns appended to a mart's final select: the dbt invocation that built it, when, and the
     study parameters it was computed with (JSON). -#}
 {% macro build_stamp() -%}
-    '{{ env_var("MMS_BUILD_ID", invocation_id) }}' as build_id,
+    {#- Read when the build runs, not when dbt parses: an environment variable read while parsing
+        marks every mart for re-parsing whenever it changes, and the build id changes every build. -#}
+    '{{ env_var("MMS_BUILD_ID", invocation_id) if execute else invocation_id }}' as build_id,
     cast('{{ run_started_at.isoformat() }}' as timestamptz) as built_at,
     cast('{{ study_parameters_json() | replace("'", "''") }}' as json) as study_parameters
 {%- endmacro %}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -99,6 +100,13 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _build_folders(tmp: Path) -> list[Path]:
+    """Folders of builds left in the builds folder (dbt's target folder, which every build of the
+    warehouse shares, is not one)."""
+    files = WarehouseFiles(tmp / "warehouse.duckdb")
+    return [p for p in files.builds_dir.iterdir() if p.is_dir() and p != files.dbt_target]
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """A landing zone and a first published build."""
@@ -182,7 +190,28 @@ def test_a_failing_build_publishes_nothing_and_says_why(published):
     status = publication_status(WarehouseFiles(path))
     assert status.published_build_id == build_id
     assert status.last_failed is not None and status.last_failed.reason == "dbt exited 1"
-    assert not [p for p in (tmp / "warehouse.duckdb.builds").iterdir() if p.is_dir()]
+    assert _build_folders(tmp) == []
+
+
+def test_builds_share_one_target_folder_reuse_its_parse_and_leave_unit_tests_out(published):
+    """Every build of a warehouse writes the same build path and dbt target folder, so dbt starts
+    from the last build's parse (a profile that changed would make it parse everything again);
+    the build tests the data, not the SQL: dbt's unit tests are for `dbt build` by hand and CI."""
+    tmp, env = published
+    files = WarehouseFiles(tmp / "warehouse.duckdb")
+    for _ in range(2):  # the first may follow a build with other --vars, which dbt re-parses for
+        code, output = _build(env)
+        assert code == 0, output
+    log = (files.dbt_target / "dbt.log").read_text(encoding="utf-8")
+    this_build = log[log.rindex("Running with dbt=") :]
+    assert "Unable to do partial parsing" not in this_build
+    assert "Partial parsing enabled" in this_build
+    manifest = json.loads((files.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["unit_tests"], "the tiny project has a unit test"
+    ran = json.loads((files.dbt_target / "run_results.json").read_text(encoding="utf-8"))
+    kinds = {result["unique_id"].split(".")[0] for result in ran["results"]}
+    assert "model" in kinds and "unit_test" not in kinds
+    assert _build_folders(tmp) == []
 
 
 def test_a_second_writer_fails_fast_naming_the_first(published):
@@ -256,8 +285,7 @@ def test_kill_9_anywhere_leaves_a_warehouse_that_opens_and_the_next_build_needs_
         assert survivor == before
     code, output = _build(env, "--select", "build_info")
     assert code == 0, output
-    leftovers = [p for p in (tmp / "warehouse.duckdb.builds").iterdir() if p.is_dir()]
-    assert leftovers == []
+    assert _build_folders(tmp) == []
     assert not list(tmp.glob(".warehouse.duckdb.*.tmp"))
 
 

@@ -67,7 +67,7 @@ import duckdb
 from warehouse import WarehouseFiles, writer_lock
 files = WarehouseFiles(Path(sys.argv[1]))
 with writer_lock(files, "test build"):
-    build = files.build_path("b2")
+    build = files.build_path
     build.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(build)) as con:
         con.execute("create table build_info as select 'b2' as build_id")

@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -69,8 +70,10 @@ def environment(env: Mapping[str, str]) -> Iterator[None]:
 
 def _parse_environment() -> dict[str, str]:
     env = settings.subprocess_env()
-    # Any file named like the published warehouse: the manifest bakes in its stem as the catalog.
-    env.setdefault("MMS_DBT_BUILD_PATH", str(WarehouseFiles.from_settings().dev_build_path))
+    # The path builds write (the manifest bakes in its stem as the catalog): a build's dbt starts
+    # from this parse (dagster-dbt copies it into the build's target folder) and re-parses only
+    # what changed, instead of the whole project for a profile that differs.
+    env.setdefault("MMS_DBT_BUILD_PATH", str(WarehouseFiles.from_settings().build_path.absolute()))
     return env
 
 
@@ -267,6 +270,16 @@ def _in_run_worker(context: dg.AssetExecutionContext) -> bool:
     return event is not None and event.pid == os.getpid()
 
 
+def _start_from_the_projects_parse(target: Path) -> None:
+    """A warehouse's first build starts from the parse the definitions made (same profile, see
+    _parse_environment), later ones from their own; dbt checks a saved parse before it uses it.
+    (dagster-dbt would copy one from $DBT_TARGET_PATH, which here is this very folder.)"""
+    saved = dbt_project().project_dir / DAGSTER_TARGET_PATH / "partial_parse.msgpack"
+    if saved.exists() and not (target / saved.name).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, target / saved.name)
+
+
 def build_and_publish(
     context, dbt: DbtCliResource, config, files: WarehouseFiles, landing_root: Path
 ):
@@ -285,8 +298,11 @@ def build_and_publish(
     ) as session:
         # When Dagster builds a subset, run only the tests whose parents are all in it.
         args = session.dbt_args(["build", "--indirect-selection", "cautious"])
+        _start_from_the_projects_parse(files.dbt_target)
         with environment({**session.env, PARENT_PID: str(os.getpid())}):
-            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            invocation = dbt.cli(
+                args, context=context, raise_on_error=False, target_path=files.dbt_target.absolute()
+            )
             events = list(invocation.stream())
         passed = invocation.is_successful()
         session.finish(passed=passed, reason=None if passed else _failures(invocation))
