@@ -356,6 +356,27 @@ def _conclude(session: BuildSession, keep: int, started: float, log) -> None:
         raise BuildFailed(failure)
 
 
+def _dbt_environment(
+    files: WarehouseFiles, landing_root: Path, build_path: Path, record: BuildRecord
+) -> dict[str, str]:
+    env = settings.subprocess_env()
+    # dbt reads the landing zone and names the catalog after the files this session was given,
+    # not whatever the environment says.
+    env.update(
+        MMS_LANDING_DIR=str(Path(landing_root).absolute()),
+        MMS_DUCKDB_PATH=str(files.published.absolute()),
+        MMS_DBT_BUILD_PATH=str(build_path.absolute()),
+        MMS_BUILD_ID=record.build_id,
+        MMS_CODE_VERSION=record.code_version,
+        MMS_DBT_PROJECT_FINGERPRINT=record.project_fingerprint or "unknown",
+        # dbt's artefacts and saved parse stay with the warehouse they describe, one folder for
+        # all its builds (dagster-dbt passes the same folder, dagster_project/defs/warehouse)
+        DBT_TARGET_PATH=str(files.dbt_target.absolute()),
+        DBT_LOG_PATH=str(files.dbt_target.absolute()),
+    )
+    return env
+
+
 @contextlib.contextmanager
 def build_session(
     files: WarehouseFiles,
@@ -396,21 +417,7 @@ def build_session(
             append_record(files, record)
             raise BuildFailed(record.reason) from exc
         record.full_refresh = full_refresh
-        env = settings.subprocess_env()
-        # dbt reads the landing zone and names the catalog after the files this session was given,
-        # not whatever the environment says.
-        env.update(
-            MMS_LANDING_DIR=str(Path(landing_root).absolute()),
-            MMS_DUCKDB_PATH=str(files.published.absolute()),
-            MMS_DBT_BUILD_PATH=str(build_path.absolute()),
-            MMS_BUILD_ID=build_id,
-            MMS_CODE_VERSION=record.code_version,
-            MMS_DBT_PROJECT_FINGERPRINT=fingerprint,
-            # dbt's artefacts and saved parse stay with the warehouse they describe, one folder
-            # for all its builds (dagster-dbt passes the same folder, dagster_project/defs/warehouse)
-            DBT_TARGET_PATH=str(files.dbt_target.absolute()),
-            DBT_LOG_PATH=str(files.dbt_target.absolute()),
-        )
+        env = _dbt_environment(files, landing_root, build_path, record)
         session = BuildSession(
             files, record, build_path, full_refresh, env, quarantined, allow_shrink=allow_shrink
         )
