@@ -178,6 +178,28 @@ def test_readers_never_see_a_lock_error_and_never_block_the_build(published):
     assert max(copies_during_build) == 2
 
 
+def test_builds_share_one_target_folder_reuse_its_parse_and_leave_unit_tests_out(published):
+    """Every build of a warehouse writes the same build path and dbt target folder, so dbt starts
+    from the last build's parse (a profile that changed would make it parse everything again);
+    the build tests the data, not the SQL: dbt's unit tests are for `dbt build` by hand and CI."""
+    # Before the tests that build with other --vars (which dbt re-parses for): this build follows
+    # builds with the project's own vars.
+    tmp, env = published
+    files = WarehouseFiles(tmp / "warehouse.duckdb")
+    code, output = _build(env)
+    assert code == 0, output
+    log = (files.dbt_target / "dbt.log").read_text(encoding="utf-8")
+    this_build = log[log.rindex("Running with dbt=") :]
+    assert "Unable to do partial parsing" not in this_build
+    assert "Partial parsing enabled" in this_build
+    manifest = json.loads((files.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["unit_tests"], "the tiny project has a unit test"
+    ran = json.loads((files.dbt_target / "run_results.json").read_text(encoding="utf-8"))
+    kinds = {result["unique_id"].split(".")[0] for result in ran["results"]}
+    assert "model" in kinds and "unit_test" not in kinds
+    assert _build_folders(tmp) == []
+
+
 def test_a_failing_build_publishes_nothing_and_says_why(published):
     tmp, env = published
     path = tmp / "warehouse.duckdb"
@@ -190,27 +212,6 @@ def test_a_failing_build_publishes_nothing_and_says_why(published):
     status = publication_status(WarehouseFiles(path))
     assert status.published_build_id == build_id
     assert status.last_failed is not None and status.last_failed.reason == "dbt exited 1"
-    assert _build_folders(tmp) == []
-
-
-def test_builds_share_one_target_folder_reuse_its_parse_and_leave_unit_tests_out(published):
-    """Every build of a warehouse writes the same build path and dbt target folder, so dbt starts
-    from the last build's parse (a profile that changed would make it parse everything again);
-    the build tests the data, not the SQL: dbt's unit tests are for `dbt build` by hand and CI."""
-    tmp, env = published
-    files = WarehouseFiles(tmp / "warehouse.duckdb")
-    for _ in range(2):  # the first may follow a build with other --vars, which dbt re-parses for
-        code, output = _build(env)
-        assert code == 0, output
-    log = (files.dbt_target / "dbt.log").read_text(encoding="utf-8")
-    this_build = log[log.rindex("Running with dbt=") :]
-    assert "Unable to do partial parsing" not in this_build
-    assert "Partial parsing enabled" in this_build
-    manifest = json.loads((files.dbt_target / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["unit_tests"], "the tiny project has a unit test"
-    ran = json.loads((files.dbt_target / "run_results.json").read_text(encoding="utf-8"))
-    kinds = {result["unique_id"].split(".")[0] for result in ran["results"]}
-    assert "model" in kinds and "unit_test" not in kinds
     assert _build_folders(tmp) == []
 
 
