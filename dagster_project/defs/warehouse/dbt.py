@@ -70,9 +70,9 @@ def environment(env: Mapping[str, str]) -> Iterator[None]:
 
 def _parse_environment() -> dict[str, str]:
     env = settings.subprocess_env()
-    # The path builds write (the manifest bakes in its stem as the catalog): a build's dbt starts
-    # from this parse (dagster-dbt copies it into the build's target folder) and re-parses only
-    # what changed, instead of the whole project for a profile that differs.
+    # The path builds write (the manifest bakes in its stem as the catalog): a warehouse's first
+    # build starts from this parse (_start_from_the_projects_parse) and re-parses only what
+    # changed, instead of the whole project for a profile that differs.
     env.setdefault("MMS_DBT_BUILD_PATH", str(WarehouseFiles.from_settings().build_path.absolute()))
     return env
 
