@@ -24,6 +24,7 @@ from dagster._core.definitions.data_version import (
     CachingStaleStatusResolver,
     StaleCause,
     StaleStatus,
+    extract_data_version_from_entry,
 )
 from dagster._core.storage.event_log.base import AssetRecord
 from dagster._time import get_current_datetime
@@ -64,17 +65,6 @@ class Staleness:
         return bool(self.stale)
 
 
-def _resolver(instance: dg.DagsterInstance, asset_graph) -> CachingStaleStatusResolver:
-    view = AssetGraphView(
-        temporal_context=TemporalContext(effective_dt=get_current_datetime(), last_event_id=None),
-        instance=instance,
-        asset_graph=asset_graph,
-    )
-    # One query for every asset's record instead of one per asset as the resolver asks.
-    AssetRecord.prepare(view, list(asset_graph.get_all_asset_keys()))
-    return CachingStaleStatusResolver(instance, asset_graph, view)
-
-
 def _describe(cause: StaleCause) -> str:
     where = cause.key.asset_key.to_user_string()
     if cause.key.partition_key:
@@ -83,37 +73,86 @@ def _describe(cause: StaleCause) -> str:
     return f"{where}: {reason}"
 
 
-def stale_assets(
-    instance: dg.DagsterInstance, asset_graph, keys: Iterable[dg.AssetKey]
-) -> Staleness:
-    """The assets of ``keys`` that are stale or missing, with their root causes, and every asset
-    of ``keys`` downstream of them: Dagster calls an asset stale only once an input has a new
-    data version, and an input rebuilt in the same run gets its new one only then."""
-    resolver = _resolver(instance, asset_graph)
-    found = Staleness()
-    keys = set(keys)
-    for key in asset_graph.toposorted_asset_keys:
-        if key not in keys:
-            continue
-        status = resolver.get_status(key)
-        if status == StaleStatus.MISSING:
-            found.stale[key] = "never built"
-            if "never built" not in found.changes:
-                found.changes.append("never built")
-        elif status == StaleStatus.STALE:
-            causes = [_describe(c) for c in resolver.get_stale_root_causes(key)]
-            found.stale[key] = "; ".join(causes)
-            found.changes += [c for c in causes if c not in found.changes]
-        else:
-            parents = [p for p in asset_graph.get(key).parent_keys if p in found.stale]
-            if parents:
-                found.stale[key] = f"downstream of {parents[0].to_user_string()}"
-    return found
+class Bookkeeping:
+    """Dagster's answers about one asset graph on one instance: what is stale, which data
+    versions it holds. Its resolver is kept while the instance's event log and the dynamic
+    partitions stay as they were (a step that changed nothing writes no event), so a run of
+    unchanged steps asks the event log once, not once per step."""
 
+    def __init__(self, instance: dg.DagsterInstance, asset_graph) -> None:
+        self.instance = instance
+        self.asset_graph = asset_graph
+        self._dynamic_partitions = sorted(
+            {
+                node.partitions_def.name
+                for node in (asset_graph.get(key) for key in asset_graph.get_all_asset_keys())
+                if isinstance(node.partitions_def, dg.DynamicPartitionsDefinition)
+                and node.partitions_def.name
+            }
+        )
+        self._state: tuple | None = None
+        self._resolver: CachingStaleStatusResolver | None = None
 
-def current_data_versions(
-    instance: dg.DagsterInstance, asset_graph, keys: Iterable[dg.AssetKey], partition: str | None
-) -> dict[dg.AssetKey, str]:
-    """The data version Dagster holds for each asset (of one partition, if partitioned)."""
-    resolver = _resolver(instance, asset_graph)
-    return {key: resolver.get_current_data_version(key, partition).value for key in keys}
+    def _instance_state(self) -> tuple:
+        return (
+            self.instance.event_log_storage.get_maximum_record_id(),
+            tuple(tuple(self.instance.get_dynamic_partitions(n)) for n in self._dynamic_partitions),
+        )
+
+    def resolver(self) -> CachingStaleStatusResolver:
+        state = self._instance_state()
+        if self._resolver is None or state != self._state:
+            view = AssetGraphView(
+                temporal_context=TemporalContext(
+                    effective_dt=get_current_datetime(), last_event_id=None
+                ),
+                instance=self.instance,
+                asset_graph=self.asset_graph,
+            )
+            # One query for every asset's record instead of one per asset as the resolver asks.
+            AssetRecord.prepare(view, list(self.asset_graph.get_all_asset_keys()))
+            self._resolver = CachingStaleStatusResolver(self.instance, self.asset_graph, view)
+            self._state = state
+        return self._resolver
+
+    def stale_assets(self, keys: Iterable[dg.AssetKey]) -> Staleness:
+        """The assets of ``keys`` that are stale or missing, with their root causes, and every
+        asset of ``keys`` downstream of them: Dagster calls an asset stale only once an input has
+        a new data version, and an input rebuilt in the same run gets its new one only then."""
+        resolver = self.resolver()
+        found = Staleness()
+        keys = set(keys)
+        for key in self.asset_graph.toposorted_asset_keys:
+            if key not in keys:
+                continue
+            status = resolver.get_status(key)
+            if status == StaleStatus.MISSING:
+                found.stale[key] = "never built"
+                if "never built" not in found.changes:
+                    found.changes.append("never built")
+            elif status == StaleStatus.STALE:
+                causes = [_describe(c) for c in resolver.get_stale_root_causes(key)]
+                found.stale[key] = "; ".join(causes)
+                found.changes += [c for c in causes if c not in found.changes]
+            else:
+                parents = [p for p in self.asset_graph.get(key).parent_keys if p in found.stale]
+                if parents:
+                    found.stale[key] = f"downstream of {parents[0].to_user_string()}"
+        return found
+
+    def current_data_versions(
+        self, keys: Iterable[dg.AssetKey], partition: str | None
+    ) -> dict[dg.AssetKey, str]:
+        """The data version Dagster holds for each asset (of one partition, if partitioned)."""
+        resolver = self.resolver()
+        return {key: resolver.get_current_data_version(key, partition).value for key in keys}
+
+    def observed_data_versions(self, keys: Iterable[dg.AssetKey]) -> dict[dg.AssetKey, str | None]:
+        """The data version of each observable source's latest observation (None: never
+        observed): one indexed query each, without a resolver."""
+        found: dict[dg.AssetKey, str | None] = {}
+        for key in keys:
+            record = self.instance.get_latest_data_version_record(key, is_source=True)
+            version = record and extract_data_version_from_entry(record.event_log_entry)
+            found[key] = version.value if version else None
+        return found
