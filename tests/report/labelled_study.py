@@ -80,9 +80,11 @@ def shared_report_study(tmp_path_factory) -> Path:
 
 
 def as_sample_data(warehouse: Path, root: Path) -> Path:
-    """A copy of a study's warehouse and landing folder in ``root``, rebuilt by `dbt build` with the
-    sample flag (MMS_SAMPLE_DATA): the same data, marked as the bundled sample's."""
+    """A copy of a study's warehouse and landing folder in ``root``, the models that read the
+    sample flag (MMS_SAMPLE_DATA: ``build_info`` and what reads it) rebuilt by `dbt build` with
+    it set: the same data, marked as the bundled sample's. The other marts do not read the flag,
+    so rebuilding them (4 of 5 of the project's nodes) would write the same rows again."""
     copy_study(warehouse.parent, root, "landing", warehouse.name)
     env = study_env(root, sample_data=True)
-    dbt(env, "build")
+    dbt(env, "build", "--select", "build_info+")
     return Path(env["MMS_DUCKDB_PATH"])
