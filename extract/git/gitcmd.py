@@ -88,14 +88,21 @@ def spawn(
     stdin=None,
     stdout=subprocess.PIPE,
     stderr=subprocess.PIPE,
+    buffered: bool = False,
 ) -> subprocess.Popen:
     """Start ``git [--git-dir=...] args`` in the scrubbed environment: the one place git is run.
 
-    Raises :class:`OSError` when git cannot be started; callers name the repository.
+    ``buffered``: git writes its output to a pipe in full buffers (``GIT_FLUSH=0``) instead of one
+    write per record (``git log``, ``git diff-tree --stdin``), for a reader that needs no record
+    before the rest. Raises :class:`OSError` when git cannot be started; callers name the
+    repository.
     """
     cmd = ["git"] if git_dir is None else ["git", f"--git-dir={git_dir}"]
+    env = git_env(ceiling)
+    if buffered:
+        env["GIT_FLUSH"] = "0"
     return subprocess.Popen(
-        [*cmd, *args], cwd=cwd, stdin=stdin, stdout=stdout, stderr=stderr, env=git_env(ceiling)
+        [*cmd, *args], cwd=cwd, stdin=stdin, stdout=stdout, stderr=stderr, env=env
     )
 
 

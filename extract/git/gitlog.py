@@ -308,11 +308,10 @@ class DiffTreePool:
     def _records(self) -> Iterator[CommitRecord]:
         for block in range(len(self.blocks)):
             worker = self._advance(block)
-            for _ in self.blocks[block]:
-                item = worker.records.get()
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
+            item = worker.records.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
 
     def _iterate(self) -> Generator[CommitRecord, None, None]:
         self.start()
@@ -394,7 +393,9 @@ class DiffTreePool:
         missing here too: :meth:`_undiffable` tells the two apart when the commit is mined."""
         blobs = self._blobs_read_by(self.order)
         wanted = sorted({blob for listed in blobs.values() for blob in listed})
-        output, returncode, detail = self._git_to_file(["cat-file", "--batch-check"], wanted)
+        # --buffer: git writes its answers in full buffers, not one write per object (~0.07 s)
+        check = ["cat-file", "--batch-check", "--buffer"]
+        output, returncode, detail = self._git_to_file(check, wanted)
         with output:
             if returncode != 0:
                 raise GitMiningError(
@@ -412,7 +413,7 @@ class DiffTreePool:
         is not absent."""
         if not objects:
             return set()
-        check = ["cat-file", "--batch-check=%(objectname)"]
+        check = ["cat-file", "--batch-check=%(objectname)", "--buffer"]
         output, returncode, detail = self._git_to_file(check, objects)
         with output:
             if returncode != 0:
@@ -597,7 +598,10 @@ class _Worker:
     """One ``git diff-tree --stdin`` process of a pool and the thread that parses its output.
 
     ``fed`` lists what was written to its stdin and not yet read back: ``(block, commit)`` and
-    ``(block, None)`` for a block's boundary line. Records go to ``records`` in feed order.
+    ``(block, None)`` for a block's boundary line. A block's records go to ``records`` as one list
+    when its boundary is read back: one hand-over per block, not per commit, spares the consumer
+    thread a wake-up and two GIL hand-offs per commit (~0.3 CPU s of futex calls and context
+    switches on mne-python's 18,904 commits).
     """
 
     #: the running process's pipes (set by _spawn, before anything is fed or read)
@@ -607,6 +611,8 @@ class _Worker:
     def __init__(self, pool: DiffTreePool):
         self.pool = pool
         self.records: queue.SimpleQueue = queue.SimpleQueue()
+        #: the records of the block being read, handed over at its boundary
+        self.block_records: list[CommitRecord] = []
         self.fed: deque[tuple[int, str | None]] = deque()
         self.lock = threading.Lock()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -620,8 +626,15 @@ class _Worker:
     def _spawn(self) -> None:
         args = diff_options(detect_copies=self.pool.copies)
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read after the process ends)
+        # Buffered: the echoed boundary line is flushed by git itself, so a block still ends on
+        # time, and git writes ~4 KiB at a time instead of once per commit (fewer wake-ups of
+        # this process's reader thread and fewer system calls for both).
         proc = gitcmd.spawn(
-            args, git_dir=self.pool.git_dir, stdin=subprocess.PIPE, stderr=self.stderr
+            args,
+            git_dir=self.pool.git_dir,
+            stdin=subprocess.PIPE,
+            stderr=self.stderr,
+            buffered=True,
         )
         assert proc.stdin is not None and proc.stdout is not None  # both are pipes
         self.proc, self.stdin, self.stdout = proc, proc.stdin, proc.stdout
@@ -688,6 +701,8 @@ class _Worker:
             raise GitMiningError(f"{self.pool.repo_id}: unreadable git output: {broken}")
         if held is not None:
             self._emit(held)
+        if self.block_records or self.fed:  # no boundary will come to hand these over
+            raise GitMiningError(f"{self.pool.repo_id}: git output ended inside a block")
         return True
 
     def _emit(self, record: CommitRecord) -> None:
@@ -697,7 +712,7 @@ class _Worker:
             raise GitMiningError(
                 f"{self.pool.repo_id}: git returned {record.commit_hash} where {commit} was expected"
             )
-        self.records.put(record)
+        self.block_records.append(record)
 
     def _end_block(self, boundary: Boundary) -> None:
         with self.lock:
@@ -708,6 +723,8 @@ class _Worker:
             or boundary.label != self._boundary(entry[0])[1:].encode()
         ):
             raise GitMiningError(f"{self.pool.repo_id}: git output out of step at {boundary}")
+        self.records.put(self.block_records)
+        self.block_records = []
         self.pool.block_done(self)
 
     def _recover(self) -> None:
