@@ -7,6 +7,7 @@ base/settings.py). Importing this module is cheap: the miner is imported when a 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import get_args
@@ -30,13 +31,20 @@ class _Declined:
         return None
 
 
-def _without_pandas() -> None:
+def _prepare_mining_process() -> None:
     """Mining never uses pandas or numpy, which pyarrow would load (together ~0.45 s, half the
     command's fixed cost on a small repository), so a `git mine` process declines them. Only a
     process of its own does this (see extract.cli.main): called in-process, the caller keeps
-    them."""
+    them.
+
+    It also gives Arrow the C library's allocator (Arrow's documented
+    ``ARROW_DEFAULT_MEMORY_POOL``, read when pyarrow is first imported; a user's setting wins):
+    the default, mimalloc, faults fresh zeroed pages in for every batch of rows (~0.15 CPU s of
+    system time and ~35 MB more peak memory on mne-python), and a run builds its tables once."""
     if not any(name in sys.modules for name in _DECLINED):
         sys.meta_path.insert(0, _Declined())
+    if "pyarrow" not in sys.modules:
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
 def _cmd_mine(args: argparse.Namespace) -> int:
@@ -138,7 +146,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=None,
         help="git processes mining the repository at once (default: one per core, at most 2)",
     )
-    mine.set_defaults(func=_cmd_mine, prepare_process=_without_pandas)
+    mine.set_defaults(func=_cmd_mine, prepare_process=_prepare_mining_process)
     diffs = sub.add_parser(
         "diffs",
         help="land per-commit diff summaries of a mined repository's model-file commits "

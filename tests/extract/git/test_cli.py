@@ -1,7 +1,10 @@
 """`mms-extract git mine` as a user runs it: settings from the environment, cheap start-up."""
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 import landing
 from extract.cli import main as mms_extract
@@ -79,4 +82,31 @@ def test_a_git_mine_process_never_imports_pandas_or_numpy(make_repo, tmp_path):
     assert "pyarrow" in imported
     assert not any(name.startswith(("pandas.", "numpy.")) for name in imported)
     row = landing.read_partition(landing_dir, "git/extractions", "acme/widgets")
+    assert row.to_pylist()[0]["commits"] == 1
+
+
+_POOL_PROBE = (
+    "from extract.cli import main; code = main();"
+    "import pyarrow; print(code, pyarrow.default_memory_pool().backend_name)"
+)
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_a_git_mine_process_gives_arrow_the_c_allocator(make_repo, tmp_path, chosen, expected):
+    """Arrow's default pool (mimalloc) faults fresh pages in for every batch of rows; the command's
+    own process builds its tables with the C library's allocator, unless the user chose one."""
+    remote = make_repo("remote")
+    remote.write("a.txt", "a\n")
+    remote.commit("one")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    run = subprocess.run(
+        [sys.executable, "-c", _POOL_PROBE, "--landing-dir", str(tmp_path / "l"),
+         "git", "mine", "acme/widgets", "--source", str(remote.path),
+         "--mirror-dir", str(tmp_path / "mirrors")],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert run.stdout.splitlines()[-1].split() == ["0", expected], run.stderr
+    row = landing.read_partition(tmp_path / "l", "git/extractions", "acme/widgets")
     assert row.to_pylist()[0]["commits"] == 1
