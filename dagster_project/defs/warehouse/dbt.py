@@ -108,10 +108,14 @@ def dbt_project() -> DbtProject:
         target_path=DAGSTER_TARGET_PATH,
     )
     if not _manifest_is_current(project):
+        # StudyDbtCliResource: dagster-dbt's own would first start `dbt --version` and load an
+        # adapter (2.7 s of a first definitions load), as before every build
         with environment(_parse_environment()):
-            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-                ["parse", "--quiet"], target_path=project.target_path
-            ).wait()
+            StudyDbtCliResource(
+                project_dir=os.fspath(project.project_dir),
+                profiles_dir=os.fspath(project.profiles_dir or project.project_dir),
+                dbt_executable=dbt_executable(),
+            ).cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
 

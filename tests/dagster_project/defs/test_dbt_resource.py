@@ -3,9 +3,11 @@ without the `dbt --version` process and the in-process adapter it would start be
 
 import functools
 import inspect
+import shutil
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
@@ -15,6 +17,8 @@ from dagster_project.defs.warehouse.dbt import (
     dbt_project,
     dbt_resource,
 )
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _recording_dbt(tmp_path):
@@ -53,3 +57,27 @@ def test_dagster_dbt_still_has_the_two_steps_it_replaces():
     )
     source = inspect.getsource(DbtCliResource.cli)
     assert "self._cli_version" in source and "self._initialize_dbt_core_adapter(" in source
+
+
+def test_the_definitions_parse_a_changed_project_in_one_dbt_process(
+    tmp_path, monkeypatch, warehouse_env
+):
+    """A first load of the definitions (a fresh clone, an edited model) parses the project: with
+    dagster-dbt's own resource that was a `dbt --version` process and an adapter first (2.7 s)."""
+    from dagster_project.defs.warehouse import dbt
+
+    project_copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT / "dbt", project_copy / "dbt", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    monkeypatch.setenv("MMS_PROJECT_DIR", str(project_copy))
+    script, calls = _recording_dbt(tmp_path)
+    monkeypatch.setattr(dbt, "dbt_executable", lambda: str(script))
+    dbt.dbt_project.cache_clear()
+    try:
+        project = dbt.dbt_project()
+        assert project.manifest_path.exists()
+    finally:
+        dbt.dbt_project.cache_clear()
+    (command,) = calls.read_text().splitlines()
+    assert " parse " in f" {command} "
