@@ -43,6 +43,9 @@ if CHROMIUM is None:
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
+#: the code location of workspace.yaml, as the UI's addresses name it
+LOCATION = "__repository__@dagster_project.definitions"
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -178,14 +181,14 @@ def _wait_for_successes(page, url: str, count: int) -> None:
 
 def test_materializing_the_sample_from_the_ui_succeeds(dagster_ui, page):
     base, root = dagster_ui
-    # The commit table's staging (which repository generations are current) first, then commits.
-    for model, runs in (("stg_git__extractions", 1), ("stg_git__commits", 2)):
-        _open(page, f"{base}/assets/{model}")
-        page.get_by_role("button", name=re.compile(r"Materialize$")).first.click()
-        # The git partitions were landed by extract/ directly, so Dagster asks to confirm.
-        with contextlib.suppress(sync_api.TimeoutError):
-            page.get_by_role("button", name="Confirm").click(timeout=5_000)
-        _wait_for_successes(page, f"{base}/runs", runs)
+    # The git staging models in one run, as a user materializes a group: which repository
+    # generations are current (stg_git__extractions), then the commits and modified files.
+    _open(page, f"{base}/locations/{LOCATION}/asset-groups/staging_git")
+    page.get_by_role("button", name=re.compile(r"Materialize all$")).first.click()
+    # The git partitions were landed by extract/ directly, so Dagster asks to confirm.
+    with contextlib.suppress(sync_api.TimeoutError):
+        page.get_by_role("button", name="Confirm").click(timeout=5_000)
+    _wait_for_successes(page, f"{base}/runs", 1)
     import duckdb
 
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
