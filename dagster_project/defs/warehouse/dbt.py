@@ -100,13 +100,24 @@ def _manifest_is_current(project: DbtProject) -> bool:
     )
 
 
+def _project_file_error(path: Path, error: yaml.YAMLError) -> ValueError:
+    """dagster-dbt reads dbt_project.yml before dbt does and lets PyYAML's error through, which
+    names no file ("in '<unicode string>'"): say which file and where."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    problem = getattr(error, "problem", None) or str(error)
+    return ValueError(f"{path} is not valid YAML{where}: {problem}")
+
+
 @cache
 def dbt_project() -> DbtProject:
-    project = DbtProject(
-        project_dir=settings.dbt_project_dir(),
-        profiles_dir=settings.dbt_project_dir(),
-        target_path=DAGSTER_TARGET_PATH,
-    )
+    project_dir = settings.dbt_project_dir()
+    try:
+        project = DbtProject(
+            project_dir=project_dir, profiles_dir=project_dir, target_path=DAGSTER_TARGET_PATH
+        )
+    except yaml.YAMLError as error:
+        raise _project_file_error(Path(project_dir) / "dbt_project.yml", error) from None
     if not _manifest_is_current(project):
         # StudyDbtCliResource: dagster-dbt's own would first start `dbt --version` and load an
         # adapter (2.7 s of a first definitions load), as before every build

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.warehouse.dbt import (
@@ -81,3 +82,28 @@ def test_the_definitions_parse_a_changed_project_in_one_dbt_process(
         dbt.dbt_project.cache_clear()
     (command,) = calls.read_text().splitlines()
     assert " parse " in f" {command} "
+
+
+def test_a_dbt_project_file_that_is_not_yaml_is_named_with_its_line(
+    tmp_path, monkeypatch, warehouse_env
+):
+    from dagster_project.defs.warehouse import dbt
+
+    project_copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT / "dbt", project_copy / "dbt", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    project_file = project_copy / "dbt" / "dbt_project.yml"
+    lines = project_file.read_text(encoding="utf-8").count("\n")
+    with project_file.open("a", encoding="utf-8") as handle:
+        handle.write("vars:\n  min_stars: [100\n")
+    monkeypatch.setenv("MMS_PROJECT_DIR", str(project_copy))
+    dbt.dbt_project.cache_clear()
+    try:
+        with pytest.raises(ValueError) as raised:
+            dbt.dbt_project()
+    finally:
+        dbt.dbt_project.cache_clear()
+    message = str(raised.value)
+    assert message.startswith(f"{project_file} is not valid YAML (line {lines + 3}, "), message
+    assert "expected ',' or ']'" in message
