@@ -120,7 +120,7 @@ def dbt_project() -> DbtProject:
         raise _project_file_error(Path(project_dir) / "dbt_project.yml", error) from None
     if not _manifest_is_current(project):
         # StudyDbtCliResource: dagster-dbt's own would first start `dbt --version` and load an
-        # adapter (2.7 s of a first definitions load), as before every build
+        # adapter (~2.5 s of a first definitions load), as before every build
         with environment(_parse_environment()):
             StudyDbtCliResource(
                 project_dir=os.fspath(project.project_dir),

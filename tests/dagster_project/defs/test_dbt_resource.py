@@ -60,50 +60,42 @@ def test_dagster_dbt_still_has_the_two_steps_it_replaces():
     assert "self._cli_version" in source and "self._initialize_dbt_core_adapter(" in source
 
 
-def test_the_definitions_parse_a_changed_project_in_one_dbt_process(
-    tmp_path, monkeypatch, warehouse_env
-):
-    """A first load of the definitions (a fresh clone, an edited model) parses the project: with
-    dagster-dbt's own resource that was a `dbt --version` process and an adapter first (2.7 s)."""
+@pytest.fixture
+def project_copy(tmp_path, monkeypatch, warehouse_env):
+    """A copy of the dbt project, unparsed, that the definitions read (MMS_PROJECT_DIR)."""
     from dagster_project.defs.warehouse import dbt
 
-    project_copy = tmp_path / "project"
-    shutil.copytree(
-        ROOT / "dbt", project_copy / "dbt", ignore=shutil.ignore_patterns("target", "logs")
-    )
-    monkeypatch.setenv("MMS_PROJECT_DIR", str(project_copy))
+    copy = tmp_path / "project"
+    shutil.copytree(ROOT / "dbt", copy / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setenv("MMS_PROJECT_DIR", str(copy))
+    dbt.dbt_project.cache_clear()
+    yield copy / "dbt"
+    dbt.dbt_project.cache_clear()
+
+
+def test_the_definitions_parse_a_changed_project_in_one_dbt_process(
+    project_copy, tmp_path, monkeypatch
+):
+    """A first load of the definitions (a fresh clone, an edited model) parses the project: with
+    dagster-dbt's own resource that was a `dbt --version` process and an adapter first (~2.5 s)."""
+    from dagster_project.defs.warehouse import dbt
+
     script, calls = _recording_dbt(tmp_path)
     monkeypatch.setattr(dbt, "dbt_executable", lambda: str(script))
-    dbt.dbt_project.cache_clear()
-    try:
-        project = dbt.dbt_project()
-        assert project.manifest_path.exists()
-    finally:
-        dbt.dbt_project.cache_clear()
+    assert dbt.dbt_project().manifest_path.exists()
     (command,) = calls.read_text().splitlines()
     assert " parse " in f" {command} "
 
 
-def test_a_dbt_project_file_that_is_not_yaml_is_named_with_its_line(
-    tmp_path, monkeypatch, warehouse_env
-):
+def test_a_dbt_project_file_that_is_not_yaml_is_named_with_its_line(project_copy):
     from dagster_project.defs.warehouse import dbt
 
-    project_copy = tmp_path / "project"
-    shutil.copytree(
-        ROOT / "dbt", project_copy / "dbt", ignore=shutil.ignore_patterns("target", "logs")
-    )
-    project_file = project_copy / "dbt" / "dbt_project.yml"
+    project_file = project_copy / "dbt_project.yml"
     lines = project_file.read_text(encoding="utf-8").count("\n")
     with project_file.open("a", encoding="utf-8") as handle:
         handle.write("vars:\n  min_stars: [100\n")
-    monkeypatch.setenv("MMS_PROJECT_DIR", str(project_copy))
-    dbt.dbt_project.cache_clear()
-    try:
-        with pytest.raises(ValueError) as raised:
-            dbt.dbt_project()
-    finally:
-        dbt.dbt_project.cache_clear()
+    with pytest.raises(ValueError) as raised:
+        dbt.dbt_project()
     message = str(raised.value)
     assert message.startswith(f"{project_file} is not valid YAML (line {lines + 3}, "), message
     assert "expected ',' or ']'" in message
