@@ -2,8 +2,9 @@
 directory costs before anything runs (the definitions parse the dbt project with `dbt parse`
 because no current manifest exists, then load Dagster's assets from it). Each load is a new
 Python process on a fresh copy of the dbt project, in this checkout and in a baseline checkout
-(``--baseline DIR``, e.g. `git worktree add --detach DIR main` with a `.venv` link to this one),
-alternated; the table gives medians of wall time and of the process's CPU seconds, and the ratio.
+(``--baseline DIR``, e.g. `git worktree add --detach DIR main`; both load with this environment's
+interpreter, each checkout's own packages first), alternated; the table gives medians of wall time
+and of the process's CPU seconds, and the ratio.
 
     uv run python benchmarks/definitions_load.py --baseline /tmp/base --runs 5
 """
