@@ -71,8 +71,12 @@ def _migrated_data_dir(executable: str, env: dict[str, str], root: Path) -> Path
         user = ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN")
         plain = {k: v for k, v in env.items() if k not in user}
         # Any command migrates before it runs; `version` then only prints.
-        subprocess.run([executable, "version", "--data-dir", str(staging)], env=plain,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)  # fmt: skip
+        done = subprocess.run([executable, "version", "--data-dir", str(staging)], env=plain,
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            tail = (done.stdout + done.stderr)[-3000:]
+            raise RuntimeError(f"{executable} could not migrate a database in {staging}:\n{tail}")
         (staging / ".env").unlink(missing_ok=True)  # its SECRET_KEY: each session makes its own
         try:
             staging.rename(template)
