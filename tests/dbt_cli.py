@@ -104,9 +104,9 @@ def dbt(env: Mapping[str, str], *args: str, target: Path, project_dir: Path = DB
             lines.append(event.info.msg)
 
     # No test reads these calls' manifest.json or run_results.json (dbtRunner returns the results)
-    # or their debug log (what failed is in the output kept below), and writing them cost a third
-    # of a small call's CPU and a tenth of a study's build: dbt writes the 1.8 MB manifest twice per
-    # call and a debug line per event. Its saved parse, which the next call starts from, is kept.
+    # or their debug log (what failed is in the output kept below), and writing them cost half of a
+    # small call's CPU and a sixth of a study's build (docs/testing.md): dbt writes the 1.8 MB
+    # manifest twice per call and a debug line per event. Its saved parse, which the next call starts from, is kept.
     argv = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
             "--target-path", str(target), "--log-path", str(target), "--quiet",
             "--no-write-json", "--log-level-file", "warn"]  # fmt: skip
