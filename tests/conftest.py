@@ -13,6 +13,12 @@ from tests.dbt_cli import WITHOUT_TESTS, DbtRun, dbt
 from tests.session_builds import build_once
 
 ROOT = Path(__file__).resolve().parents[1]
+# Two pytest workers share the suite's two cores: BLAS's own threads (OpenBLAS starts one per core
+# and spins while it waits for work) only compete with the other worker. One thread each halved the
+# population tests' CPU (docs/testing.md). Set while the controller imports this file, before it
+# starts the workers, whose numpy reads it when it loads, as does every process a test starts.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 #: What a new review changes: the staged reviews, then the draws and samples.
 SAMPLE_MODELS = (
     "stg_annotations__sample_reviews", "int_sampling__commit_frame", "int_sampling__issue_frame", "commit_sampling_frame",
