@@ -29,9 +29,13 @@ DBT_DIR = ROOT / "dbt"
 _SHOWN = {"info", "warn", "error"}
 #: dbt's saved parse (per target folder)
 _PARSE = "partial_parse.msgpack"
-#: `dbt build` arguments for a build another build follows: seeds and models, not the data and unit
-#: tests (half a build's time), which the last build of the same warehouse runs
+#: `dbt build` arguments for a build another build follows: seeds and models, not the data tests
+#: (half a build's time), which the last build of the same warehouse runs
 WITHOUT_TESTS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+#: dbt's unit tests check the models' SQL on fixed inputs, not a study's data: a build leaves them
+#: out (~2.5 CPU s of each full build) unless asked; the dbt study's build runs every one of them
+#: (tests/dbt/conftest.py, and a test that counts them)
+_NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 _last_target: Path | None = None
 _link_root: Path | None = None
 
@@ -42,6 +46,8 @@ class DbtRun:
 
     args: tuple[str, ...]
     stdout: str
+    #: unit tests that ran and passed (a build with ``unit_tests=True``)
+    unit_tests_passed: int = 0
 
 
 @contextlib.contextmanager
@@ -91,11 +97,21 @@ def _start_from_last_parse(target: Path) -> None:
     _last_target = target
 
 
-def dbt(env: Mapping[str, str], *args: str, target: Path, project_dir: Path = DBT_DIR) -> DbtRun:
+def dbt(
+    env: Mapping[str, str],
+    *args: str,
+    target: Path,
+    project_dir: Path = DBT_DIR,
+    unit_tests: bool = False,
+) -> DbtRun:
     """``dbt <args>`` on ``project_dir`` with ``env`` as its environment; its target and log files
     in ``target`` (one folder per warehouse, so its partial parse is reused by the next call on the
-    same warehouse). Fails the test with dbt's output when the command does not succeed."""
+    same warehouse). A ``build`` runs dbt's unit tests only with ``unit_tests``. Fails the test
+    with dbt's output when the command does not succeed."""
     from dbt.cli.main import dbtRunner
+
+    if args[:1] == ("build",) and not unit_tests:
+        args = (*args, *_NO_UNIT_TESTS)
 
     lines: list[str] = []
 
@@ -121,4 +137,8 @@ def dbt(env: Mapping[str, str], *args: str, target: Path, project_dir: Path = DB
         _release_the_warehouse()
     output = "\n".join(lines)
     assert result.success, f"dbt {' '.join(args)} failed: {result.exception}\n{output[-6000:]}"
-    return DbtRun(tuple(args), output)
+    passed = [
+        r for r in getattr(result.result, "results", ())
+        if getattr(r.node, "resource_type", None) == "unit_test" and r.status == "pass"
+    ]  # fmt: skip
+    return DbtRun(tuple(args), output, len(passed))

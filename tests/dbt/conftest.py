@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -49,19 +50,34 @@ def query(env: dict[str, str], sql: str) -> list[tuple]:
 SEED = 11
 
 
-def _build_study(root: Path) -> dict[str, int]:
+def _build_study(root: Path) -> dict[str, Any]:
     counts = generate(root / "landing", SMALL, seed=SEED)
-    dbt(make_env(root, root / "landing", "warehouse"), "build")
-    return {table: int(rows) for table, rows in counts.items()}
+    env = make_env(root, root / "landing", "warehouse")
+    # The suite's one build with dbt's unit tests (tests/dbt_cli.py): they test SQL, not data.
+    built = run_dbt(env, "build", target=Path(env["MMS_DBT_TARGET"]), unit_tests=True)
+    return {
+        "counts": {table: int(rows) for table, rows in counts.items()},
+        "unit_tests_passed": built.unit_tests_passed,
+    }
+
+
+def _built_study(tmp_path_factory) -> tuple[Path, dict[str, Any]]:
+    inputs = {"scale": repr(SMALL), "seed": SEED}
+    return build_once(tmp_path_factory, "dbt-study", inputs, _build_study)
 
 
 @pytest.fixture(scope="session")
 def study(tmp_path_factory):
     """(env, landing dir, generated counts) after one full `dbt build` of a generated study. Built
     once per session and shared by the workers: read it, or work on a copy (``copy_of_study``)."""
-    inputs = {"scale": repr(SMALL), "seed": SEED}
-    root, counts = build_once(tmp_path_factory, "dbt-study", inputs, _build_study)
-    return make_env(root, root / "landing", "warehouse"), root / "landing", counts
+    root, built = _built_study(tmp_path_factory)
+    return make_env(root, root / "landing", "warehouse"), root / "landing", built["counts"]
+
+
+@pytest.fixture(scope="session")
+def study_unit_tests_passed(tmp_path_factory) -> int:
+    """How many of dbt's unit tests ran and passed in the study's build."""
+    return _built_study(tmp_path_factory)[1]["unit_tests_passed"]
 
 
 def copy_of_study(study, destination: Path) -> tuple[dict[str, str], Path]:

@@ -36,6 +36,18 @@ def _landed(landing: Path, table: str, columns: str) -> list[tuple]:
     ).fetchall()
 
 
+def test_every_unit_test_of_the_project_runs_once_and_passes(study_unit_tests_passed):
+    """The other builds of the suite leave dbt's unit tests out (tests/dbt_cli.py): this one runs
+    them all, so a unit test that no build ran would be a unit test the suite lost."""
+    defined = [
+        test["name"]
+        for path in (DBT_DIR / "models").rglob("*.yml")
+        for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", [])
+    ]
+    assert defined, "the project has unit tests"
+    assert study_unit_tests_passed == len(defined), defined
+
+
 def test_selection_applies_each_criterion_and_the_inspection(study):
     env, landing, _ = study
     assert query(env, "select count(*) from selected_projects") == [(SMALL.selected_projects,)]
