@@ -283,10 +283,12 @@ def _tuned_lambda(phi, phi_hat, phi_frame, w) -> np.ndarray:
 
     at0 = ppi_py.ppi_mean_pointestimate(phi, phi_hat, phi_frame, lam=0, w=w)
     at1 = ppi_py.ppi_mean_pointestimate(phi, phi_hat, phi_frame, lam=1, w=w)
-    tuned = ppi_py.ppi_mean_pointestimate(
-        phi, phi_hat, phi_frame, lam=None, w=w, lam_optim_mode="element"
-    )
+    # A column whose predictions do not vary has lam 0 / 0 (NaN, a RuntimeWarning from ppi_py in
+    # every report run); _ppi_intervals has already given it lam 0 and keeps that.
     with np.errstate(divide="ignore", invalid="ignore"):
+        tuned = ppi_py.ppi_mean_pointestimate(
+            phi, phi_hat, phi_frame, lam=None, w=w, lam_optim_mode="element"
+        )
         lam = (np.ravel(tuned) - np.ravel(at0)) / (np.ravel(at1) - np.ravel(at0))
     return np.clip(lam, 0, 1)
 
