@@ -31,7 +31,7 @@ _SHOWN = {"info", "warn", "error"}
 _PARSE = "partial_parse.msgpack"
 #: `dbt build` arguments for a build another build follows: seeds and models, not the data tests
 #: (half a build's time), which the last build of the same warehouse runs
-WITHOUT_TESTS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+WITHOUT_TESTS = ("--exclude-resource-type", "test")
 #: dbt's unit tests check the models' SQL on fixed inputs, not a study's data: a build leaves them
 #: out (~2.5 CPU s of each full build) unless asked; the dbt study's build runs every one of them
 #: (tests/dbt/conftest.py, and a test that counts them)

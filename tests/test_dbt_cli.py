@@ -28,13 +28,15 @@ def _env(root: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_two_warehouses_built_in_process_read_back_with_one_parse(tmp_path):
     before = dict(os.environ)
-    for name, seed in (("first", 1), ("second", 2)):
+    # a build leaves dbt's unit tests out unless asked (the tiny project has one)
+    for name, seed, unit_tests in (("first", 1, False), ("second", 2, True)):
         generate(tmp_path / name / "landing", TINY, seed=seed)
         run = dbt(_env(tmp_path / name), "build", target=tmp_path / name / "target",
-                  project_dir=TINY_DBT)  # fmt: skip
+                  project_dir=TINY_DBT, unit_tests=unit_tests)  # fmt: skip
         with duckdb.connect(str(tmp_path / name / "warehouse.duckdb"), read_only=True) as con:
             commits = con.execute("select count(*) from stg_git__commits").fetchone()[0]
         assert commits == TINY.commits and "Completed successfully" in run.stdout
+        assert run.unit_tests_passed == (1 if unit_tests else 0)
     # the second warehouse re-parsed only what reads its landing folder
     assert "Unable to do partial parsing" not in run.stdout
     assert dict(os.environ) == before
