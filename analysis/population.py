@@ -283,8 +283,8 @@ def _tuned_lambda(phi, phi_hat, phi_frame, w) -> np.ndarray:
 
     at0 = ppi_py.ppi_mean_pointestimate(phi, phi_hat, phi_frame, lam=0, w=w)
     at1 = ppi_py.ppi_mean_pointestimate(phi, phi_hat, phi_frame, lam=1, w=w)
-    # A column whose predictions do not vary has lam 0 / 0 (NaN, a RuntimeWarning from ppi_py in
-    # every report run); _ppi_intervals has already given it lam 0 and keeps that.
+    # A column whose predictions do not vary has lam 0 / 0 (NaN, and ppi_py's RuntimeWarning in
+    # the run's log); _ppi_intervals has already given it lam 0 and keeps that.
     with np.errstate(divide="ignore", invalid="ignore"):
         tuned = ppi_py.ppi_mean_pointestimate(
             phi, phi_hat, phi_frame, lam=None, w=w, lam_optim_mode="element"
