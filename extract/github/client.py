@@ -10,7 +10,9 @@ What PyGithub already does and is used as is:
   connecting or reading headers, 403/429 secondary limits with ``Retry-After``, recognises rate-limit
   messages in 403 bodies, and retries the POST of a GraphQL query.
 - ``Requester``: authentication, base URL (github.com, GitHub Enterprise, a stand-in) and the GraphQL
-  URL derived from it (``https://host/api/v3`` -> ``https://host/api/graphql``), JSON bodies.
+  URL derived from it (``https://host/api/v3`` -> ``https://host/api/graphql``), JSON bodies, and
+  its spacing of POSTs (a second between GraphQL queries, ``RetryPolicy.seconds_between_writes``;
+  its 0.25 s between reads is turned off: one thread reads, and GitHub asks for no gap there).
 
 What is written here by hand, and why:
 - **Pagination** (:meth:`GitHubClient.pages`, a few lines over requests' ``Link`` parser). PyGithub's
@@ -110,6 +112,9 @@ class RetryPolicy:
     timeout: int = settings.GITHUB_TIMEOUT_DEFAULT
     #: connection attempts before the host counts as unreachable (the run stops)
     connect_attempts: int = 3
+    #: PyGithub's spacing of POSTs (GitHub asks for a second between them; every GraphQL query is
+    #: one): its own default, kept for GitHub; a stand-in that counts no secondary limit needs none
+    seconds_between_writes: float = 1.0
 
     @classmethod
     def from_settings(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> RetryPolicy:
@@ -345,6 +350,7 @@ class GitHubClient:
             # PyGithub spaces requests 0.25 s apart by default; reads in one thread need no gap
             # (GitHub asks for it between writes and concurrent requests).
             seconds_between_requests=0,
+            seconds_between_writes=policy.seconds_between_writes,
         )
 
     def __repr__(self) -> str:

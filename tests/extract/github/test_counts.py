@@ -2,10 +2,12 @@
 a query, its own rate limit), as the stand-in serves it, on github.com's and GitHub Enterprise's
 layouts."""
 
+import time
+
 import pytest
 
 from demo.github_stand_in import GitHubStandIn
-from extract.github.client import GitHubClient
+from extract.github.client import GitHubClient, RetryPolicy
 from extract.github.miner import GitHubMiner
 
 from .conftest import BASE_TIME, TOKEN, add_issues
@@ -50,6 +52,17 @@ def test_study_scale_reconciliation_costs_five_graphql_queries_and_no_search(
     assert stand_in.count() == 5 == stand_in.count("/graphql", resource="graphql")
     assert [len(s.variables) // 2 for s in stand_in.served] == [50, 50, 50, 50, 29]
     assert stand_in.count(resource="search") == 0
+
+
+def test_graphql_queries_are_a_second_apart_by_default(stand_in, make_miner, tmp_path):
+    """GitHub asks for a second between POSTs, and every GraphQL query is one: the client keeps
+    PyGithub's spacing unless told otherwise (the other tests here turn it off)."""
+    names = list(_repositories(stand_in, 51))  # two queries of at most 50
+    miner = make_miner(seconds_between_writes=RetryPolicy().seconds_between_writes)
+    started = time.monotonic()
+    miner.count_closed_items(names, tmp_path)
+    assert stand_in.count("/graphql", resource="graphql") == 2
+    assert time.monotonic() - started >= 1.0
 
 
 def test_the_graphql_limit_is_waited_for_on_its_own(stand_in, make_miner, clock, tmp_path):
