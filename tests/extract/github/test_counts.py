@@ -56,7 +56,7 @@ def test_study_scale_reconciliation_costs_five_graphql_queries_and_no_search(
 
 def test_graphql_queries_are_a_second_apart_by_default(stand_in, make_miner, tmp_path):
     """GitHub asks for a second between POSTs, and every GraphQL query is one: the client keeps
-    PyGithub's spacing unless told otherwise (the other tests here turn it off)."""
+    PyGithub's spacing unless told otherwise (make_miner turns it off for the other tests)."""
     names = list(_repositories(stand_in, 51))  # two queries of at most 50
     miner = make_miner(seconds_between_writes=RetryPolicy().seconds_between_writes)
     started = time.monotonic()
