@@ -1,6 +1,7 @@
 """``mms-suggest``: the label suggester from the command line (docs/method.md).
 
     mms-suggest evaluate LABELS.csv --out DIR [--frame commits|issues] [--second-rater FILE]
+        [--message-encoder none|minilm]
 
 Reads the landed data under ``MMS_LANDING_DIR`` (or ``--landing-dir``); needs no warehouse.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis import evaluation, suggester
+    from analysis.message_encoder import EncoderUnavailable
     from base import settings
 
     try:
@@ -24,12 +26,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             second_rater=args.second_rater,
             rules_path=args.rules,
             lexicon_path=args.lexicon,
-            settings=suggester.SuggesterSettings(seed=args.seed),
+            settings=suggester.SuggesterSettings(
+                seed=args.seed, message_encoder=args.message_encoder
+            ),
             replicates=args.bootstrap,
             with_learning_curve=args.learning_curve,
         )
         written = evaluation.write(result, args.out)
-    except evaluation.LabelsError as exc:
+    except (evaluation.LabelsError, EncoderUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
@@ -60,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--rules", type=Path, default=None, help="keyword rules CSV")
     evaluate.add_argument("--lexicon", type=Path, default=None, help="content lexicon CSV")
     evaluate.add_argument("--seed", type=int, default=2023)
+    evaluate.add_argument(
+        "--message-encoder",
+        choices=["none", "minilm"],
+        default="none",
+        help="minilm: add all-MiniLM-L6-v2 embeddings of the commit messages (docs/method.md)",
+    )
     evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates")
     evaluate.add_argument(
         "--learning-curve", action="store_true", help="also write learning_curve.csv"

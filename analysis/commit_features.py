@@ -11,6 +11,9 @@ its own so that no group drowns another:
 - the diff summary (``git/commit_diffs``, when it was mined): TF-IDF of the added and removed
   identifiers and imports, each prefixed by where it was found.
 
+and, opt-in (``message_encoder="minilm"``), a pretrained sentence encoder's embedding of the message
+(analysis/message_encoder.py).
+
 Whether an item is ML-related is read from content only, never from its project: the content
 lexicon (analysis/rules/content_lexicon.csv, editable) says which imports, class bases, file name
 endings and path components of the model files speak for an ML model and which for something else
@@ -58,6 +61,8 @@ PATH_KINDS = {
 _KIND_PATTERNS = {kind: re.compile(pattern) for kind, pattern in PATH_KINDS.items()}
 #: weights of the feature groups (chosen leave-one-project-out on the real set; docs/method.md)
 WEIGHTS = {"message": 1.0, "rules": 1.0, "diff_rules": 0.5, "path_kinds": 1.0, "diff": 0.3}
+#: weight of the opt-in message embedding (pre-registered, not tuned: docs/method.md)
+MESSAGE_EMBEDDING_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -163,9 +168,14 @@ def has_diffs(commits: pd.DataFrame) -> bool:
 
 
 def commit_matrix(
-    commits: pd.DataFrame, rules: keyword_rules.RuleBook, lexicon: Lexicon, variants: list[str]
+    commits: pd.DataFrame,
+    rules: keyword_rules.RuleBook,
+    lexicon: Lexicon,
+    variants: list[str],
+    message_encoder: str = "none",
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """(features, content score) of every commit; diff columns are optional."""
+    """(features, content score) of every commit; diff columns are optional. ``message_encoder``
+    "minilm" appends each message's pretrained sentence embedding (analysis/message_encoder.py)."""
     n = len(commits)
     paths = commits["changed_paths"].map(_listed)
     diff_lists = {
@@ -190,6 +200,11 @@ def commit_matrix(
     blocks.append(sp.csr_matrix(path_kind_matrix(paths) * WEIGHTS["path_kinds"]))
     blocks.append(_tfidf(_diff_text(diff_lists), token_pattern=r"\S+", min_df=2) * WEIGHTS["diff"])
     blocks.append(_size_block(commits))
+    if message_encoder == "minilm":
+        from analysis.message_encoder import encoder
+
+        embedded = encoder().encode(commits["message"].fillna("").tolist())
+        blocks.append(sp.csr_matrix(embedded * MESSAGE_EMBEDDING_WEIGHT))
     score = _content_scores(paths, diff_lists, lexicon, variants)
     return sp.hstack(blocks, format="csr"), score
 

@@ -25,7 +25,6 @@ import pandas as pd
 
 from analysis import agreement, commit_features, keyword_rules, suggester
 from analysis.agreement import NOT_ML
-from analysis.settings import MODEL_VERSION
 
 FRAMES = {
     "commits": ("hash", "activity_taxonomy.csv", "activity"),
@@ -197,6 +196,7 @@ def build_inputs(
     labels: list[str],
     rules: keyword_rules.RuleBook,
     lexicon: commit_features.Lexicon | None,
+    message_encoder: str = "none",
 ) -> suggester.FrameInputs:
     """FrameInputs of the items: labelled ones carry their labels (NOT_ML: relevance False)."""
     given = {
@@ -219,7 +219,7 @@ def build_inputs(
 
         assert lexicon is not None  # evaluate_labels loads it for the commit frame
         features, score = commit_features.commit_matrix(
-            items, rules, lexicon, model_file_variants()
+            items, rules, lexicon, model_file_variants(), message_encoder
         )
     else:
         blocks, numbers = suggester.issue_blocks(items), suggester.issue_numbers(items)
@@ -423,7 +423,7 @@ def evaluate_labels(
     rules = _rules_for(frame, rules_path, labels)
     lexicon = commit_features.load_lexicon(lexicon_path) if frame == "commits" else None
     items = (commit_items if frame == "commits" else issue_items)(landing_root, labelled)
-    inputs = build_inputs(items, labelled, labels, rules, lexicon)
+    inputs = build_inputs(items, labelled, labels, rules, lexicon, settings.message_encoder)
     annotated, truth = truth_sets(inputs)
     projects = inputs.items["stratum"].to_numpy()[annotated]
     probabilities = out_of_fold(inputs, settings)
@@ -441,7 +441,7 @@ def evaluate_labels(
         truth, methods, projects, labels, replicates=replicates, seed=settings.seed
     )
     metrics["rules_digest"] = rules.digest if rules is not None else None
-    metrics["model_version"] = MODEL_VERSION
+    metrics["model_version"] = settings.model_version
     metrics["diff_summaries"] = bool(frame == "commits" and commit_features.has_diffs(items))
     keys = inputs.items["item_key"].to_numpy()[annotated]
     suggestions = pd.DataFrame(

@@ -21,7 +21,6 @@ import pyarrow as pa
 
 import landing
 from analysis import population, suggester
-from analysis.settings import MODEL_VERSION
 from warehouse.published import WarehouseUnavailable, open_published
 
 FRAMES = ("commits", "issues")
@@ -147,6 +146,7 @@ def read_inputs(con, frame: str, settings: suggester.SuggesterSettings) -> sugge
             keyword_rules.load_rules(),
             commit_features.load_lexicon(),
             model_file_variants(),
+            settings.message_encoder,
         )
     else:
         blocks, numbers = suggester.issue_blocks(items), suggester.issue_numbers(items)
@@ -335,7 +335,7 @@ def land(
         "frame": result.frame,
         "status": result.status,
         "status_reason": result.reason,
-        "model_version": MODEL_VERSION,
+        "model_version": settings.model_version,
         "training_items": result.provenance["training_items"],
         "seed": settings.seed,
         "folds": result.provenance["folds"],

@@ -13,6 +13,7 @@
 
     uv run python benchmarks/label_suggester.py                       # into /tmp/mms-bench-suggest
     uv run python benchmarks/label_suggester.py --runs 1 --draws 10
+    uv run python benchmarks/label_suggester.py --runs 1 --draws 1 --message-encoder minilm
 """
 
 from __future__ import annotations
@@ -86,14 +87,23 @@ def prepare(work: Path, name: str, scale: Scale) -> dict[str, str]:
     return env
 
 
-def timed_run(env: dict[str, str]) -> tuple[float, int, str]:
+def timed_run(env: dict[str, str], message_encoder: str = "none") -> tuple[float, int, str]:
     """The asset's work in a child process: (seconds, peak RSS bytes of the tree, its output)."""
     code = (
         "import sys, json; from pathlib import Path; from analysis.warehouse import run; "
-        "facts, results = run(Path(sys.argv[1]), Path(sys.argv[2])); "
+        "from analysis.settings import SuggesterSettings; "
+        "facts, results = run(Path(sys.argv[1]), Path(sys.argv[2]), "
+        "SuggesterSettings(message_encoder=sys.argv[3])); "
         "print(json.dumps({r.frame: {k: round(v, 1) for k, v in r.seconds.items()} for r in results}))"
     )
-    args = [sys.executable, "-c", code, env["MMS_DUCKDB_PATH"], env["MMS_LANDING_DIR"]]
+    args = [
+        sys.executable,
+        "-c",
+        code,
+        env["MMS_DUCKDB_PATH"],
+        env["MMS_LANDING_DIR"],
+        message_encoder,
+    ]
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     parent, peak = psutil.Process(proc.pid), 0
@@ -216,6 +226,12 @@ def main() -> None:
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/mms-bench-suggest"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--draws", type=int, default=20)
+    parser.add_argument(
+        "--message-encoder",
+        choices=["none", "minilm"],
+        default="none",
+        help="time the suggester with its opt-in message encoder (coverage draws use the default)",
+    )
     args = parser.parse_args()
     args.work_dir.mkdir(parents=True, exist_ok=True)
     cases = {
@@ -224,7 +240,7 @@ def main() -> None:
     }
     timings = {}
     for name, env in cases.items() if args.runs > 0 else ():
-        runs = [timed_run(env) for _ in range(args.runs)]
+        runs = [timed_run(env, args.message_encoder) for _ in range(args.runs)]
         timings[name] = (statistics.median(s for s, _, _ in runs), max(p for _, p, _ in runs))
         print(f"{name}: {[round(s, 1) for s, _, _ in runs]} s; stages {runs[-1][2]}", flush=True)
 

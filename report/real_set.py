@@ -127,7 +127,10 @@ def _verdict(overall: pd.DataFrame, curve: pd.DataFrame | None) -> list[str]:
 def _provenance_notes(metrics: pd.DataFrame, model_version: str | None) -> list[str]:
     evaluated = str(metrics["model_version"].iloc[0]) if "model_version" in metrics else MISSING
     notes = [f"Suggester evaluated: {evaluated}."]
-    if model_version is not None and evaluated != model_version:
+    # the same suggester with an opt-in part switched on (e.g. "...; message encoder: ...") is the
+    # suggester evaluated, in another configuration, which the note above names
+    same = evaluated == model_version or evaluated.startswith(f"{model_version}; ")
+    if model_version is not None and not same:
         notes.append(
             f"The suggester has changed since (now {model_version}): run the evaluation again."
         )

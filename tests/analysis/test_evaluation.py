@@ -136,6 +136,20 @@ def test_a_second_rater_is_measured_on_the_items_both_labelled(landed, tmp_path,
     assert exact["value"] == pytest.approx((len(second) - 3) / len(second), abs=1e-4)
 
 
+def test_the_message_encoder_is_opt_in_and_recorded_with_the_metrics(landed, tmp_path):
+    root, labels = landed
+    args = ["evaluate", str(labels), "--landing-dir", str(root), "--bootstrap", "20"]
+    assert mms_suggest([*args, "--out", str(tmp_path / "off")]) == 0
+    assert mms_suggest([*args, "--out", str(tmp_path / "on"), "--message-encoder", "minilm"]) == 0
+    off, on = (pd.read_csv(tmp_path / d / "metrics.csv") for d in ("off", "on"))
+    assert "message encoder" not in off["model_version"].iloc[0]
+    assert on["model_version"].iloc[0].endswith("message encoder: all-MiniLM-L6-v2 on numpy")
+    assert len(pd.read_csv(tmp_path / "on" / "suggestions.csv")) == 56
+    with pytest.raises(SystemExit) as exit_:
+        mms_suggest([*args, "--out", str(tmp_path / "x"), "--message-encoder", "bert"])
+    assert exit_.value.code == 2
+
+
 def test_learning_curve_grows_with_the_training_items(landed, tmp_path):
     root, labels = landed
     result = evaluation.evaluate_labels(labels, root, replicates=10, with_learning_curve=True)
@@ -238,7 +252,7 @@ def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):
     """The study report's real-set section is the directory `mms-suggest evaluate` wrote: every
     method with both kappa forms, exact sets and AUC (bootstrap intervals), the verdict against
     the best rules and the labels the learning curve needed, in words."""
-    from analysis.settings import MODEL_VERSION
+    from analysis.settings import MODEL_VERSION, SuggesterSettings
     from report.real_set import real_set_section
 
     root, labels = landed
@@ -291,6 +305,13 @@ def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):
     assert not any("has changed since" in note for note in section.notes)
     # evaluated by another suggester: the report says the figures are not this one's
     assert any("has changed since" in n for n in real_set_section(out, "mms-suggester-0").notes)
+    # evaluated by this suggester with its message encoder on: the same suggester, named so
+    metrics = pd.read_csv(out / "metrics.csv")
+    metrics["model_version"] = SuggesterSettings(message_encoder="minilm").model_version
+    metrics.to_csv(out / "metrics.csv", index=False)
+    notes = real_set_section(out, MODEL_VERSION).notes
+    assert not any("has changed since" in n for n in notes)
+    assert any(n.startswith("Suggester evaluated:") and "all-MiniLM-L6-v2" in n for n in notes)
 
 
 def test_without_an_evaluation_the_report_says_how_to_make_one(tmp_path):

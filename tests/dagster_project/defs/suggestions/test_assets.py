@@ -179,3 +179,14 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     assert [refactoring[h] for h in headers] == estimate_cells(staged)
     assert refactoring["Study %"] == "20.5%"
     assert isinstance(suggestions_after_label_changes(_sensor_context()), dg.SkipReason)
+
+
+def test_the_message_encoder_is_a_choice_of_the_asset_config():
+    from pydantic import ValidationError
+
+    from dagster_project.defs.suggestions.assets import SuggestionConfig
+
+    assert SuggestionConfig().message_encoder == "none"
+    assert SuggestionConfig(message_encoder="minilm").message_encoder == "minilm"
+    with pytest.raises(ValidationError, match="message_encoder"):
+        SuggestionConfig(message_encoder="bert")
