@@ -60,7 +60,9 @@ def _checked(directory: Path) -> None:
     for name, expected in PINNED_SHA256.items():
         path = directory / name
         if not path.is_file():
-            raise EncoderUnavailable(f"{path} is missing: reinstall the encoder extra")
+            raise EncoderUnavailable(
+                f"{path} is missing: install the project's dependencies again (uv sync)"
+            )
         with path.open("rb") as stream:
             actual = hashlib.file_digest(stream, "sha256").hexdigest()
         if actual != expected:
