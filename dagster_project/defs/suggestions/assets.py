@@ -59,8 +59,8 @@ class SuggestionConfig(dg.Config):
     message_encoder: Literal["none", "minilm"] = Field(
         default="none",
         description="minilm: the commit suggester also reads a pretrained sentence encoder's "
-        "embedding of each message (+1.8 points of exact label sets on 1,230 real commits, ~10 ms of "
-        "CPU a message; docs/method.md).",
+        "embedding of each message (+3.7 points of exact label sets on 1,681 real commits of 53 "
+        "projects, ~10 ms of CPU a message; docs/method.md).",
     )
 
 
