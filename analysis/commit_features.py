@@ -173,9 +173,11 @@ def commit_matrix(
     lexicon: Lexicon,
     variants: list[str],
     message_encoder: str = "none",
+    embedding_cache: Path | None = None,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """(features, content score) of every commit; diff columns are optional. ``message_encoder``
-    "minilm" appends each message's pretrained sentence embedding (analysis/message_encoder.py)."""
+    "minilm" appends each message's pretrained sentence embedding (analysis/message_encoder.py),
+    kept in ``embedding_cache`` between runs when given (analysis/embedding_cache.py)."""
     n = len(commits)
     paths = commits["changed_paths"].map(_listed)
     diff_lists = {
@@ -201,9 +203,9 @@ def commit_matrix(
     blocks.append(_tfidf(_diff_text(diff_lists), token_pattern=r"\S+", min_df=2) * WEIGHTS["diff"])
     blocks.append(_size_block(commits))
     if message_encoder == "minilm":
-        from analysis.message_encoder import encoder
+        from analysis import embedding_cache as cache
 
-        embedded = encoder().encode(commits["message"].fillna("").tolist())
+        embedded = cache.encode(commits["message"].fillna("").tolist(), embedding_cache)
         blocks.append(sp.csr_matrix(embedded * MESSAGE_EMBEDDING_WEIGHT))
     score = _content_scores(paths, diff_lists, lexicon, variants)
     return sp.hstack(blocks, format="csr"), score

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import agreement, commit_features, keyword_rules, suggester
+from analysis import agreement, commit_features, embedding_cache, keyword_rules, suggester
 from analysis.agreement import NOT_ML
 
 FRAMES = {
@@ -197,6 +197,7 @@ def build_inputs(
     rules: keyword_rules.RuleBook,
     lexicon: commit_features.Lexicon | None,
     message_encoder: str = "none",
+    embedding_cache: Path | None = None,
 ) -> suggester.FrameInputs:
     """FrameInputs of the items: labelled ones carry their labels (NOT_ML: relevance False)."""
     given = {
@@ -219,7 +220,7 @@ def build_inputs(
 
         assert lexicon is not None  # evaluate_labels loads it for the commit frame
         features, score = commit_features.commit_matrix(
-            items, rules, lexicon, model_file_variants(), message_encoder
+            items, rules, lexicon, model_file_variants(), message_encoder, embedding_cache
         )
     else:
         blocks, numbers = suggester.issue_blocks(items), suggester.issue_numbers(items)
@@ -423,7 +424,10 @@ def evaluate_labels(
     rules = _rules_for(frame, rules_path, labels)
     lexicon = commit_features.load_lexicon(lexicon_path) if frame == "commits" else None
     items = (commit_items if frame == "commits" else issue_items)(landing_root, labelled)
-    inputs = build_inputs(items, labelled, labels, rules, lexicon, settings.message_encoder)
+    inputs = build_inputs(
+        items, labelled, labels, rules, lexicon, settings.message_encoder,
+        embedding_cache.cache_root(landing_root),
+    )  # fmt: skip
     annotated, truth = truth_sets(inputs)
     projects = inputs.items["stratum"].to_numpy()[annotated]
     probabilities = out_of_fold(inputs, settings)

@@ -128,7 +128,11 @@ def fingerprints(con) -> dict[str, dict]:
     return {row["frame"]: row for row in rows.to_dict("records")}
 
 
-def read_inputs(con, frame: str, settings: suggester.SuggesterSettings) -> suggester.FrameInputs:
+def read_inputs(
+    con, frame: str, settings: suggester.SuggesterSettings, landing_root: Path | None = None
+) -> suggester.FrameInputs:
+    """The frame's items and features; the message embeddings (opt-in encoder) are kept in the
+    landing zone's cache between runs when ``landing_root`` is given."""
     mart, key, year, *_ = FRAME_SOURCES[frame]
     items = _query(
         con, f"select * exclude (build_id, built_at, study_parameters) from {mart} order by {key}"
@@ -138,7 +142,7 @@ def read_inputs(con, frame: str, settings: suggester.SuggesterSettings) -> sugge
     if frame == "commits":
         # The mart carries no diff summary (git/commit_diffs is opt-in and not staged): the
         # suggester reads message, paths and rules, and the content score sees paths only.
-        from analysis import commit_features, keyword_rules
+        from analysis import commit_features, embedding_cache, keyword_rules
         from extract.git.diffs import model_file_variants
 
         features, score = commit_features.commit_matrix(
@@ -147,6 +151,7 @@ def read_inputs(con, frame: str, settings: suggester.SuggesterSettings) -> sugge
             commit_features.load_lexicon(),
             model_file_variants(),
             settings.message_encoder,
+            None if landing_root is None else embedding_cache.cache_root(landing_root),
         )
     else:
         blocks, numbers = suggester.issue_blocks(items), suggester.issue_numbers(items)
@@ -380,7 +385,7 @@ def run(
         inputs = {}
         for frame in frames:
             started = time.perf_counter()
-            inputs[frame] = read_inputs(con, frame, settings)
+            inputs[frame] = read_inputs(con, frame, settings, landing_root)
             inputs[frame].items.attrs["read_seconds"] = time.perf_counter() - started
     for frame in frames:
         result = compute_frame(inputs[frame], settings, facts.confidence)

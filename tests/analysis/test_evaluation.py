@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 import landing
-from analysis import evaluation
+from analysis import embedding_cache, evaluation
 from analysis.cli import main as mms_suggest
 from demo import truth
 from extract.cli import main as mms_extract
@@ -144,6 +144,20 @@ def test_the_message_encoder_is_opt_in_and_recorded_with_the_metrics(landed, tmp
     on = pd.read_csv(tmp_path / "on" / "metrics.csv")
     assert on["model_version"].iloc[0].endswith("message encoder: all-MiniLM-L6-v2 on numpy")
     assert len(pd.read_csv(tmp_path / "on" / "suggestions.csv")) == 56
+    # the embeddings are kept beside the landed data: the same run again embeds nothing new
+    parts = sorted(embedding_cache.model_folder(embedding_cache.cache_root(root)).glob("part-*"))
+    assert len(parts) == 1
+    assert (
+        mms_suggest([*args, "--out", str(tmp_path / "again"), "--message-encoder", "minilm"]) == 0
+    )
+    assert (
+        sorted(embedding_cache.model_folder(embedding_cache.cache_root(root)).glob("part-*"))
+        == parts
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "again" / "suggestions.csv"),
+        pd.read_csv(tmp_path / "on" / "suggestions.csv"),
+    )
     with pytest.raises(SystemExit) as exit_:
         mms_suggest([*args, "--out", str(tmp_path / "x"), "--message-encoder", "bert"])
     assert exit_.value.code == 2
