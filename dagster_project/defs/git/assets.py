@@ -43,10 +43,12 @@ class GitMiningConfig(dg.Config):
         "schedule launches follow.",
     )
     jobs: int | None = Field(
-        default=None,
+        default=1,
         ge=1,
-        description="git processes per repository (default: one per core, at most 2); 1 when "
-        "many repositories are mined at once on few cores.",
+        description="git processes per repository. 1: the run queue already mines several "
+        "repositories at once (dagster.yaml), which fills the cores, and a second git process "
+        "per repository would only add CPU (5-8%, docs/git-mining.md). 2 halves the wall time of "
+        "one repository mined alone; empty: one per core, at most 2 (the CLI's default).",
     )
 
     def options(self, source_policy: MissingObjectsPolicy = "fail") -> MiningOptions:
