@@ -134,6 +134,8 @@ def test_mining_options_show_in_the_launch_form_with_their_choices():
         "git-log",
         False,
     )
+    # one git process per run: the run queue mines several repositories at once (git-mining.md)
+    assert fields["jobs"].default_value == 1
 
 
 def test_commit_diffs_are_an_opt_in_partition_after_mining(tmp_path, warehouse_env):
