@@ -33,14 +33,12 @@ log = logging.getLogger(__name__)
 COMPACT_AT = 32
 
 
-def model_folder(cache_root: Path) -> Path:
+def model_folder(cache_dir: Path) -> Path:
     digest = hashlib.sha256(
         "".join(sorted(message_encoder.PINNED_SHA256.values())).encode()
     ).hexdigest()[:12]
     return (
-        cache_root
-        / "message_embeddings"
-        / f"all-MiniLM-L6-v2-{digest}-{message_encoder.MAX_TOKENS}"
+        cache_dir / "message_embeddings" / f"all-MiniLM-L6-v2-{digest}-{message_encoder.MAX_TOKENS}"
     )
 
 
@@ -120,14 +118,14 @@ def cache_root(landing_root: Path) -> Path:
     return landing_root / "cache"
 
 
-def encode(texts: Sequence[str], cache_root: Path | None) -> np.ndarray:
+def encode(texts: Sequence[str], cache_dir: Path | None) -> np.ndarray:
     """``message_encoder.encoder().encode(texts)``, each distinct text embedded once, and with
-    ``cache_root`` only those not embedded by an earlier run."""
+    ``cache_dir`` (``cache_root(landing)``) only those not embedded by an earlier run."""
     texts = [t or "" for t in texts]
     keys = [_key(t) for t in texts]
     distinct = dict(zip(keys, texts, strict=True))
     known: dict[bytes, np.ndarray] = {}
-    folder = model_folder(cache_root) if cache_root is not None else None
+    folder = model_folder(cache_dir) if cache_dir is not None else None
     if folder is not None and folder.is_dir():
         for part in sorted(folder.glob("part-*.parquet")):
             known.update(_read(part, set(distinct) - set(known)))
