@@ -6,7 +6,10 @@ shuffled with a seed; the wave takes them in that order, skipping any whose mode
 empty. Wave 3 (seed 202612063) was drawn against the sources.csv of commit e1c1723:
 
     git show e1c1723:benchmarks/real_labels/sources.csv > /tmp/used.csv
-    python benchmarks/real_labels/draw_repositories.py --used /tmp/used.csv --seed 202612063
+    python benchmarks/real_labels/draw_repositories.py --used /tmp/used.csv --seed 202612063 \
+        --candidates /path/to/ml_universe_repo_metadata.csv
+
+(--candidates defaults to the study's list beside this checkout, ../shared/data/.)
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ def main() -> None:
     parser.add_argument("--used", type=Path, default=Path(__file__).with_name("sources.csv"))
     parser.add_argument("--seed", type=int, required=True)
     args = parser.parse_args()
+    if not args.candidates.is_file():
+        parser.error(f"--candidates {args.candidates}: no such file (the study's candidate list)")
     for name in draw(args.candidates, args.used, args.seed):
         print(name)
 
