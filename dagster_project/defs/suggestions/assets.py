@@ -51,7 +51,8 @@ class SuggestionConfig(dg.Config):
         "train the model that predicts them.",
     )
     threshold: float = Field(
-        default=0.5,
+        # the threshold `mms-suggest evaluate` measured (docs/method.md), not a second default
+        default=SuggesterSettings().threshold,
         gt=0,
         le=1,
         description="A label is suggested at or above this probability (the most probable always is).",

@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from analysis.settings import SuggesterSettings
 from dagster_project.defs.landing.resources import landing_resource
 from dagster_project.defs.suggestions.assets import (
     ESTIMATES,
@@ -187,6 +188,8 @@ def test_the_message_encoder_is_a_choice_of_the_asset_config():
     from dagster_project.defs.suggestions.assets import SuggestionConfig
 
     assert SuggestionConfig().message_encoder == "none"
+    # the second label's threshold is the one `mms-suggest evaluate` measured
+    assert SuggestionConfig().threshold == SuggesterSettings().threshold == 0.6
     assert SuggestionConfig(message_encoder="minilm").message_encoder == "minilm"
     with pytest.raises(ValidationError, match="message_encoder"):
         SuggestionConfig(message_encoder="bert")
