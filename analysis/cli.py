@@ -1,7 +1,7 @@
 """``mms-suggest``: the label suggester from the command line (docs/method.md).
 
     mms-suggest evaluate LABELS.csv --out DIR [--frame commits|issues] [--second-rater FILE]
-        [--message-encoder none|minilm]
+        [--message-encoder none|minilm] [--no-real-set]
 
 Reads the landed data under ``MMS_LANDING_DIR`` (or ``--landing-dir``); needs no warehouse.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis import evaluation, suggester
     from analysis.message_encoder import EncoderUnavailable
+    from analysis.training import TrainingItemsError
     from base import settings
 
     try:
@@ -27,13 +28,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             rules_path=args.rules,
             lexicon_path=args.lexicon,
             settings=suggester.SuggesterSettings(
-                seed=args.seed, message_encoder=args.message_encoder
+                seed=args.seed, message_encoder=args.message_encoder, real_set=args.real_set
             ),
             replicates=args.bootstrap,
             with_learning_curve=args.learning_curve,
         )
         written = evaluation.write(result, args.out)
-    except (evaluation.LabelsError, EncoderUnavailable) as exc:
+    except (evaluation.LabelsError, EncoderUnavailable, TrainingItemsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
@@ -69,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["none", "minilm"],
         default="none",
         help="minilm: add all-MiniLM-L6-v2 embeddings of the commit messages (docs/method.md)",
+    )
+    evaluate.add_argument(
+        "--no-real-set",
+        dest="real_set",
+        action="store_false",
+        help="train on your labels only, not also on the bundled real set's other projects",
     )
     evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates")
     evaluate.add_argument(

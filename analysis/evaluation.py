@@ -23,7 +23,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import agreement, commit_features, embedding_cache, keyword_rules, suggester
+from analysis import (
+    agreement,
+    commit_features,
+    embedding_cache,
+    keyword_rules,
+    suggester,
+    training,
+)
 from analysis.agreement import NOT_ML
 
 FRAMES = {
@@ -198,8 +205,10 @@ def build_inputs(
     lexicon: commit_features.Lexicon | None,
     message_encoder: str = "none",
     embedding_cache: Path | None = None,
+    real_set: bool = False,
 ) -> suggester.FrameInputs:
-    """FrameInputs of the items: labelled ones carry their labels (NOT_ML: relevance False)."""
+    """FrameInputs of the items: labelled ones carry their labels (NOT_ML: relevance False).
+    ``real_set``: the commit suggester also trains on the bundled real set (analysis/training.py)."""
     given = {
         (row.repo_id, row.item_id): row.labels for row in labelled.rows.itertuples(index=False)
     }
@@ -214,18 +223,34 @@ def build_inputs(
             "in_design_sample": False,
         }
     )
-    score = None
+    score, lent = None, None
     if labelled.frame == "commits":
         from extract.git.diffs import model_file_variants
 
         assert lexicon is not None  # evaluate_labels loads it for the commit frame
-        features, score = commit_features.commit_matrix(
-            items, rules, lexicon, model_file_variants(), message_encoder, embedding_cache
-        )
+
+        def matrix(commits: pd.DataFrame):
+            return commit_features.commit_matrix(
+                commits, rules, lexicon, model_file_variants(), message_encoder, embedding_cache
+            )
+
+        if real_set:
+            # The real set's projects among the researcher's labels lend nothing: those labels
+            # are theirs to judge the suggester with.
+            lent_items = training.load(
+                labels,
+                exclude_projects=set(items["repo_id"]),
+                with_diffs=commit_features.has_diffs(items),
+            )
+            features, score, lent = training.featurise(items, lent_items, matrix)
+        else:
+            features, score = matrix(items)
     else:
         blocks, numbers = suggester.issue_blocks(items), suggester.issue_numbers(items)
         features = suggester.featurize(blocks, numbers)
-    return suggester.FrameInputs(labelled.frame, labels, frame, features, relevance_score=score)
+    return suggester.FrameInputs(
+        labelled.frame, labels, frame, features, relevance_score=score, lent=lent
+    )
 
 
 def truth_sets(inputs: suggester.FrameInputs) -> tuple[np.ndarray, list[list[str]]]:
@@ -281,17 +306,20 @@ def baselines(
 ) -> dict[str, tuple[list, np.ndarray | None]]:
     """Leave-one-project-out predictions of the majority label and of each keyword rule set;
     they do not say whether an item is ML-related (no AUC: a per-fold constant would rank the
-    projects by their training share, which says nothing about content)."""
+    projects by their training share, which says nothing about content). Their majority counts
+    the lent items' labels too, as the suggester trains on them."""
     annotated = np.flatnonzero(inputs.items["is_ml_related"].notna().to_numpy())
     projects = inputs.items["stratum"].to_numpy()[annotated]
     texts = texts.iloc[annotated].reset_index(drop=True)
     rule_sets = rules.rule_sets if rules is not None else []
+    lent = inputs.lent
+    lent_sets = [labels or [NOT_ML] for labels in lent.final_labels] if lent is not None else []
     out: dict[str, tuple[list, np.ndarray | None]] = {
         name: ([None] * len(sets), None) for name in ["majority", *rule_sets]
     }
     for project in np.unique(projects):
         test = np.flatnonzero(projects == project)
-        train = [sets[i] for i in np.flatnonzero(projects != project)]
+        train = [sets[i] for i in np.flatnonzero(projects != project)] + lent_sets
         majority, majority_activity = _majority(train)
         predictions = {"majority": [[majority]] * len(test)}
         for name in rule_sets:
@@ -426,7 +454,7 @@ def evaluate_labels(
     items = (commit_items if frame == "commits" else issue_items)(landing_root, labelled)
     inputs = build_inputs(
         items, labelled, labels, rules, lexicon, settings.message_encoder,
-        embedding_cache.cache_root(landing_root),
+        embedding_cache.cache_root(landing_root), settings.real_set,
     )  # fmt: skip
     annotated, truth = truth_sets(inputs)
     projects = inputs.items["stratum"].to_numpy()[annotated]
@@ -446,6 +474,9 @@ def evaluate_labels(
     )
     metrics["rules_digest"] = rules.digest if rules is not None else None
     metrics["model_version"] = settings.model_version
+    # what the suggester borrowed: the real set's items of projects outside these labels
+    metrics["lent_items"] = len(inputs.lent) if inputs.lent is not None else 0
+    metrics["lent_projects"] = inputs.lent.projects if inputs.lent is not None else 0
     metrics["diff_summaries"] = bool(frame == "commits" and commit_features.has_diffs(items))
     keys = inputs.items["item_key"].to_numpy()[annotated]
     suggestions = pd.DataFrame(

@@ -32,6 +32,7 @@ from sklearn.multiclass import OneVsRestClassifier
 
 from analysis import agreement
 from analysis.settings import SuggesterSettings
+from analysis.training import LentItems
 
 NONE_LABEL = agreement.NONE_LABEL
 #: Characters of an issue body the suggester reads (the start says what the issue is about; the rest
@@ -57,11 +58,18 @@ class FrameInputs:
     #: the content score of each item (analysis/commit_features.py), or None: then P(ML-related)
     #: is learned from every feature, which learns projects rather than content
     relevance_score: np.ndarray | None = None
+    #: labelled items of other projects that join every training set and nothing else (the
+    #: bundled real set, analysis/training.py), in the same feature space; None: the frame's own
+    lent: LentItems | None = None
 
     def relevance_features(self):
-        if self.relevance_score is None:
-            return self.features
-        return np.asarray(self.relevance_score, dtype=float).reshape(-1, 1)
+        return _relevance_features(self.features, self.relevance_score)
+
+
+def _relevance_features(features, score):
+    if score is None:
+        return features
+    return np.asarray(score, dtype=float).reshape(-1, 1)
 
 
 @dataclass
@@ -213,6 +221,34 @@ def _relevance_truth(items: pd.DataFrame) -> np.ndarray:
     return np.where(known.notna(), known.fillna(False).astype(bool), True)
 
 
+def _stack(top, bottom):
+    """Rows of ``bottom`` under ``top``: the content score (dense) or the features (sparse)."""
+    if isinstance(top, np.ndarray):
+        return np.vstack([top, bottom])
+    return sp.vstack([top, bottom], format="csr")
+
+
+def _training_sets(inputs: FrameInputs, train_labels: np.ndarray, train_relevance: np.ndarray):
+    """(x, y) of the label models and of the relevance model: the chosen frame items, then every
+    lent item (a lent NOT_ML item trains relevance only)."""
+    items = inputs.items
+    x_labels = inputs.features[train_labels]
+    y_labels = _label_matrix(items.loc[train_labels, "final_labels"], inputs.labels)
+    x_relevance = inputs.relevance_features()[train_relevance]
+    y_relevance = _relevance_truth(items)[train_relevance]
+    lent = inputs.lent
+    if lent is None or not len(lent):
+        return x_labels, y_labels, x_relevance, y_relevance
+    labelled = np.array([labels is not None for labels in lent.final_labels])
+    lent_labels = [labels for labels in lent.final_labels if labels is not None]
+    return (
+        _stack(x_labels, lent.features[labelled]),
+        np.vstack([y_labels, _label_matrix(pd.Series(lent_labels, dtype=object), inputs.labels)]),
+        _stack(x_relevance, _relevance_features(lent.features, lent.relevance_score)),
+        np.concatenate([y_relevance, lent.is_ml_related]),
+    )
+
+
 def check_enough_labels(inputs: FrameInputs, settings: SuggesterSettings) -> str | None:
     """Why the suggester cannot be trained and validated on these labels, or None when it can."""
     labelled, _ = _training_rows(inputs.items)
@@ -254,22 +290,16 @@ def cross_fit(inputs: FrameInputs, settings: SuggesterSettings) -> CrossFit:
     assignment = fold_assignment(items.loc[annotated, "stratum"], settings.folds, settings.seed)
     folds = max(assignment.values()) + 1
     item_fold = items["stratum"].map(assignment).fillna(-1).to_numpy(int)
-    y_labels = _label_matrix(items.loc[labelled, "final_labels"], inputs.labels)
-    y_relevant = _relevance_truth(items)
 
     k = len(inputs.labels)
     average = np.zeros((len(items), k + 1))
     out_of_fold = np.full((len(items), k + 1), np.nan)
-    labelled_index = np.flatnonzero(labelled)
     for fold in range(folds):
-        train_labels = labelled & (item_fold != fold)
-        train_relevance = relevance_known & (item_fold != fold)
-        label_model = _fit_labels(
-            x[train_labels], y_labels[item_fold[labelled_index] != fold], settings
+        training = _training_sets(
+            inputs, labelled & (item_fold != fold), relevance_known & (item_fold != fold)
         )
-        relevance_model = _fit_relevance(
-            x_relevance[train_relevance], y_relevant[train_relevance], settings
-        )
+        label_model = _fit_labels(training[0], training[1], settings)
+        relevance_model = _fit_relevance(training[2], training[3], settings)
         probabilities = np.column_stack(
             [label_model.predict_proba(x), _relevance_probability(relevance_model, x_relevance)]
         )
@@ -289,15 +319,13 @@ def predict_held_out(
 ) -> np.ndarray:
     """P(label) columns and P(ML-related) of the ``test`` items from models trained on the
     annotated ``train`` items only (leave-one-project-out evaluation, learning curves)."""
-    items, x, x_relevance = inputs.items, inputs.features, inputs.relevance_features()
-    labelled, relevance_known = _training_rows(items)
-    train_labels, train_relevance = labelled & train, relevance_known & train
-    y_labels = _label_matrix(items.loc[train_labels, "final_labels"], inputs.labels)
-    y_relevant = _relevance_truth(items)
-    label_model = _fit_labels(x[train_labels], y_labels, settings)
-    relevance_model = _fit_relevance(
-        x_relevance[train_relevance], y_relevant[train_relevance], settings
+    x, x_relevance = inputs.features, inputs.relevance_features()
+    labelled, relevance_known = _training_rows(inputs.items)
+    x_labels, y_labels, x_relevant, y_relevant = _training_sets(
+        inputs, labelled & train, relevance_known & train
     )
+    label_model = _fit_labels(x_labels, y_labels, settings)
+    relevance_model = _fit_relevance(x_relevant, y_relevant, settings)
     return np.column_stack(
         [
             label_model.predict_proba(x[test]),
@@ -400,11 +428,9 @@ def suggest(inputs: FrameInputs, settings: SuggesterSettings) -> pd.DataFrame:
     """One model trained on every labelled item, applied to the whole frame."""
     items, x, x_relevance = inputs.items, inputs.features, inputs.relevance_features()
     labelled, relevance_known = _training_rows(items)
-    y_labels = _label_matrix(items.loc[labelled, "final_labels"], inputs.labels)
-    label_model = _fit_labels(x[labelled], y_labels, settings)
-    relevance_model = _fit_relevance(
-        x_relevance[relevance_known], _relevance_truth(items)[relevance_known], settings
-    )
+    x_labels, y_labels, x_relevant, y_relevant = _training_sets(inputs, labelled, relevance_known)
+    label_model = _fit_labels(x_labels, y_labels, settings)
+    relevance_model = _fit_relevance(x_relevant, y_relevant, settings)
     p = label_model.predict_proba(x)
     p_relevant = _relevance_probability(relevance_model, x_relevance)
     suggested = suggested_sets(p, inputs.labels, settings.threshold)

@@ -138,21 +138,32 @@ def read_inputs(
         con, f"select * exclude (build_id, built_at, study_parameters) from {mart} order by {key}"
     )
     labels, groups = taxonomy(con, frame)
-    score = None
+    score, lent = None, None
     if frame == "commits":
         # The mart carries no diff summary (git/commit_diffs is opt-in and not staged): the
         # suggester reads message, paths and rules, and the content score sees paths only.
-        from analysis import commit_features, embedding_cache, keyword_rules
+        from analysis import commit_features, embedding_cache, keyword_rules, training
         from extract.git.diffs import model_file_variants
 
-        features, score = commit_features.commit_matrix(
-            items,
-            keyword_rules.load_rules(),
-            commit_features.load_lexicon(),
-            model_file_variants(),
-            settings.message_encoder,
-            None if landing_root is None else embedding_cache.cache_root(landing_root),
-        )
+        def matrix(commits: pd.DataFrame):
+            return commit_features.commit_matrix(
+                commits,
+                keyword_rules.load_rules(),
+                commit_features.load_lexicon(),
+                model_file_variants(),
+                settings.message_encoder,
+                None if landing_root is None else embedding_cache.cache_root(landing_root),
+            )
+
+        if settings.real_set:
+            # The study's own projects lend nothing: their items are the frame, and a commit in
+            # both would train the model that its own label then corrects (the estimates).
+            lent_items = training.load(
+                labels, exclude_projects=set(items["repo_id"]), with_diffs=False
+            )
+            features, score, lent = training.featurise(items, lent_items, matrix)
+        else:
+            features, score = matrix(items)
     else:
         blocks, numbers = suggester.issue_blocks(items), suggester.issue_numbers(items)
         features = suggester.featurize(blocks, numbers, settings.hash_features)
@@ -168,7 +179,7 @@ def read_inputs(
             "label_status": items["label_status"].to_numpy(),
         }
     )
-    return suggester.FrameInputs(frame, labels, frame_items, features, groups, score)
+    return suggester.FrameInputs(frame, labels, frame_items, features, groups, score, lent)
 
 
 def random_prefix(items: pd.DataFrame) -> pd.Series:

@@ -15,8 +15,9 @@ import pyarrow as pa
 import pytest
 
 import landing
-from analysis import embedding_cache, evaluation
+from analysis import embedding_cache, evaluation, training
 from analysis.cli import main as mms_suggest
+from analysis.settings import SuggesterSettings
 from demo import truth
 from extract.cli import main as mms_extract
 
@@ -128,7 +129,15 @@ def test_a_second_rater_is_measured_on_the_items_both_labelled(landed, tmp_path,
     second.loc[second.index[:3], "labels"] = "Plumbing"  # three disagreements
     path = tmp_path / "second.csv"
     second.to_csv(path, index=False)
-    args = ["evaluate", str(labels), "--out", str(tmp_path / "o"), "--bootstrap", "50"]
+    args = [
+        "evaluate",
+        str(labels),
+        "--out",
+        str(tmp_path / "o"),
+        "--bootstrap",
+        "50",
+        "--no-real-set",
+    ]
     assert mms_suggest([*args, "--landing-dir", str(root), "--second-rater", str(path)]) == 0
     metrics = pd.read_csv(tmp_path / "o" / "metrics.csv")
     rater = metrics[(metrics["method"] == "second rater") & metrics["label"].isna()]
@@ -139,10 +148,19 @@ def test_a_second_rater_is_measured_on_the_items_both_labelled(landed, tmp_path,
 
 def test_the_message_encoder_is_opt_in_and_recorded_with_the_metrics(landed, tmp_path):
     root, labels = landed
-    args = ["evaluate", str(labels), "--landing-dir", str(root), "--bootstrap", "20"]
+    # (without the real set: its 1,681 messages would be embedded too, ~16 CPU s)
+    args = [
+        "evaluate",
+        str(labels),
+        "--landing-dir",
+        str(root),
+        "--bootstrap",
+        "20",
+        "--no-real-set",
+    ]
     assert mms_suggest([*args, "--out", str(tmp_path / "on"), "--message-encoder", "minilm"]) == 0
     on = pd.read_csv(tmp_path / "on" / "metrics.csv")
-    assert on["model_version"].iloc[0].endswith("message encoder: all-MiniLM-L6-v2 on numpy")
+    assert "; message encoder: all-MiniLM-L6-v2 on numpy" in on["model_version"].iloc[0]
     assert len(pd.read_csv(tmp_path / "on" / "suggestions.csv")) == 56
     # the embeddings are kept beside the landed data: the same run again embeds nothing new
     parts = sorted(embedding_cache.model_folder(embedding_cache.cache_root(root)).glob("part-*"))
@@ -163,9 +181,43 @@ def test_the_message_encoder_is_opt_in_and_recorded_with_the_metrics(landed, tmp
     assert exit_.value.code == 2
 
 
+def test_the_real_set_trains_the_suggester_and_is_never_evaluated(landed, tmp_path, monkeypatch):
+    root, labels = landed
+    lent = evaluation.evaluate_labels(labels, root, replicates=10)
+    own = evaluation.evaluate_labels(
+        labels, root, replicates=10, settings=SuggesterSettings(real_set=False)
+    )
+    # only the researcher's items are suggested for and measured
+    for result in (lent, own):
+        assert len(result.suggestions) == 56
+        assert set(result.suggestions["repo_id"]) == {
+            f"acme/{n}" for n in ("alpha", "beta", "gamma", "webshop")
+        }
+        assert (result.metrics["items"] == 56).all()
+    assert (lent.metrics["lent_items"] == 1681).all() and (
+        lent.metrics["lent_projects"] == 53
+    ).all()
+    assert (own.metrics["lent_items"] == 0).all()
+    assert "real set" in lent.metrics["model_version"].iloc[0]
+    assert "real set" not in own.metrics["model_version"].iloc[0]
+    # the lent items change the models (the content score is calibrated on 73 more not-ML items)
+    assert not np.allclose(lent.suggestions["p_ml_related"], own.suggestions["p_ml_related"])
+    # a project of the researcher's labels lends nothing: here, a bundle whose commits all
+    # belong to acme/alpha lends nothing at all
+    bundle = pd.read_parquet(training.BUNDLED_REAL_SET).assign(repo_id="acme/alpha")
+    bundle.to_parquet(tmp_path / "real_commits.parquet")
+    monkeypatch.setattr(training, "BUNDLED_REAL_SET", tmp_path / "real_commits.parquet")
+    alone = evaluation.evaluate_labels(labels, root, replicates=10)
+    assert (alone.metrics["lent_items"] == 0).all()
+    pd.testing.assert_frame_equal(alone.suggestions, own.suggestions)
+
+
 def test_learning_curve_grows_with_the_training_items(landed, tmp_path):
     root, labels = landed
-    result = evaluation.evaluate_labels(labels, root, replicates=10, with_learning_curve=True)
+    result = evaluation.evaluate_labels(
+        labels, root, replicates=10, with_learning_curve=True,
+        settings=SuggesterSettings(real_set=False),
+    )  # fmt: skip
     curve = result.learning_curve
     model = curve[curve["method"] == "suggester"]
     assert set(model["training_items"]) == {25, 50, 56}
@@ -274,6 +326,7 @@ def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):
     given.iloc[::2].to_csv(second, index=False)
     out = tmp_path / "eval"
     args = ["evaluate", str(labels), "--out", str(out), "--bootstrap", "50", "--learning-curve"]
+    args.append("--no-real-set")  # the learning curve's 10 fits, each without 1,681 lent items
     assert mms_suggest([*args, "--landing-dir", str(root), "--second-rater", str(second)]) == 0
 
     section = real_set_section(out, MODEL_VERSION)

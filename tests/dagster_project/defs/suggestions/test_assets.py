@@ -152,6 +152,8 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     )
     assert result.success
     metadata = _metadata(result)
+    # by default the commit suggester also trained on the bundled real set, and says so
+    assert "commits also trained on the real set" in metadata[LABEL_SUGGESTIONS]["model_version"]
     estimates = metadata[ESTIMATES]["estimates"]
     # the study report's banner, formatter and estimate columns (report/ renders both)
     assert estimates.startswith(banner_markdown())
@@ -188,6 +190,9 @@ def test_the_message_encoder_is_a_choice_of_the_asset_config():
     from dagster_project.defs.suggestions.assets import SuggestionConfig
 
     assert SuggestionConfig().message_encoder == "none"
+    assert (
+        SuggestionConfig().real_set is True and SuggestionConfig(real_set=False).real_set is False
+    )
     # the second label's threshold is the one `mms-suggest evaluate` measured
     assert SuggestionConfig().threshold == SuggesterSettings().threshold == 0.6
     assert SuggestionConfig(message_encoder="minilm").message_encoder == "minilm"

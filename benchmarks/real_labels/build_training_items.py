@@ -1,0 +1,59 @@
+"""Write the real set's labelled commits with what the suggester reads of them
+(analysis/data/real_commits.parquet), so that every study trains on them too
+(docs/method.md, "Training on the real set").
+
+    MMS_LANDING_DIR=/path/to/landing uv run python benchmarks/real_labels/build_training_items.py
+
+The landing directory must hold the 53 repositories of sources.csv, mined with `mms-extract git
+mine` and summarised with `mms-extract git diffs` (README.md here). The file keeps, per labelled
+commit of commits.csv: repo_id, hash, labels (the first rater's, `;`-separated), message,
+insertions, deletions, the modified paths and the diff summary's identifier and import lists.
+Nothing else of the repositories is kept. Run it again after commits.csv changes: a test checks
+that the file's labels equal commits.csv's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis import commit_features, evaluation
+from analysis.training import BUNDLED_REAL_SET, COLUMNS
+from base import settings
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels", type=Path, default=HERE / "commits.csv")
+    parser.add_argument("--out", type=Path, default=BUNDLED_REAL_SET)
+    args = parser.parse_args(argv)
+    labels = evaluation.taxonomy("commits")
+    labelled = evaluation.read_labels(args.labels, "commits", labels)
+    items = evaluation.commit_items(settings.landing_dir(), labelled)
+    if not commit_features.has_diffs(items):
+        print(
+            "no diff summaries in the landing directory: run `mms-extract git diffs`",
+            file=sys.stderr,
+        )
+        return 2
+    given = {(r.repo_id, r.item_id): ";".join(r.labels) for r in labelled.rows.itertuples()}
+    keys = list(zip(items["repo_id"], items["item_id"], strict=True))
+    items = items[[key in given for key in keys]].copy()
+    items["labels"] = [given[key] for key in zip(items["repo_id"], items["item_id"], strict=True)]
+    items = items.rename(columns={"item_id": "hash"})
+    items = items.sort_values(["repo_id", "hash"])[list(COLUMNS)].reset_index(drop=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(items, preserve_index=False)
+    pq.write_table(table, args.out, compression="zstd", compression_level=19)
+    print(f"{len(items):,} commits of {items['repo_id'].nunique()} projects -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The real set every study borrows (analysis/training.py): the bundled file is the labelled real
+set, a study's own projects lend nothing, and a broken file is one error naming it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import evaluation, training
+from analysis.commit_features import CONTENT_COLUMNS, DIFF_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTIVITIES = evaluation.taxonomy("commits")
+
+
+def test_the_bundled_file_holds_the_real_sets_labels_and_what_the_suggester_reads():
+    bundled = pd.read_parquet(training.BUNDLED_REAL_SET)
+    labelled = pd.read_csv(ROOT / "benchmarks" / "real_labels" / "commits.csv")
+    # built from commits.csv (build_training_items.py): the same commits, the same labels
+    assert sorted(
+        zip(bundled["repo_id"], bundled["hash"], bundled["labels"], strict=True)
+    ) == sorted(zip(labelled["repo_id"], labelled["hash"], labelled["labels"], strict=True))
+    assert bundled["message"].str.strip().ne("").all()
+    assert bundled["changed_paths"].map(len).gt(0).all()
+    # the diff summary was mined for every repository
+    assert bundled["model_added_identifiers"].map(len).gt(0).mean() > 0.5
+
+
+def test_a_project_of_the_study_lends_nothing_and_not_ml_items_train_relevance_only():
+    everything = training.load(ACTIVITIES, exclude_projects=set(), with_diffs=True)
+    assert len(everything) == 1681 and everything["repo_id"].nunique() == 53
+    items = training.load(
+        ACTIVITIES, exclude_projects={"lmcinnes/umap", "jupyterhub/jupyterhub"}, with_diffs=False
+    )
+    assert not {"lmcinnes/umap", "jupyterhub/jupyterhub"} & set(items["repo_id"])
+    assert len(items) == len(everything) - (everything["repo_id"].isin(
+        {"lmcinnes/umap", "jupyterhub/jupyterhub"})).sum()  # fmt: skip
+    # a frame without diff summaries: the lent items are featurised without them too
+    assert not {*DIFF_COLUMNS, *CONTENT_COLUMNS} & set(items.columns)
+    labelled = pd.read_csv(ROOT / "benchmarks" / "real_labels" / "commits.csv")
+    not_ml = labelled[labelled["labels"].eq("NOT_ML") & labelled["repo_id"].isin(items["repo_id"])]
+    assert items["final_labels"].isna().sum() == len(not_ml) > 0
+
+
+def test_items_with_a_label_outside_the_studys_taxonomy_are_left_out():
+    items = training.load(["Bug Fix", "Testing"], exclude_projects=set(), with_diffs=False)
+    assert len(items) > 0
+    for labels in items["final_labels"].dropna():
+        assert set(labels) <= {"Bug Fix", "Testing"}
+
+
+def test_an_unreadable_or_incomplete_file_is_one_error_naming_it(tmp_path):
+    broken = tmp_path / "real_commits.parquet"
+    broken.write_text("not parquet")
+    with pytest.raises(training.TrainingItemsError, match=str(broken)):
+        training.load(ACTIVITIES, exclude_projects=set(), with_diffs=False, path=broken)
+    pd.read_parquet(training.BUNDLED_REAL_SET).drop(columns="message").to_parquet(broken)
+    with pytest.raises(training.TrainingItemsError, match="no column message"):
+        training.load(ACTIVITIES, exclude_projects=set(), with_diffs=False, path=broken)
