@@ -99,8 +99,10 @@ def test_the_encoder_adds_its_dimensions_to_the_commit_features_only_when_asked(
 
 
 def test_the_setting_names_the_encoder_in_the_model_version():
-    assert SuggesterSettings().model_version == MODEL_VERSION
+    assert SuggesterSettings(real_set=False).model_version == MODEL_VERSION
+    assert "all-MiniLM-L6-v2" not in SuggesterSettings().model_version
     on = SuggesterSettings(message_encoder="minilm").model_version
     assert on.startswith(f"{MODEL_VERSION}; ") and "all-MiniLM-L6-v2" in on
+    assert "real set" in on and "real set" in SuggesterSettings().model_version
     with pytest.raises(ValueError, match="message_encoder='bert': one of none, minilm"):
         SuggesterSettings(message_encoder="bert")
