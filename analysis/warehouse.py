@@ -281,7 +281,13 @@ def compute_frame(
         suggestions,
         evaluation,
         estimates,
-        {"training_items": labelled, "folds": crossfit.folds},
+        {
+            "training_items": labelled,
+            # the real set's items that trained every model too (not landed: the model version
+            # names the real set)
+            "lent_items": len(inputs.lent) if inputs.lent is not None else 0,
+            "folds": crossfit.folds,
+        },
         seconds,
     )
 

@@ -49,10 +49,12 @@ def _title(spec: FrameSpec) -> str:
 def _summary(result: FrameRun) -> str:
     several = (result.suggestions["suggested_labels"].map(len) > 1).mean()
     relevance = result.suggestions["ml_related_probability"].median()
+    lent = result.provenance.get("lent_items", 0)
+    also = f" and {count(lent)} of the real set's other projects" if lent else ""
     return (
         f"**{result.frame}**: {len(result.suggestions):,} items suggested by a model trained on "
-        f"{count(result.provenance['training_items'])} adjudicated items; {percent(several)} get "
-        f"several labels; median P(ML-related) {number(relevance, 2)}."
+        f"{count(result.provenance['training_items'])} adjudicated items{also}; "
+        f"{percent(several)} get several labels; median P(ML-related) {number(relevance, 2)}."
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -154,6 +155,9 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     metadata = _metadata(result)
     # by default the commit suggester also trained on the bundled real set, and says so
     assert "commits also trained on the real set" in metadata[LABEL_SUGGESTIONS]["model_version"]
+    summary = metadata[LABEL_SUGGESTIONS]["summary"]
+    assert re.search(r"\*\*commits\*\*: .* adjudicated items and 1,681 of the real set", summary)
+    assert not re.search(r"\*\*issues\*\*: [^\n]* real set", summary)  # issues have none
     estimates = metadata[ESTIMATES]["estimates"]
     # the study report's banner, formatter and estimate columns (report/ renders both)
     assert estimates.startswith(banner_markdown())
