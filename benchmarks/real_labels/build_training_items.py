@@ -32,13 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=HERE / "commits.csv")
     parser.add_argument("--out", type=Path, default=BUNDLED_REAL_SET)
+    parser.add_argument("--landing-dir", type=Path, default=None, help="default: $MMS_LANDING_DIR")
     args = parser.parse_args(argv)
+    landing_dir = args.landing_dir or settings.landing_dir()
     labels = evaluation.taxonomy("commits")
-    labelled = evaluation.read_labels(args.labels, "commits", labels)
-    items = evaluation.commit_items(settings.landing_dir(), labelled)
+    try:
+        labelled = evaluation.read_labels(args.labels, "commits", labels)
+        items = evaluation.commit_items(landing_dir, labelled)
+    except evaluation.LabelsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not commit_features.has_diffs(items):
         print(
-            "no diff summaries in the landing directory: run `mms-extract git diffs`",
+            f"error: {landing_dir}: no diff summaries of these commits: run `mms-extract git diffs`",
             file=sys.stderr,
         )
         return 2

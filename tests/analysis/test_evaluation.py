@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,6 +23,9 @@ from analysis.settings import SuggesterSettings
 from demo import truth
 from extract.cli import main as mms_extract
 
+BUILD_TRAINING_ITEMS = (
+    Path(__file__).resolve().parents[2] / "benchmarks" / "real_labels" / "build_training_items.py"
+)
 TORCH = "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return self.{name}(x)\n"
 DJANGO = "from django.db import models\n\n\nclass Record(models.Model):\n    {name} = models.CharField()\n"
 #: message, label, file written (a model file), whether it is the test file too
@@ -194,9 +199,9 @@ def test_the_real_set_trains_the_suggester_and_is_never_evaluated(landed, tmp_pa
             f"acme/{n}" for n in ("alpha", "beta", "gamma", "webshop")
         }
         assert (result.metrics["items"] == 56).all()
-    assert (lent.metrics["lent_items"] == 1681).all() and (
-        lent.metrics["lent_projects"] == 53
-    ).all()
+    real_set = pd.read_parquet(training.BUNDLED_REAL_SET)
+    assert (lent.metrics["lent_items"] == len(real_set)).all()
+    assert (lent.metrics["lent_projects"] == real_set["repo_id"].nunique()).all()
     assert (own.metrics["lent_items"] == 0).all()
     assert "real set" in lent.metrics["model_version"].iloc[0]
     assert "real set" not in own.metrics["model_version"].iloc[0]
@@ -210,6 +215,34 @@ def test_the_real_set_trains_the_suggester_and_is_never_evaluated(landed, tmp_pa
     alone = evaluation.evaluate_labels(labels, root, replicates=10)
     assert (alone.metrics["lent_items"] == 0).all()
     pd.testing.assert_frame_equal(alone.suggestions, own.suggestions)
+
+
+def test_the_bundled_real_set_is_built_from_labels_and_their_landed_commits(landed, tmp_path):
+    """benchmarks/real_labels/build_training_items.py, run on the generated projects as on the
+    real ones: one row per labelled commit, what the suggester reads of it, loadable as lent items."""
+    root, labels = landed
+    spec = importlib.util.spec_from_file_location("build_training_items", BUILD_TRAINING_ITEMS)
+    assert spec is not None and spec.loader is not None
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    out = tmp_path / "real_commits.parquet"
+    args = ["--labels", str(labels), "--landing-dir", str(root), "--out", str(out)]
+    assert builder.main(args) == 0
+    built, given = pd.read_parquet(out), pd.read_csv(labels)
+    assert list(built.columns) == list(training.COLUMNS)
+    assert sorted(zip(built["hash"], built["labels"], strict=True)) == sorted(
+        zip(given["hash"], given["labels"], strict=True)
+    )
+    lent = training.load(["Bug Fix", "Testing", "Documentation", "Refactoring"],
+                         exclude_projects={"acme/alpha"}, with_diffs=True, path=out)  # fmt: skip
+    assert len(lent) == (given["repo_id"] != "acme/alpha").sum()
+    assert lent["model_added_identifiers"].map(len).gt(0).all()  # every commit edits its model
+    # without diff summaries there is nothing to build: one line, exit 2
+    plain = tmp_path / "plain"
+    for table in ("commits", "modified_files"):
+        shutil.copytree(root / "git" / table, plain / "git" / table)
+    args = ["--labels", str(labels), "--landing-dir", str(plain), "--out", str(tmp_path / "x")]
+    assert builder.main(args) == 2 and not (tmp_path / "x").exists()
 
 
 def test_learning_curve_grows_with_the_training_items(landed, tmp_path):

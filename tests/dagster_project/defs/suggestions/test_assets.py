@@ -8,9 +8,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from analysis.settings import SuggesterSettings
+from analysis.training import BUNDLED_REAL_SET
 from dagster_project.defs.landing.resources import landing_resource
 from dagster_project.defs.suggestions.assets import (
     ESTIMATES,
@@ -156,7 +158,8 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     # by default the commit suggester also trained on the bundled real set, and says so
     assert "commits also trained on the real set" in metadata[LABEL_SUGGESTIONS]["model_version"]
     summary = metadata[LABEL_SUGGESTIONS]["summary"]
-    assert re.search(r"\*\*commits\*\*: .* adjudicated items and 1,681 of the real set", summary)
+    lent = f"{len(pd.read_parquet(BUNDLED_REAL_SET)):,}"
+    assert re.search(rf"\*\*commits\*\*: .* adjudicated items and {lent} of the real set", summary)
     assert not re.search(r"\*\*issues\*\*: [^\n]* real set", summary)  # issues have none
     estimates = metadata[ESTIMATES]["estimates"]
     # the study report's banner, formatter and estimate columns (report/ renders both)
