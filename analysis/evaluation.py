@@ -240,6 +240,7 @@ def build_inputs(
             lent_items = training.load(
                 labels,
                 exclude_projects=set(items["repo_id"]),
+                exclude_commits=set(items["item_id"]),
                 with_diffs=commit_features.has_diffs(items),
             )
             features, score, lent = training.featurise(items, lent_items, matrix)

@@ -63,12 +63,15 @@ def load(
     *,
     exclude_projects: set[str],
     with_diffs: bool,
+    exclude_commits: set[str] | None = None,
     path: Path | None = None,
 ) -> pd.DataFrame:
     """The bundled commits as frame-shaped items (``repo_id``, ``item_id``, ``final_labels``, the
-    feature columns), without the projects in ``exclude_projects`` and without the items one of
-    whose labels is outside ``labels`` (a study with its own taxonomy); diff columns only when
-    the frame has them too, so that both sides are featurised alike."""
+    feature columns), without the projects in ``exclude_projects`` (GitHub names, any case),
+    without the commits in ``exclude_commits`` (hashes: the same commit under another name, a
+    fork or a renamed repository, is the frame's too) and without the items one of whose labels is
+    outside ``labels`` (a study with its own taxonomy); diff columns only when the frame has them
+    too, so that both sides are featurised alike."""
     path = path or BUNDLED_REAL_SET
     try:
         table = pd.read_parquet(path)
@@ -81,7 +84,12 @@ def load(
         raise TrainingItemsError(f"{path}: no column {', '.join(missing)}")
     known = set(labels) | {NOT_ML}
     sets = table["labels"].str.split(";")
-    keep = ~table["repo_id"].isin(exclude_projects) & sets.map(lambda s: set(s) <= known)
+    projects = {project.lower() for project in exclude_projects}
+    keep = (
+        ~table["repo_id"].str.lower().isin(projects)
+        & ~table["hash"].isin(exclude_commits or set())
+        & sets.map(lambda s: set(s) <= known)
+    )
     items = table[keep].rename(columns={"hash": "item_id"}).reset_index(drop=True)
     items["final_labels"] = sets[keep].map(lambda s: None if s == [NOT_ML] else list(s)).tolist()
     if not with_diffs:

@@ -159,7 +159,10 @@ def read_inputs(
             # The study's own projects lend nothing: their items are the frame, and a commit in
             # both would train the model that its own label then corrects (the estimates).
             lent_items = training.load(
-                labels, exclude_projects=set(items["repo_id"]), with_diffs=False
+                labels,
+                exclude_projects=set(items["repo_id"]),
+                exclude_commits=set(items[key].str.split("@", n=1).str[1]),
+                with_diffs=False,
             )
             features, score, lent = training.featurise(items, lent_items, matrix)
         else:

@@ -215,6 +215,14 @@ def test_the_real_set_trains_the_suggester_and_is_never_evaluated(landed, tmp_pa
     alone = evaluation.evaluate_labels(labels, root, replicates=10)
     assert (alone.metrics["lent_items"] == 0).all()
     pd.testing.assert_frame_equal(alone.suggestions, own.suggestions)
+    # nor do the researcher's commits under another name (a fork): here 56 lent rows carry them
+    given = pd.read_csv(labels)
+    bundle = real_set.copy()
+    bundle.loc[: len(given) - 1, "hash"] = given["hash"].to_numpy()
+    bundle.loc[: len(given) - 1, "repo_id"] = "someone/fork"
+    bundle.to_parquet(tmp_path / "real_commits.parquet")
+    forked = evaluation.evaluate_labels(labels, root, replicates=10)
+    assert (forked.metrics["lent_items"] == len(real_set) - len(given)).all()
 
 
 def test_the_bundled_real_set_is_built_from_labels_and_their_landed_commits(landed, tmp_path):

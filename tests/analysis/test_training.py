@@ -45,6 +45,20 @@ def test_a_project_of_the_study_lends_nothing_and_not_ml_items_train_relevance_o
     assert items["final_labels"].isna().sum() == len(not_ml) > 0
 
 
+def test_the_same_project_in_another_case_or_the_same_commit_elsewhere_lends_nothing():
+    everything = training.load(ACTIVITIES, exclude_projects=set(), with_diffs=False)
+    umap = everything[everything["repo_id"] == "lmcinnes/umap"]
+    # GitHub names are case-insensitive
+    items = training.load(ACTIVITIES, exclude_projects={"LMcInnes/UMAP"}, with_diffs=False)
+    assert len(items) == len(everything) - len(umap)
+    # a fork or a renamed repository: its commits are the frame's under another name
+    forked = set(umap["item_id"][:5])
+    items = training.load(
+        ACTIVITIES, exclude_projects={"someone/umap-fork"}, exclude_commits=forked, with_diffs=False
+    )
+    assert len(items) == len(everything) - 5 and not forked & set(items["item_id"])
+
+
 def test_items_with_a_label_outside_the_studys_taxonomy_are_left_out():
     items = training.load(["Bug Fix", "Testing"], exclude_projects=set(), with_diffs=False)
     assert len(items) > 0
