@@ -66,3 +66,55 @@ def test_labels_given_out_of_draw_order_never_reach_the_estimates():
     probabilities = pd.DataFrame({"item_key": items["item_key"], "p_ml_related": 0.9})
     design = design_sample(inputs, probabilities)
     assert sorted(design["item_key"]) == ["a/x#1", "a/x#2", "a/x#4", "c/z#1"]
+
+
+def test_the_frames_projects_and_commits_lend_nothing_to_the_warehouse_suggester(tmp_path):
+    """The asset's path (read_inputs): a project of the frame, in another case, and a commit of
+    the frame under another repository's name are left out of the lent real set."""
+    import pandas as pd
+
+    from analysis import training
+    from analysis.warehouse import read_inputs
+
+    real = pd.read_parquet(training.BUNDLED_REAL_SET)
+    umap = real[real["repo_id"] == "lmcinnes/umap"]
+    elsewhere = real[real["repo_id"] != "lmcinnes/umap"].iloc[0]
+    frame = pd.DataFrame(
+        {
+            "commit_key": [f"LMcInnes/UMAP@{umap['hash'].iloc[0]}", f"a/fork@{elsewhere['hash']}"],
+            "repo_id": ["LMcInnes/UMAP", "a/fork"],
+            "commit_year": [2020, 2021],
+            "message": ["Fix the layout", "Add tests"],
+            "changed_paths": [["umap/umap_.py"], ["tests/test_model.py"]],
+            "insertions": [3, 4],
+            "deletions": [1, 0],
+            "final_labels": [None, None],
+            "review_decision": [None, None],
+            "in_design_sample": [False, False],
+            "draw_rank": [1, 1],
+            "label_status": ["pending", "pending"],
+        }
+    )
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("frame_rows", frame)
+        con.execute("create table commit_label_frame as select * from frame_rows")
+        con.execute(
+            "create table activity_taxonomy as select * from (values "
+            "('Bug Fix', 'Maintenance'), ('Testing', 'Maintenance')) t(activity, category)"
+        )
+        con.execute("alter table commit_label_frame add column build_id varchar")
+        con.execute("alter table commit_label_frame add column built_at timestamp")
+        con.execute("alter table commit_label_frame add column study_parameters json")
+        inputs = read_inputs(con, "commits", SuggesterSettings(), None)
+    lent_labels = [set(labels or ["NOT_ML"]) for labels in inputs.lent.final_labels]
+    expected = real[
+        (real["repo_id"] != "lmcinnes/umap")
+        & (real["hash"] != elsewhere["hash"])
+        & real["labels"].str.split(";").map(lambda s: set(s) <= {"Bug Fix", "Testing", "NOT_ML"})
+    ]
+    assert len(inputs.lent) == len(expected) > 0
+    assert all(labels <= {"Bug Fix", "Testing", "NOT_ML"} for labels in lent_labels)
+    assert (
+        inputs.features.shape[0] == 2 and inputs.lent.features.shape[1] == inputs.features.shape[1]
+    )
