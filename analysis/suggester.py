@@ -12,6 +12,10 @@ the models trained on the other folds, so agreement is measured on projects the 
 population estimates are corrected with items that did not train the model. The frame's predictions
 for the estimates are the fold models' average; the suggestions shown to people come from one model
 trained on every labelled item. Everything is deterministic for a seed.
+
+Lent items (``FrameInputs.lent``: the real set's labelled commits of other projects,
+analysis/training.py) join the training items of every one of these models and are never predicted,
+so they change what the models know, not what is out of fold.
 """
 
 from __future__ import annotations
