@@ -32,7 +32,7 @@ class SuggesterSettings:
     #: (docs/method.md); opt-in for its cost
     message_encoder: str = "none"
     #: the commit suggester also trains on the real set's labelled commits of the projects the
-    #: study does not hold (analysis/training.py): a 6-project study's held-out projects got 44.7%
+    #: study does not hold (analysis/training.py): a 6-project study's held-out projects got 43.8%
     #: exact label sets with them against 37.4% without (docs/method.md)
     real_set: bool = True
 
@@ -56,5 +56,5 @@ class SuggesterSettings:
         if self.message_encoder != "none":
             version += "; message encoder: all-MiniLM-L6-v2 on numpy"
         if self.real_set:
-            version += "; commits also trained on the real set (analysis/data/real_commits.parquet)"
+            version += "; commits also trained on the real set (analysis/data/real_commits.jsonl)"
         return version

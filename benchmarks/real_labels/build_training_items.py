@@ -1,5 +1,5 @@
 """Write the real set's labelled commits with what the suggester reads of them
-(analysis/data/real_commits.parquet), so that every study trains on them too
+(analysis/data/real_commits.jsonl), so that every study trains on them too
 (docs/method.md, "Training on the real set").
 
     MMS_LANDING_DIR=/path/to/landing uv run python benchmarks/real_labels/build_training_items.py
@@ -18,10 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from analysis import commit_features, evaluation
+from analysis import commit_features, evaluation, training
 from analysis.training import BUNDLED_REAL_SET, COLUMNS
 from base import settings
 
@@ -55,8 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     items = items.rename(columns={"item_id": "hash"})
     items = items.sort_values(["repo_id", "hash"])[list(COLUMNS)].reset_index(drop=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(items, preserve_index=False)
-    pq.write_table(table, args.out, compression="zstd", compression_level=19)
+    training.write(items, args.out)
+    if args.out.stat().st_size >= 5_000_000:
+        print(
+            f"error: {args.out} is {args.out.stat().st_size:,} bytes; the repository tracks no file "
+            "of 5 MB or more: lower analysis.training.BUNDLE_MAX_TOKENS",
+            file=sys.stderr,
+        )
+        return 1
     print(f"{len(items):,} commits of {items['repo_id'].nunique()} projects -> {args.out}")
     return 0
 

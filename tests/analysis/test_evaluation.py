@@ -199,7 +199,7 @@ def test_the_real_set_trains_the_suggester_and_is_never_evaluated(landed, tmp_pa
             f"acme/{n}" for n in ("alpha", "beta", "gamma", "webshop")
         }
         assert (result.metrics["items"] == 56).all()
-    real_set = pd.read_parquet(training.BUNDLED_REAL_SET)
+    real_set = pd.read_json(training.BUNDLED_REAL_SET, lines=True, dtype=False)
     assert (lent.metrics["lent_items"] == len(real_set)).all()
     assert (lent.metrics["lent_projects"] == real_set["repo_id"].nunique()).all()
     assert (own.metrics["lent_items"] == 0).all()
@@ -209,9 +209,14 @@ def test_the_real_set_trains_the_suggester_and_is_never_evaluated(landed, tmp_pa
     assert not np.allclose(lent.suggestions["p_ml_related"], own.suggestions["p_ml_related"])
     # a project of the researcher's labels lends nothing: here, a bundle whose commits all
     # belong to acme/alpha lends nothing at all
-    bundle = pd.read_parquet(training.BUNDLED_REAL_SET).assign(repo_id="acme/alpha")
-    bundle.to_parquet(tmp_path / "real_commits.parquet")
-    monkeypatch.setattr(training, "BUNDLED_REAL_SET", tmp_path / "real_commits.parquet")
+    real_set = training.load(
+        evaluation.taxonomy("commits"), exclude_projects=set(), with_diffs=True
+    )
+    real_set = real_set.rename(columns={"item_id": "hash"})
+    real_set["labels"] = real_set["final_labels"].map(lambda s: ";".join(s or ["NOT_ML"]))
+    bundle = real_set.assign(repo_id="acme/alpha")
+    training.write(bundle, tmp_path / "real_commits.jsonl")
+    monkeypatch.setattr(training, "BUNDLED_REAL_SET", tmp_path / "real_commits.jsonl")
     alone = evaluation.evaluate_labels(labels, root, replicates=10)
     assert (alone.metrics["lent_items"] == 0).all()
     pd.testing.assert_frame_equal(alone.suggestions, own.suggestions)
@@ -220,7 +225,7 @@ def test_the_real_set_trains_the_suggester_and_is_never_evaluated(landed, tmp_pa
     bundle = real_set.copy()
     bundle.loc[: len(given) - 1, "hash"] = given["hash"].to_numpy()
     bundle.loc[: len(given) - 1, "repo_id"] = "someone/fork"
-    bundle.to_parquet(tmp_path / "real_commits.parquet")
+    training.write(bundle, tmp_path / "real_commits.jsonl")
     forked = evaluation.evaluate_labels(labels, root, replicates=10)
     assert (forked.metrics["lent_items"] == len(real_set) - len(given)).all()
 
@@ -233,10 +238,10 @@ def test_the_bundled_real_set_is_built_from_labels_and_their_landed_commits(land
     assert spec is not None and spec.loader is not None
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
-    out = tmp_path / "real_commits.parquet"
+    out = tmp_path / "real_commits.jsonl"
     args = ["--labels", str(labels), "--landing-dir", str(root), "--out", str(out)]
     assert builder.main(args) == 0
-    built, given = pd.read_parquet(out), pd.read_csv(labels)
+    built, given = pd.read_json(out, lines=True, dtype=False), pd.read_csv(labels)
     assert list(built.columns) == list(training.COLUMNS)
     assert sorted(zip(built["hash"], built["labels"], strict=True)) == sorted(
         zip(given["hash"], given["labels"], strict=True)

@@ -16,7 +16,7 @@ ACTIVITIES = evaluation.taxonomy("commits")
 
 
 def test_the_bundled_file_holds_the_real_sets_labels_and_what_the_suggester_reads():
-    bundled = pd.read_parquet(training.BUNDLED_REAL_SET)
+    bundled = pd.read_json(training.BUNDLED_REAL_SET, lines=True, dtype=False)
     labelled = pd.read_csv(ROOT / "benchmarks" / "real_labels" / "commits.csv")
     # built from commits.csv (build_training_items.py): the same commits, the same labels
     assert sorted(
@@ -67,10 +67,21 @@ def test_items_with_a_label_outside_the_studys_taxonomy_are_left_out():
 
 
 def test_an_unreadable_or_incomplete_file_is_one_error_naming_it(tmp_path):
-    broken = tmp_path / "real_commits.parquet"
-    broken.write_text("not parquet")
+    broken = tmp_path / "real_commits.jsonl"
+    broken.write_text("not json\n")
     with pytest.raises(training.TrainingItemsError, match=str(broken)):
         training.load(ACTIVITIES, exclude_projects=set(), with_diffs=False, path=broken)
-    pd.read_parquet(training.BUNDLED_REAL_SET).drop(columns="message").to_parquet(broken)
+    everything = training.load(ACTIVITIES, exclude_projects=set(), with_diffs=True)
+    written = everything.rename(columns={"item_id": "hash"}).assign(labels="Testing")
+    written.drop(columns=["message", "final_labels"]).to_json(broken, orient="records", lines=True)
     with pytest.raises(training.TrainingItemsError, match="no column message"):
         training.load(ACTIVITIES, exclude_projects=set(), with_diffs=False, path=broken)
+
+
+def test_the_file_stays_text_under_5_mb_and_round_trips():
+    """Tracked files over 5 MB are refused; a hash of digits and one "e" stays a string."""
+    assert training.BUNDLED_REAL_SET.stat().st_size < 5_000_000
+    items = training.load(ACTIVITIES, exclude_projects=set(), with_diffs=True)
+    assert items["item_id"].map(type).eq(str).all() and items["item_id"].str.len().eq(40).all()
+    longest = items["other_added_identifiers"].map(len).max()
+    assert 0 < longest <= training.BUNDLE_MAX_TOKENS

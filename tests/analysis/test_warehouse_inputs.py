@@ -76,7 +76,7 @@ def test_the_frames_projects_and_commits_lend_nothing_to_the_warehouse_suggester
     from analysis import training
     from analysis.warehouse import read_inputs
 
-    real = pd.read_parquet(training.BUNDLED_REAL_SET)
+    real = pd.read_json(training.BUNDLED_REAL_SET, lines=True, dtype=False)
     umap = real[real["repo_id"] == "lmcinnes/umap"]
     elsewhere = real[real["repo_id"] != "lmcinnes/umap"].iloc[0]
     frame = pd.DataFrame(
