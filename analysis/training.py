@@ -55,7 +55,6 @@ class LentItems:
     is_ml_related: np.ndarray
     relevance_score: np.ndarray | None
     projects: int
-    digest: str
 
     def __len__(self) -> int:
         return len(self.final_labels)
@@ -124,21 +123,12 @@ def write(items: pd.DataFrame, path: Path) -> None:
 
 def lent(items: pd.DataFrame, features: sp.csr_matrix, score: np.ndarray | None) -> LentItems:
     """LentItems of ``load``'s items, given their rows of the features built with the frame's."""
-    import hashlib
-
-    keys = sorted(
-        f"{r}|{i}={';'.join(sorted(labels or [NOT_ML]))}"
-        for r, i, labels in zip(
-            items["repo_id"], items["item_id"], items["final_labels"], strict=True
-        )
-    )
     return LentItems(
         features=features,
         final_labels=list(items["final_labels"]),
         is_ml_related=items["final_labels"].notna().to_numpy(),
         relevance_score=score,
         projects=int(items["repo_id"].nunique()),
-        digest=hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16],
     )
 
 
