@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -176,9 +177,8 @@ def redraw(data: suggester.FrameInputs, truth: dict, rng: np.random.Generator):
     for labels in items["final_labels"].dropna():
         for label in labels:
             occurrences[label] = occurrences.get(label, 0) + 1
-    return suggester.FrameInputs(
-        data.frame, data.labels, items, data.features, data.groups
-    ), occurrences
+    # everything else as the asset read it: the content score, the lent real set
+    return dataclasses.replace(data, items=items), occurrences
 
 
 def coverage_over_draws(env: dict[str, str], draws: int, confidence: float = 0.95) -> pd.DataFrame:
