@@ -1,7 +1,8 @@
 """``mms-suggest``: the label suggester from the command line (docs/method.md).
 
     mms-suggest evaluate LABELS.csv --out DIR [--frame commits|issues] [--second-rater FILE]
-        [--message-encoder none|minilm] [--no-real-set]
+        [--message-encoder none|minilm] [--no-real-set] [--lend FILE ...]
+    mms-suggest lend LABELS.csv --out FILE     # your labelled commits, to lend to the suggester
 
 Reads the landed data under ``MMS_LANDING_DIR`` (or ``--landing-dir``); needs no warehouse.
 """
@@ -28,7 +29,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             rules_path=args.rules,
             lexicon_path=args.lexicon,
             settings=suggester.SuggesterSettings(
-                seed=args.seed, message_encoder=args.message_encoder, real_set=args.real_set
+                seed=args.seed,
+                message_encoder=args.message_encoder,
+                real_set=args.real_set,
+                lent_files=tuple(str(path) for path in args.lend),
             ),
             replicates=args.bootstrap,
             with_learning_curve=args.learning_curve,
@@ -44,6 +48,26 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(headline.to_string(index=False, float_format=lambda value: f"{value:.3f}", na_rep="-"))
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def _cmd_lend(args: argparse.Namespace) -> int:
+    from analysis import evaluation, training
+    from base import settings
+
+    landing_dir = args.landing_dir or settings.landing_dir()
+    try:
+        items = training.build(args.labels, landing_dir)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        training.write(items, args.out)
+    except (evaluation.LabelsError, training.TrainingItemsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{len(items):,} labelled commits of {items['repo_id'].nunique()} projects -> {args.out}")
+    print(f"lend them: mms-suggest evaluate ... --lend {args.out}, or MMS_LENT_COMMITS={args.out}")
     return 0
 
 
@@ -77,11 +101,26 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="train on your labels only, not also on the bundled real set's other projects",
     )
+    evaluate.add_argument(
+        "--lend",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also train on these labelled commits (written by `mms-suggest lend`); repeatable",
+    )
     evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates")
     evaluate.add_argument(
         "--learning-curve", action="store_true", help="also write learning_curve.csv"
     )
     evaluate.set_defaults(func=_cmd_evaluate)
+    lend = commands.add_parser(
+        "lend", help="write labelled commits as training items the suggester can borrow"
+    )
+    lend.add_argument("labels", type=Path, help="CSV: repo_id, hash, labels")
+    lend.add_argument("--out", type=Path, required=True, help="the JSON Lines file to write")
+    lend.add_argument("--landing-dir", type=Path, default=None, help="default: $MMS_LANDING_DIR")
+    lend.set_defaults(func=_cmd_lend)
     return parser
 
 

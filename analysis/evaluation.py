@@ -16,7 +16,7 @@ asked, ``learning_curve.csv``.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,10 +205,10 @@ def build_inputs(
     lexicon: commit_features.Lexicon | None,
     message_encoder: str = "none",
     embedding_cache: Path | None = None,
-    real_set: bool = False,
+    lent_files: Sequence[Path] = (),
 ) -> suggester.FrameInputs:
     """FrameInputs of the items: labelled ones carry their labels (NOT_ML: relevance False).
-    ``real_set``: the commit suggester also trains on the bundled real set (analysis/training.py)."""
+    ``lent_files``: the commit suggester also trains on their items (analysis/training.py)."""
     given = {
         (row.repo_id, row.item_id): row.labels for row in labelled.rows.itertuples(index=False)
     }
@@ -234,11 +234,12 @@ def build_inputs(
                 commits, rules, lexicon, model_file_variants(), message_encoder, embedding_cache
             )
 
-        if real_set:
-            # The real set's projects among the researcher's labels lend nothing: those labels
+        if lent_files:
+            # The lent files' projects among the researcher's labels lend nothing: those labels
             # are theirs to judge the suggester with.
-            lent_items = training.load(
+            lent_items = training.load_all(
                 labels,
+                lent_files,
                 exclude_projects=set(items["repo_id"]),
                 exclude_commits=set(items["item_id"]),
                 with_diffs=commit_features.has_diffs(items),
@@ -273,6 +274,37 @@ def to_sets(probabilities: np.ndarray, labels: list[str], threshold: float) -> l
         [NOT_ML] if p_ml < 0.5 else list(sets)
         for sets, p_ml in zip(chosen, probabilities[:, -1], strict=True)
     ]
+
+
+def _suggestions(inputs, annotated, frame, suggested, probabilities, truth) -> pd.DataFrame:
+    """suggestions.csv: one row per labelled item, out of fold."""
+    keys = inputs.items["item_key"].to_numpy()[annotated]
+    return pd.DataFrame(
+        {
+            "repo_id": [k.split("|")[0] for k in keys],
+            FRAMES[frame][0]: [k.split("|", 1)[1] for k in keys],
+            "suggested_labels": [";".join(s) for s in suggested],
+            "p_ml_related": probabilities[:, -1].round(4),
+            "labels": [";".join(t) for t in truth],
+        }
+    )
+
+
+def _check_every_project_can_be_held_out(inputs: suggester.FrameInputs, path: Path) -> None:
+    """Each held-out project is suggested for by models trained on the others' labels: they (or
+    the lent items) must hold at least one item with a label, not only NOT_ML."""
+    lent = inputs.lent
+    if lent is not None and any(labels is not None for labels in lent.final_labels):
+        return
+    items = inputs.items
+    with_labels = items.loc[items["final_labels"].notna(), "stratum"]
+    for project in sorted(items.loc[items["is_ml_related"].notna(), "stratum"].unique()):
+        if not (with_labels != project).any():
+            raise LabelsError(
+                f"{path}: with {project} held out, the other projects hold no item labelled with "
+                "an activity or challenge, only NOT_ML: nothing to train on; label ML-related "
+                "items of at least two projects (or lend labelled items, --lend)"
+            )
 
 
 def out_of_fold(
@@ -455,8 +487,10 @@ def evaluate_labels(
     items = (commit_items if frame == "commits" else issue_items)(landing_root, labelled)
     inputs = build_inputs(
         items, labelled, labels, rules, lexicon, settings.message_encoder,
-        embedding_cache.cache_root(landing_root), settings.real_set,
+        embedding_cache.cache_root(landing_root),
+        training.lent_paths(settings.real_set, settings.lent_files),
     )  # fmt: skip
+    _check_every_project_can_be_held_out(inputs, labels_path)
     annotated, truth = truth_sets(inputs)
     projects = inputs.items["stratum"].to_numpy()[annotated]
     probabilities = out_of_fold(inputs, settings)
@@ -475,20 +509,11 @@ def evaluate_labels(
     )
     metrics["rules_digest"] = rules.digest if rules is not None else None
     metrics["model_version"] = settings.model_version
-    # what the suggester borrowed: the real set's items of projects outside these labels
-    metrics["lent_items"] = len(inputs.lent) if inputs.lent is not None else 0
-    metrics["lent_projects"] = inputs.lent.projects if inputs.lent is not None else 0
+    # what the suggester borrowed: the lent files' items of projects outside these labels
+    lent = inputs.lent
+    metrics["lent_items"], metrics["lent_projects"] = (len(lent), lent.projects) if lent else (0, 0)
     metrics["diff_summaries"] = bool(frame == "commits" and commit_features.has_diffs(items))
-    keys = inputs.items["item_key"].to_numpy()[annotated]
-    suggestions = pd.DataFrame(
-        {
-            "repo_id": [k.split("|")[0] for k in keys],
-            FRAMES[frame][0]: [k.split("|", 1)[1] for k in keys],
-            "suggested_labels": [";".join(s) for s in suggested],
-            "p_ml_related": probabilities[:, -1].round(4),
-            "labels": [";".join(t) for t in truth],
-        }
-    )
+    suggestions = _suggestions(inputs, annotated, frame, suggested, probabilities, truth)
     curve = None
     if with_learning_curve:
         rule_methods = {k: v for k, v in methods.items() if k not in ("suggester", "second rater")}

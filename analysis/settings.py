@@ -4,8 +4,10 @@ model's libraries."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from importlib.metadata import version
+from pathlib import Path
 
 MODEL_VERSION = f"mms-suggester-2 (commits: message TF-IDF, keyword-rule seeds, path kinds, diff summary, content lexicon; issues: hashed word n-grams; one-vs-rest logistic regression, scikit-learn {version('scikit-learn')})"
 #: Fewer adjudicated items than this, or fewer projects than two, and the suggester says so and
@@ -35,6 +37,9 @@ class SuggesterSettings:
     #: study does not hold (analysis/training.py): a 6-project study's held-out projects got 43.8%
     #: exact label sets with them against 37.4% without (docs/method.md)
     real_set: bool = True
+    #: more files of labelled commits to train on, beside the real set (``mms-suggest lend``
+    #: writes them; analysis/training.py): a team's own labelled projects
+    lent_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.folds < 2:
@@ -57,4 +62,15 @@ class SuggesterSettings:
             version += "; message encoder: all-MiniLM-L6-v2 on numpy"
         if self.real_set:
             version += "; commits also trained on the real set (analysis/data/real_commits.jsonl)"
+        for path in self.lent_files:
+            version += f"; commits also trained on {Path(path).name} ({_digest(Path(path))})"
         return version
+
+
+def _digest(path: Path) -> str:
+    """What names a lent file's content in the model version (its name alone may be reused)."""
+    try:
+        with path.open("rb") as stream:
+            return "sha256 " + hashlib.file_digest(stream, "sha256").hexdigest()[:12]
+    except OSError:
+        return "unreadable"

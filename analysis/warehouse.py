@@ -155,11 +155,13 @@ def read_inputs(
                 None if landing_root is None else embedding_cache.cache_root(landing_root),
             )
 
-        if settings.real_set:
+        lent_paths = training.lent_paths(settings.real_set, settings.lent_files)
+        if lent_paths:
             # The study's own projects lend nothing: their items are the frame, and a commit in
             # both would train the model that its own label then corrects (the estimates).
-            lent_items = training.load(
+            lent_items = training.load_all(
                 labels,
+                lent_paths,
                 exclude_projects=set(items["repo_id"]),
                 exclude_commits=set(items[key].str.split("@", n=1).str[1]),
                 with_diffs=False,

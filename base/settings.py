@@ -79,6 +79,20 @@ def suggester_evaluation_dir(env: Mapping[str, str] | None = None) -> Path:
     return path_setting("MMS_SUGGESTER_EVALUATION_DIR", env)
 
 
+def lent_commits(env: Mapping[str, str] | None = None) -> tuple[Path, ...]:
+    """Files of a team's labelled commits (``mms-suggest lend``) that the commit suggester also
+    trains on, beside the bundled real set: ``MMS_LENT_COMMITS``, paths separated by ``:``
+    (``os.pathsep``), relative ones under the project directory; none when unset."""
+    values = _env(env).get("MMS_LENT_COMMITS", "").split(os.pathsep)
+    return tuple(project_path(value.strip(), env) for value in values if value.strip())
+
+
+def project_path(value: str, env: Mapping[str, str] | None = None) -> Path:
+    """``value`` as an absolute path, a relative one under the project directory."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else project_dir(env) / path
+
+
 def github_api_url(env: Mapping[str, str] | None = None) -> str:
     return _env(env).get("GITHUB_API_URL") or GITHUB_API_URL_DEFAULT
 

@@ -9,7 +9,8 @@ mine` and summarised with `mms-extract git diffs` (README.md here). The file kee
 commit of commits.csv: repo_id, hash, labels (the first rater's, `;`-separated), message,
 insertions, deletions, the modified paths and the diff summary's identifier and import lists.
 Nothing else of the repositories is kept. Run it again after commits.csv changes: a test checks
-that the file's labels equal commits.csv's.
+that the file's labels equal commits.csv's. (`mms-suggest lend` writes the same format for a
+team's own labelled commits, without the 5 MB limit this repository keeps.)
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis import commit_features, evaluation, training
-from analysis.training import BUNDLED_REAL_SET, COLUMNS
+from analysis import evaluation, training
+from analysis.training import BUNDLED_REAL_SET
 from base import settings
 
 HERE = Path(__file__).resolve().parent
@@ -32,25 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--landing-dir", type=Path, default=None, help="default: $MMS_LANDING_DIR")
     args = parser.parse_args(argv)
     landing_dir = args.landing_dir or settings.landing_dir()
-    labels = evaluation.taxonomy("commits")
     try:
-        labelled = evaluation.read_labels(args.labels, "commits", labels)
-        items = evaluation.commit_items(landing_dir, labelled)
-    except evaluation.LabelsError as error:
+        items = training.build(args.labels, landing_dir)
+    except (evaluation.LabelsError, training.TrainingItemsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if not commit_features.has_diffs(items):
-        print(
-            f"error: {landing_dir}: no diff summaries of these commits: run `mms-extract git diffs`",
-            file=sys.stderr,
-        )
-        return 2
-    given = {(r.repo_id, r.item_id): ";".join(r.labels) for r in labelled.rows.itertuples()}
-    keys = list(zip(items["repo_id"], items["item_id"], strict=True))
-    items = items[[key in given for key in keys]].copy()
-    items["labels"] = [given[key] for key in zip(items["repo_id"], items["item_id"], strict=True)]
-    items = items.rename(columns={"item_id": "hash"})
-    items = items.sort_values(["repo_id", "hash"])[list(COLUMNS)].reset_index(drop=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     training.write(items, args.out)
     if args.out.stat().st_size >= 5_000_000:

@@ -230,7 +230,9 @@ def test_the_real_set_trains_the_suggester_and_is_never_evaluated(landed, tmp_pa
     assert (forked.metrics["lent_items"] == len(real_set) - len(given)).all()
 
 
-def test_the_bundled_real_set_is_built_from_labels_and_their_landed_commits(landed, tmp_path):
+def test_the_bundled_real_set_is_built_from_labels_and_their_landed_commits(
+    landed, tmp_path, capsys
+):
     """benchmarks/real_labels/build_training_items.py, run on the generated projects as on the
     real ones: one row per labelled commit, what the suggester reads of it, loadable as lent items."""
     root, labels = landed
@@ -252,10 +254,66 @@ def test_the_bundled_real_set_is_built_from_labels_and_their_landed_commits(land
     assert lent["model_added_identifiers"].map(len).gt(0).all()  # every commit edits its model
     # without diff summaries there is nothing to build: one line, exit 2
     plain = tmp_path / "plain"
-    for table in ("commits", "modified_files"):
+    for table in ("commits", "modified_files", "extractions"):
         shutil.copytree(root / "git" / table, plain / "git" / table)
     args = ["--labels", str(labels), "--landing-dir", str(plain), "--out", str(tmp_path / "x")]
     assert builder.main(args) == 2 and not (tmp_path / "x").exists()
+    assert "mms-extract git diffs" in capsys.readouterr().err
+
+
+def test_a_team_lends_its_own_labelled_projects_with_mms_suggest_lend(landed, tmp_path, capsys):
+    """`mms-suggest lend` writes the labelled commits of two projects; `--lend` trains on them
+    when the other two are evaluated, and they lend nothing when they are evaluated themselves."""
+    root, labels = landed
+    given = pd.read_csv(labels)
+    ours, judged = tmp_path / "ours.csv", tmp_path / "judged.csv"
+    given[given["repo_id"].isin(["acme/alpha", "acme/beta"])].to_csv(ours, index=False)
+    given[given["repo_id"].isin(["acme/gamma", "acme/webshop"])].to_csv(judged, index=False)
+    lent = tmp_path / "lent" / "our_commits.jsonl"
+    assert mms_suggest(["lend", str(ours), "--out", str(lent), "--landing-dir", str(root)]) == 0
+    assert "28 labelled commits of 2 projects" in capsys.readouterr().out
+    written = pd.read_json(lent, lines=True, dtype=False)
+    assert sorted(written["hash"]) == sorted(pd.read_csv(ours)["hash"])
+    # the generated projects share a first commit (same tree, same time): it is the evaluated
+    # projects' too, so it lends nothing
+    shared = set(written["hash"]) & set(pd.read_csv(judged)["hash"])
+
+    def evaluate(labels_file: Path, *extra: str) -> pd.DataFrame:
+        out = tmp_path / f"eval-{len(list(tmp_path.iterdir()))}"
+        args = ["evaluate", str(labels_file), "--out", str(out), "--landing-dir", str(root)]
+        assert mms_suggest([*args, "--bootstrap", "10", "--no-real-set", *extra]) == 0
+        return pd.read_csv(out / "metrics.csv")
+
+    # gamma and a web app: with gamma held out, nothing but NOT_ML would train the suggester
+    args = ["evaluate", str(judged), "--out", str(tmp_path / "alone"), "--landing-dir", str(root)]
+    assert mms_suggest([*args, "--no-real-set"]) == 2
+    err = capsys.readouterr().err
+    assert "with acme/gamma held out" in err and "--lend" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "alone").exists()
+    with_ours = evaluate(judged, "--lend", str(lent))
+    assert (with_ours["lent_items"] == 28 - len(shared)).all()
+    assert (with_ours["lent_projects"] == 2).all()
+    version = with_ours["model_version"].iloc[0]
+    assert "our_commits.jsonl (sha256 " in version and "real set" not in version
+    # the lent projects' own labels are evaluated, not lent
+    everything = evaluate(labels, "--lend", str(lent))
+    assert (everything["lent_items"] == 0).all() and (everything["items"] == 56).all()
+    # bad inputs: one line naming the file, exit 2, nothing written
+    capsys.readouterr()
+    missing = tmp_path / "missing.jsonl"
+    args = ["evaluate", str(judged), "--out", str(tmp_path / "bad"), "--landing-dir", str(root)]
+    assert mms_suggest([*args, "--lend", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "bad").exists()
+    plain = tmp_path / "plain"
+    for table in ("commits", "modified_files", "extractions"):
+        shutil.copytree(root / "git" / table, plain / "git" / table)
+    nowhere = tmp_path / "nowhere.jsonl"
+    assert mms_suggest(["lend", str(ours), "--out", str(nowhere), "--landing-dir", str(plain)]) == 2
+    err = capsys.readouterr().err
+    assert "mms-extract git diffs" in err and len(err.strip().splitlines()) == 1
+    assert not nowhere.exists()
 
 
 def test_learning_curve_grows_with_the_training_items(landed, tmp_path):

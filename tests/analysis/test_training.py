@@ -85,3 +85,36 @@ def test_the_file_stays_text_under_5_mb_and_round_trips():
     assert items["item_id"].map(type).eq(str).all() and items["item_id"].str.len().eq(40).all()
     longest = items["other_added_identifiers"].map(len).max()
     assert 0 < longest <= training.BUNDLE_MAX_TOKENS
+
+
+def _written(items: pd.DataFrame, path: Path) -> Path:
+    """``load``'s items written back as a file of training items."""
+    rows = items.rename(columns={"item_id": "hash"})
+    rows["labels"] = rows["final_labels"].map(lambda s: ";".join(s) if s else training.NOT_ML)
+    training.write(rows, path)
+    return path
+
+
+def test_several_files_lend_a_commit_once_and_a_disagreement_is_an_error_naming_both(tmp_path):
+    everything = training.load(ACTIVITIES, exclude_projects=set(), with_diffs=True)
+    ours = _written(everything.head(30), tmp_path / "ours.jsonl")
+    paths = training.lent_paths(True, [ours])
+    assert paths == [training.BUNDLED_REAL_SET, ours]
+    assert training.lent_paths(False, []) == []
+    # the same 30 commits in both files: lent once
+    both = training.load_all(ACTIVITIES, paths, exclude_projects=set(), with_diffs=False)
+    assert len(both) == len(everything)
+    assert both["item_id"].is_unique
+    # a project excluded is excluded from every file
+    project = everything["repo_id"].iloc[0]
+    without = training.load_all(ACTIVITIES, paths, exclude_projects={project}, with_diffs=False)
+    assert project not in set(without["repo_id"])
+    # one of them labelled otherwise: which label trains is not the suggester's to choose
+    relabelled = everything.head(30).copy()
+    relabelled.loc[relabelled.index[3], "final_labels"] = ["Model Porting"]
+    theirs = _written(relabelled, tmp_path / "theirs.jsonl")
+    with pytest.raises(training.TrainingItemsError) as error:
+        training.load_all(ACTIVITIES, [ours, theirs], exclude_projects=set(), with_diffs=False)
+    message = str(error.value)
+    assert str(ours) in message and str(theirs) in message
+    assert everything["item_id"].iloc[3] in message and "Model Porting" in message

@@ -107,6 +107,11 @@ def test_the_frames_projects_and_commits_lend_nothing_to_the_warehouse_suggester
         con.execute("alter table commit_label_frame add column built_at timestamp")
         con.execute("alter table commit_label_frame add column study_parameters json")
         inputs = read_inputs(con, "commits", SuggesterSettings(), None)
+        # a team's own file (here umap's commits, the forked one and 20 more) obeys the same rules
+        ours = pd.concat([umap, real[real["hash"] == elsewhere["hash"]], real.tail(20)])
+        training.write(ours, tmp_path / "ours.jsonl")
+        only_ours = SuggesterSettings(real_set=False, lent_files=(str(tmp_path / "ours.jsonl"),))
+        theirs = read_inputs(con, "commits", only_ours, None)
     lent_labels = [set(labels or ["NOT_ML"]) for labels in inputs.lent.final_labels]
     expected = real[
         (real["repo_id"] != "lmcinnes/umap")
@@ -118,3 +123,8 @@ def test_the_frames_projects_and_commits_lend_nothing_to_the_warehouse_suggester
     assert (
         inputs.features.shape[0] == 2 and inputs.lent.features.shape[1] == inputs.features.shape[1]
     )
+    tail = real.tail(20)
+    allowed = (
+        tail["labels"].str.split(";").map(lambda s: set(s) <= {"Bug Fix", "Testing", "NOT_ML"})
+    )
+    assert len(theirs.lent) == int(allowed.sum()) > 0  # umap's and the forked commit left out

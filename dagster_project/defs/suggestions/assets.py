@@ -14,6 +14,7 @@ import duckdb
 from pydantic import Field
 
 from analysis.settings import MODEL_VERSION, SuggesterSettings
+from base import settings
 from dagster_project.defs.landing.resources import LandingResource
 from dagster_project.defs.warehouse.dbt import model_key
 from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
@@ -68,6 +69,31 @@ class SuggestionConfig(dg.Config):
         description="The commit suggester also trains on the bundled real set's labelled commits "
         "of projects the study does not hold (1,681 commits of 53 projects; a 6-project study's "
         "held-out projects: 43.8% exact label sets against 37.4% without; docs/method.md).",
+    )
+    lend: list[str] | None = Field(
+        default=None,
+        description="Files of your own labelled commits (`mms-suggest lend`) the commit suggester "
+        "also trains on, beside the real set; their projects' items in the frame lend nothing. "
+        "Relative paths are under the project directory. Unset: the files MMS_LENT_COMMITS "
+        "names; []: none.",
+    )
+
+
+def suggester_settings(config: SuggestionConfig) -> SuggesterSettings:
+    """The run's config as the suggester's settings; lent files from MMS_LENT_COMMITS unless the
+    config names them, read when the run starts (never at import)."""
+    lent = (
+        settings.lent_commits()
+        if config.lend is None
+        else tuple(settings.project_path(value) for value in config.lend)
+    )
+    return SuggesterSettings(
+        seed=config.seed,
+        folds=config.folds,
+        threshold=config.threshold,
+        message_encoder=config.message_encoder,
+        real_set=config.real_set,
+        lent_files=tuple(str(path) for path in lent),
     )
 
 
@@ -128,13 +154,7 @@ def label_suggestions_asset() -> dg.AssetsDefinition:
         from analysis.message_encoder import EncoderUnavailable
         from analysis.training import TrainingItemsError
 
-        options = SuggesterSettings(
-            seed=config.seed,
-            folds=config.folds,
-            threshold=config.threshold,
-            message_encoder=config.message_encoder,
-            real_set=config.real_set,
-        )
+        options = suggester_settings(config)
         warehouse_path = duckdb.path
         try:
             facts, results = analysis_warehouse.run(warehouse_path, landing_zone.path, options)

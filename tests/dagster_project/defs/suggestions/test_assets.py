@@ -190,6 +190,26 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     assert isinstance(suggestions_after_label_changes(_sensor_context()), dg.SkipReason)
 
 
+def test_lent_files_come_from_the_config_or_else_from_mms_lent_commits(monkeypatch, tmp_path):
+    from base import settings
+    from dagster_project.defs.suggestions.assets import SuggestionConfig, suggester_settings
+
+    monkeypatch.delenv("MMS_LENT_COMMITS", raising=False)
+    assert suggester_settings(SuggestionConfig()).lent_files == ()
+    monkeypatch.setenv("MMS_LENT_COMMITS", f"{tmp_path / 'a.jsonl'}:data/b.jsonl")
+    from_env = suggester_settings(SuggestionConfig())
+    assert from_env.lent_files == (
+        str(tmp_path / "a.jsonl"),
+        str(settings.project_dir() / "data" / "b.jsonl"),
+    )
+    assert suggester_settings(SuggestionConfig(lend=[])).lent_files == ()
+    named = suggester_settings(SuggestionConfig(lend=[str(tmp_path / "c.jsonl")]))
+    assert named.lent_files == (str(tmp_path / "c.jsonl"),) and named.real_set
+    # the model version names each file by its content
+    (tmp_path / "c.jsonl").write_text("{}\n")
+    assert "c.jsonl (sha256 " in named.model_version
+
+
 def test_the_message_encoder_is_a_choice_of_the_asset_config():
     from pydantic import ValidationError
 
