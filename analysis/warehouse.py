@@ -288,9 +288,10 @@ def compute_frame(
         estimates,
         {
             "training_items": labelled,
-            # the real set's items that trained every model too (not landed: the model version
-            # names the real set)
+            # the lent items that trained every model too (not landed: the model version names
+            # the files they came from)
             "lent_items": len(inputs.lent) if inputs.lent is not None else 0,
+            "lent_projects": inputs.lent.projects if inputs.lent is not None else 0,
             "folds": crossfit.folds,
         },
         seconds,

@@ -49,8 +49,8 @@ def _title(spec: FrameSpec) -> str:
 def _summary(result: FrameRun) -> str:
     several = (result.suggestions["suggested_labels"].map(len) > 1).mean()
     relevance = result.suggestions["ml_related_probability"].median()
-    lent = result.provenance.get("lent_items", 0)
-    also = f" and {count(lent)} of the real set's other projects" if lent else ""
+    lent, projects = (result.provenance.get(k, 0) for k in ("lent_items", "lent_projects"))
+    also = f" and {count(lent)} lent commits of {count(projects)} other projects" if lent else ""
     return (
         f"**{result.frame}**: {len(result.suggestions):,} items suggested by a model trained on "
         f"{count(result.provenance['training_items'])} adjudicated items{also}; "

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from analysis.settings import SuggesterSettings
@@ -157,9 +158,10 @@ def test_a_labelled_study_gets_tables_figure_and_staged_marts(
     # by default the commit suggester also trained on the bundled real set, and says so
     assert "commits also trained on the real set" in metadata[LABEL_SUGGESTIONS]["model_version"]
     summary = metadata[LABEL_SUGGESTIONS]["summary"]
-    lent = f"{len(BUNDLED_REAL_SET.read_text(encoding='utf-8').splitlines()):,}"
-    assert re.search(rf"\*\*commits\*\*: .* adjudicated items and {lent} of the real set", summary)
-    assert not re.search(r"\*\*issues\*\*: [^\n]* real set", summary)  # issues have none
+    bundled = pd.read_json(BUNDLED_REAL_SET, lines=True, dtype=False)
+    lent = f"{len(bundled):,} lent commits of {bundled['repo_id'].nunique()} other projects"
+    assert re.search(rf"\*\*commits\*\*: .* adjudicated items and {lent}", summary)
+    assert not re.search(r"\*\*issues\*\*: [^\n]* lent commits", summary)  # issues have none
     estimates = metadata[ESTIMATES]["estimates"]
     # the study report's banner, formatter and estimate columns (report/ renders both)
     assert estimates.startswith(banner_markdown())
