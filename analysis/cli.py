@@ -46,6 +46,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         return 2
     headline = evaluation.summary(result.metrics)
     print(headline.to_string(index=False, float_format=lambda value: f"{value:.3f}", na_rep="-"))
+    lent = result.metrics[["lent_items", "lent_projects"]].iloc[0]
+    if lent["lent_items"]:
+        print(
+            f"the suggester also trained on {lent['lent_items']:,} lent commits of "
+            f"{lent['lent_projects']} projects outside these labels (--no-real-set, --lend)"
+        )
     for path in written:
         print(f"wrote {path}")
     return 0

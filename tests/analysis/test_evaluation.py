@@ -103,6 +103,11 @@ def test_evaluate_writes_out_of_fold_suggestions_and_metrics_with_intervals(
     assert mms_suggest(["evaluate", str(labels), "--out", str(out), "--bootstrap", "200"]) == 0
     printed = capsys.readouterr().out
     assert "suggester" in printed and "15-rule" in printed
+    bundled = pd.read_json(training.BUNDLED_REAL_SET, lines=True, dtype=False)
+    assert (
+        f"also trained on {len(bundled):,} lent commits of {bundled['repo_id'].nunique()} projects"
+        in printed
+    )
     suggestions = pd.read_csv(out / "suggestions.csv")
     given = pd.read_csv(labels)
     assert list(suggestions.columns[:4]) == ["repo_id", "hash", "suggested_labels", "p_ml_related"]
