@@ -125,6 +125,8 @@ def load_all(
     """:func:`load` of each file, one table: a commit in two files is lent once, and a commit two
     files label differently is an error naming both (which label would train is not ours to
     choose)."""
+    if not paths:
+        raise TrainingItemsError("no file of training items to lend")
     tables = []
     for path in paths:
         table = load(

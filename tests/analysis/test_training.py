@@ -101,6 +101,8 @@ def test_several_files_lend_a_commit_once_and_a_disagreement_is_an_error_naming_
     paths = training.lent_paths(True, [ours])
     assert paths == [training.BUNDLED_REAL_SET, ours]
     assert training.lent_paths(False, []) == []
+    with pytest.raises(training.TrainingItemsError, match="no file"):
+        training.load_all(ACTIVITIES, [], exclude_projects=set(), with_diffs=False)
     # the same 30 commits in both files: lent once
     both = training.load_all(ACTIVITIES, paths, exclude_projects=set(), with_diffs=False)
     assert len(both) == len(everything)
