@@ -139,19 +139,22 @@ def load_all(
         tables.append(table.assign(source_file=str(path)))
     items = pd.concat(tables, ignore_index=True)
     first = items.drop_duplicates("item_id")
+    kept = {
+        row.item_id: (row.final_labels, row.source_file) for row in first.itertuples(index=False)
+    }
     for row in items[items.duplicated("item_id")].itertuples(index=False):
-        earlier = first.loc[first["item_id"] == row.item_id].iloc[0]
-        if earlier["final_labels"] != row.final_labels:
+        labels_there, file_there = kept[row.item_id]
+        if _labels_text(labels_there) != _labels_text(row.final_labels):
             raise TrainingItemsError(
-                f"{row.source_file} and {earlier['source_file']} label commit {row.item_id} differently "
-                f"({_labels_text(row.final_labels)} / {_labels_text(earlier['final_labels'])}): "
+                f"{row.source_file} and {file_there} label commit {row.item_id} differently "
+                f"({_labels_text(row.final_labels)} / {_labels_text(labels_there)}): "
                 "keep it in one file"
             )
     return first.drop(columns="source_file").reset_index(drop=True)
 
 
 def _labels_text(labels: list[str] | None) -> str:
-    return NOT_ML if labels is None else ";".join(labels)
+    return NOT_ML if labels is None else ";".join(sorted(labels))
 
 
 def build(labels_path: Path, landing_dir: Path) -> pd.DataFrame:

@@ -111,6 +111,14 @@ def test_several_files_lend_a_commit_once_and_a_disagreement_is_an_error_naming_
     project = everything["repo_id"].iloc[0]
     without = training.load_all(ACTIVITIES, paths, exclude_projects={project}, with_diffs=False)
     assert project not in set(without["repo_id"])
+    # the same labels in another order are the same labels
+    reordered = everything.head(30).copy()
+    reordered["final_labels"] = reordered["final_labels"].map(lambda s: s[::-1] if s else s)
+    same = _written(reordered, tmp_path / "same.jsonl")
+    assert (
+        len(training.load_all(ACTIVITIES, [ours, same], exclude_projects=set(), with_diffs=False))
+        == 30
+    )
     # one of them labelled otherwise: which label trains is not the suggester's to choose
     relabelled = everything.head(30).copy()
     relabelled.loc[relabelled.index[3], "final_labels"] = ["Model Porting"]
