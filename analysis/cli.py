@@ -50,7 +50,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if lent["lent_items"]:
         print(
             f"the suggester also trained on {lent['lent_items']:,} lent commits of "
-            f"{lent['lent_projects']} projects outside these labels (--no-real-set, --lend)"
+            f"{lent['lent_projects']} projects outside these labels (--no-real-set leaves out "
+            "the bundled real set, --lend FILE adds yours)"
         )
     for path in written:
         print(f"wrote {path}")
