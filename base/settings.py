@@ -51,9 +51,7 @@ def dbt_project_dir(env: Mapping[str, str] | None = None) -> Path:
 
 def path_setting(name: str, env: Mapping[str, str] | None = None) -> Path:
     """The absolute path a ``MMS_*`` path variable names (its default when unset or empty)."""
-    value = _env(env).get(name) or PATH_DEFAULTS[name]
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else project_dir(env) / path
+    return project_path(_env(env).get(name) or PATH_DEFAULTS[name], env)
 
 
 def duckdb_path(env: Mapping[str, str] | None = None) -> Path:
