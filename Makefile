@@ -33,7 +33,7 @@ test-fast: uv
 
 dev: uv
 	$(UV) sync --frozen
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} $(UV) run dg dev
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/dagster_home} $(UV) run dagster dev -w workspace.yaml
 
 lint: uv
 	$(UV) sync --frozen

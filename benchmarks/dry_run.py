@@ -67,7 +67,18 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-LOCATION = "model_management"
+#: the code locations of workspace.yaml (dagster_project/definitions.py), each served by a code
+#: server of its own as in a deployment; what the repositories location defines, by name
+LOCATIONS = ("repositories", "study")
+REPOSITORIES_LOCATION = {"refresh_repository", "daily_repository_refresh",
+                         "repository_partitions_from_selection"}  # fmt: skip
+
+
+def location_of(name: str) -> str:
+    """The code location of a job, schedule or sensor."""
+    return "repositories" if name in REPOSITORIES_LOCATION else "study"
+
+
 TOKENS = ("dry-run-token-1", "dry-run-token-2", "dry-run-token-3")
 SENSORS_OFF = ("warehouse_automation", "suggestions_after_label_changes")
 PARTITION_SENSOR = "repository_partitions_from_selection"
@@ -297,7 +308,7 @@ class Dagster:
             all_tags["dagster/partition"] = partition
         return self.client.submit_job_execution(
             job,
-            repository_location_name=LOCATION,
+            repository_location_name=location_of(job),
             repository_name="__repository__",
             tags=all_tags,
             run_config=run_config,
@@ -322,7 +333,7 @@ class Dagster:
             ... on PythonError { message }
           }
         }"""
-        selector = {"repositoryName": "__repository__", "repositoryLocationName": LOCATION,
+        selector = {"repositoryName": "__repository__", "repositoryLocationName": location_of(schedule),
                     "scheduleName": schedule}  # fmt: skip
         answer = requests.post(
             f"http://127.0.0.1:{self.webserver_port}/graphql",
@@ -1079,13 +1090,14 @@ def main(argv: list[str] | None = None) -> int:
 
     home = work / "dagster_home"
     max_runs = write_dagster_yaml(home, args.max_concurrent_runs)
-    grpc_port, web_port = free_port(), free_port()
+    grpc_ports, web_port = {name: free_port() for name in LOCATIONS}, free_port()
     workspace = work / "workspace.yaml"
     workspace.write_text(
-        f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {grpc_port}\n"
-        f"      location_name: {LOCATION}\n",
+        "load_from:\n" + "".join(
+            f"  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n"
+            f"      location_name: {name}\n" for name, port in grpc_ports.items()),
         encoding="utf-8",
-    )
+    )  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MMS_", "DAGSTER_", "GITHUB_"))}
     # A user's Python caches bytecode; without it every process compiles its ~2,700 modules again
     # (about 6 s each here, where PYTHONDONTWRITEBYTECODE is set). The cache stays in the work dir.
@@ -1146,13 +1158,16 @@ def main(argv: list[str] | None = None) -> int:
                 workers[f"w{n}"] = process.pid
                 wait_for_log(process, work / "logs" / f"celery-w{n}.log", "ready.", f"worker w{n}")
         say("starting the code server, daemon and webserver ...")
-        services.start("code-server", [
-            str(bin_dir / "dagster"), "code-server", "start", "-m", "dagster_project.definitions",
-            "-d", str(ROOT), "--location-name", LOCATION, "-h", "127.0.0.1", "-p", str(grpc_port),
-        ])  # fmt: skip
-        wait_for_port(grpc_port, "the code server")
+        for name, port in grpc_ports.items():
+            services.start(f"code-server-{name}", [
+                str(bin_dir / "dagster"), "code-server", "start", "-m", "dagster_project.definitions",
+                "-a", f"{name}_location", "-d", str(ROOT), "--location-name", name, "-h", "127.0.0.1",
+                "-p", str(port),
+            ])  # fmt: skip
+        for name, port in grpc_ports.items():
+            wait_for_port(port, f"the {name} code server")
         for sensor in (*SENSORS_OFF, PARTITION_SENSOR):
-            dagster_cli(env, workspace, "sensor", "stop", sensor)
+            dagster_cli(env, workspace, "sensor", "stop", sensor, "-l", location_of(sensor))
         services.start("daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)])
         services.start("webserver", [str(bin_dir / "dagster-webserver"), "-w", str(workspace),
                                      "-h", "127.0.0.1", "-p", str(web_port)])  # fmt: skip

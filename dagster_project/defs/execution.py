@@ -55,8 +55,11 @@ def celery_executor_from_settings() -> dg.ExecutorDefinition:
     )
 
 
+def executor_from_settings() -> dg.ExecutorDefinition:
+    """Celery when ``MMS_CELERY_BROKER`` names a broker, else the run's process (both locations)."""
+    return celery_executor_from_settings() if settings.celery_broker() else local_executor()
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    if not settings.celery_broker():
-        return dg.Definitions(executor=local_executor())
-    return dg.Definitions(executor=celery_executor_from_settings())
+    return dg.Definitions(executor=executor_from_settings())

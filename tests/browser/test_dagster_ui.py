@@ -44,7 +44,7 @@ if CHROMIUM is None:
 sync_api = pytest.importorskip("playwright.sync_api")
 
 #: the code location of workspace.yaml, as the UI's addresses name it
-LOCATION = "__repository__@dagster_project.definitions"
+LOCATION = "__repository__@study"
 
 
 def _free_port() -> int:

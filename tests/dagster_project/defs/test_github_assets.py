@@ -7,7 +7,8 @@ import dagster as dg
 import pytest
 
 import landing
-from dagster_project.defs.github.assets import candidates, closed_issue_history, repository_metadata
+from dagster_project.defs.github.assets import candidates, repository_metadata
+from dagster_project.defs.github.closed_issues import closed_issue_history
 from dagster_project.defs.github.resources import GitHubResource
 from dagster_project.defs.landing.resources import landing_resource
 from dagster_project.defs.partitions import repository_partitions
