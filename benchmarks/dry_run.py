@@ -613,7 +613,8 @@ def first_run(
         # What a user does once the selection is ready: turn the sensor on. It creates the
         # partitions and launches one refresh_repository run per new partition.
         began = time.time()
-        dagster_cli(env, workspace, "sensor", "start", PARTITION_SENSOR)
+        dagster_cli(env, workspace, "sensor", "start", PARTITION_SENSOR, "-l",
+                    location_of(PARTITION_SENSOR))  # fmt: skip
         records = dagster.wait(
             count=len(selected),
             job_name="refresh_repository",
