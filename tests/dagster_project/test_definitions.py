@@ -56,15 +56,26 @@ def test_importing_the_definitions_does_no_work():
     assert done.returncode == 0, done.stderr
 
 
-def test_loading_the_definitions_leaves_the_models_libraries_unloaded():
-    """Every run worker, the daemon and the webserver load the definitions: scikit-learn and
-    matplotlib, a second of imports, load in the steps that fit a model or draw a figure."""
-    code = (
-        "import sys\n"
-        "from dagster_project.definitions import defs\n"
-        "defs().resolve_asset_graph()\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'matplotlib'}))\n"
-    )
+@pytest.mark.parametrize(
+    ("load", "unloaded"),
+    [
+        # Every run worker, the daemon and the webserver load the definitions: scikit-learn and
+        # matplotlib, a second of imports, load in the steps that fit a model or draw a figure.
+        (
+            "from dagster_project.definitions import defs\ndefs().resolve_asset_graph()",
+            {"sklearn", "matplotlib"},
+        ),
+        # What a `refresh_repository` run worker loads: its code location, without dbt.
+        (
+            "from dagster_project.definitions import repositories_location\n"
+            "repositories_location().resolve_job_def('refresh_repository')",
+            {"dbt", "dagster_dbt", "sklearn", "matplotlib"},
+        ),
+    ],
+    ids=["whole project", "repositories location"],
+)
+def test_loading_the_definitions_leaves_heavy_libraries_unloaded(load, unloaded):
+    code = f"import sys\n{load}\nprint(sorted({{m.split('.')[0] for m in sys.modules}} & {unloaded!r}))\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -1,9 +1,7 @@
 """The two code locations of workspace.yaml (dagster_project/definitions.py): together the whole
-project, each definition in one of them, joined by asset key, and the repositories location's run
-workers load no dbt."""
+project, each definition in one of them, joined by asset key. (That the repositories location
+loads no dbt is in test_definitions.py, with what the definitions leave unloaded.)"""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -49,19 +47,6 @@ def test_the_two_locations_hold_the_whole_project_each_definition_once():
     # Every resource the repositories' assets, schedule and sensor ask for, and no dbt.
     assert theirs["resources"] == {"git", "github", "duckdb", "landing_zone"}
     assert ours["resources"] == whole["resources"]
-
-
-def test_a_repositories_run_worker_loads_no_dbt():
-    """What a `refresh_repository` run worker does first: load its location and resolve its job."""
-    code = (
-        "import sys\n"
-        "from dagster_project.definitions import repositories_location\n"
-        "repositories_location().resolve_job_def('refresh_repository')\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dbt', 'dagster_dbt', 'sklearn'}))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.slow
