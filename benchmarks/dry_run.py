@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import functools
 import json
 import os
 import random
@@ -68,15 +69,26 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 #: the code locations of workspace.yaml (dagster_project/definitions.py), each served by a code
-#: server of its own as in a deployment; what the repositories location defines, by name
+#: server of its own as in a deployment
 LOCATIONS = ("repositories", "study")
-REPOSITORIES_LOCATION = {"refresh_repository", "daily_repository_refresh",
-                         "repository_partitions_from_selection"}  # fmt: skip
+
+
+@functools.cache
+def _repositories_location_names() -> frozenset[str]:
+    """The jobs, schedules and sensors of the repositories location, as the project defines them
+    (loading it imports no dbt)."""
+    from dagster_project.definitions import repositories_location
+
+    location = repositories_location()
+    return frozenset(
+        d.name for d in (*(location.jobs or ()), *(location.schedules or ()),
+                         *(location.sensors or ()))
+    )  # fmt: skip
 
 
 def location_of(name: str) -> str:
     """The code location of a job, schedule or sensor."""
-    return "repositories" if name in REPOSITORIES_LOCATION else "study"
+    return "repositories" if name in _repositories_location_names() else "study"
 
 
 TOKENS = ("dry-run-token-1", "dry-run-token-2", "dry-run-token-3")
