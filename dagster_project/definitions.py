@@ -12,7 +12,7 @@ locations, so that a repository's refresh does not load the dbt project:
   issues (the ``refresh_repository`` job's partitioned assets, and the opt-in diff summaries), the
   daily schedule that launches those runs and the sensor that keeps the partitions equal to the
   selection. None of it imports dbt, so a run worker of this location loads its definitions
-  without dagster-dbt and dbt-core, a quarter of the whole project's load (docs/dry-run.md,
+  without dagster-dbt and dbt-core, about a fifth of the whole project's load (docs/dry-run.md,
   "Executors").
 - ``study_location``: ``defs`` minus what the repositories location defines (so nothing is listed
   twice or left out; tested): the selection, the dbt warehouse, suggestions, labelling, reports.
