@@ -61,7 +61,9 @@ class SuggesterSettings:
         if self.message_encoder != "none":
             version += "; message encoder: all-MiniLM-L6-v2 on numpy"
         if self.real_set:
-            version += "; commits also trained on the real set (analysis/data/real_commits.jsonl)"
+            version += (
+                "; commits also trained on the real set (analysis/data/real_commits.jsonl.gz)"
+            )
         for path in self.lent_files:
             version += f"; commits also trained on {Path(path).name} ({_digest(Path(path))})"
         return version

@@ -1,10 +1,10 @@
 """Write the real set's labelled commits with what the suggester reads of them
-(analysis/data/real_commits.jsonl), so that every study trains on them too
+(analysis/data/real_commits.jsonl.gz), so that every study trains on them too
 (docs/method.md, "Training on the real set").
 
     MMS_LANDING_DIR=/path/to/landing uv run python benchmarks/real_labels/build_training_items.py
 
-The landing directory must hold the 53 repositories of sources.csv, mined with `mms-extract git
+The landing directory must hold the repositories of sources.csv, mined with `mms-extract git
 mine` and summarised with `mms-extract git diffs` (README.md here). The file keeps, per labelled
 commit of commits.csv: repo_id, hash, labels (the first rater's, `;`-separated), message,
 insertions, deletions, the modified paths and the diff summary's identifier and import lists.

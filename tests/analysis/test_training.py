@@ -78,13 +78,21 @@ def test_an_unreadable_or_incomplete_file_is_one_error_naming_it(tmp_path):
         training.load(ACTIVITIES, exclude_projects=set(), with_diffs=False, path=broken)
 
 
-def test_the_file_stays_text_under_5_mb_and_round_trips():
-    """Tracked files over 5 MB are refused; a hash of digits and one "e" stays a string."""
+def test_the_file_stays_under_5_mb_and_round_trips_to_the_same_bytes(tmp_path):
+    """Tracked files over 5 MB are refused; a hash of digits and one "e" stays a string; the
+    compressed file carries no timestamp, so rebuilding it from the same labels changes nothing
+    in git, and a plain .jsonl (what `mms-suggest lend` may write) holds the same items."""
     assert training.BUNDLED_REAL_SET.stat().st_size < 5_000_000
     items = training.load(ACTIVITIES, exclude_projects=set(), with_diffs=True)
     assert items["item_id"].map(type).eq(str).all() and items["item_id"].str.len().eq(40).all()
     longest = items["other_added_identifiers"].map(len).max()
     assert 0 < longest <= training.BUNDLE_MAX_TOKENS
+    again = _written(items, tmp_path / "again.jsonl.gz")
+    assert again.read_bytes() == training.BUNDLED_REAL_SET.read_bytes()
+    plain = _written(items, tmp_path / "plain.jsonl")
+    assert plain.read_bytes().startswith(b'{"repo_id":')
+    reread = training.load(ACTIVITIES, exclude_projects=set(), with_diffs=True, path=plain)
+    pd.testing.assert_frame_equal(reread, items)
 
 
 def _written(items: pd.DataFrame, path: Path) -> Path:
