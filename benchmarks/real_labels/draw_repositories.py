@@ -3,7 +3,10 @@
 The candidate list's Tool/Applied Python repositories with 300+ stars and 150-3,000 commits, minus
 those already used (a sources.csv) and those kept for independent checks, sorted by name and
 shuffled with a seed; the wave takes them in that order, skipping any whose model-file frame is
-empty. Wave 3 (seed 202612063) was drawn against the sources.csv of commit e1c1723:
+empty. The candidate list has the 2019 names: a repository renamed since (zalandoresearch/flair is
+flairnlp/flair) is not recognised as used, so check a draw against sources.csv's GitHub addresses.
+Wave 3 (seed 202612063) was drawn against the sources.csv of commit e1c1723, wave 4 (seed
+202612071) against that of e475bf7:
 
     git show e1c1723:benchmarks/real_labels/sources.csv > /tmp/used.csv
     python benchmarks/real_labels/draw_repositories.py --used /tmp/used.csv --seed 202612063 \

@@ -158,7 +158,7 @@ def test_a_second_rater_is_measured_on_the_items_both_labelled(landed, tmp_path,
 
 def test_the_message_encoder_is_opt_in_and_recorded_with_the_metrics(landed, tmp_path):
     root, labels = landed
-    # (without the real set: its 1,681 messages would be embedded too, ~16 CPU s)
+    # (without the real set: its 2,132 messages would be embedded too, ~20 CPU s)
     args = [
         "evaluate",
         str(labels),
@@ -435,7 +435,7 @@ def test_the_report_shows_the_evaluation_it_was_given(landed, tmp_path):
     given.iloc[::2].to_csv(second, index=False)
     out = tmp_path / "eval"
     args = ["evaluate", str(labels), "--out", str(out), "--bootstrap", "50", "--learning-curve"]
-    args.append("--no-real-set")  # the learning curve's 10 fits, each without 1,681 lent items
+    args.append("--no-real-set")  # the learning curve's 10 fits, each without 2,132 lent items
     assert mms_suggest([*args, "--landing-dir", str(root), "--second-rater", str(second)]) == 0
 
     section = real_set_section(out, MODEL_VERSION)
