@@ -18,7 +18,9 @@ What it adds, and why:
   through thousands of runs would otherwise hold a file open for each;
 - a forked process starts with no engine (a SQLite connection must not cross a fork: SQLAlchemy's
   ``dispose(close=False)``, which leaves the parent's connections to the parent);
-- ``wipe``, which deletes the run files, first closes what points at them.
+- ``wipe``, which deletes the run files, first closes what points at them;
+- a table found in the index is not looked for again (Dagster looks before every asset check's
+  write).
 
 Its files are where Dagster puts its own, ``history/runs/`` in the instance's folder, found when
 the instance registers itself: the instance's ``dagster.yaml`` names the class and no path, so a copy
@@ -58,6 +60,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
+        self._tables_seen: set[str] = set()
         self._deferred_inst_data = inst_data
         if base_dir is not None:
             super().__init__(base_dir, inst_data)
@@ -99,6 +102,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             _, oldest = self._engines.popitem(last=False)
             oldest.dispose()
         return engine
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks before every asset check's and asset tag's write, each time through an
+        # engine of its own; a table, once there, stays (migrations add tables, none drops one).
+        if table_name in self._tables_seen:
+            return True
+        if super().has_table(table_name):
+            self._tables_seen.add(table_name)
+            return True
+        return False
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
