@@ -82,12 +82,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             super().__init__(base_dir, self._deferred_inst_data)
         super().register_instance(instance)
 
-    def _engine(self, shard: str) -> Engine:
+    def _forget_inherited_engines(self) -> None:
+        """In a forked process, the parent's connections stay the parent's: not used, not closed."""
         if self._engines_pid != os.getpid():
             for inherited in self._engines.values():
                 inherited.dispose(close=False)
             self._engines.clear()
             self._engines_pid = os.getpid()
+
+    def _engine(self, shard: str) -> Engine:
+        self._forget_inherited_engines()
         engine = self._engines.get(shard)
         if engine is not None:
             self._engines.move_to_end(shard)
@@ -127,6 +131,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         if not hasattr(self, "_db_lock"):  # never registered with an instance: nothing opened
             return
         with self._db_lock:
+            self._forget_inherited_engines()
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()

@@ -137,7 +137,9 @@ def _materialize_forked(instance: dg.DagsterInstance, results) -> None:
     storage = instance.event_log_storage
     inherited = next(iter(storage._engines.values()))
     run_id = dg.materialize(ASSETS, instance=instance).run_id
-    results.put((run_id, inherited not in storage._engines.values()))
+    own_engines = inherited not in storage._engines.values()
+    storage.dispose()  # as a child's instance does when it closes; the parent writes on after it
+    results.put((run_id, own_engines))
 
 
 def test_a_forked_process_writes_through_connections_of_its_own(tmp_path):
