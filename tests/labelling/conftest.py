@@ -1,7 +1,7 @@
 """A real Label Studio for the labelling tests, started once per test session from its own
 environment (not the project's): ``$MMS_LABEL_STUDIO_BIN`` is its ``label-studio`` executable, which
-.ci/run installs with `uv venv` + `uv pip install label-studio==<pinned>`. Without it the tests skip
-locally and fail in CI."""
+.ci/run installs with `uv venv` + `uv pip install -r labelling/label-studio-requirements.txt`.
+Without it the tests skip locally and fail in CI."""
 
 from __future__ import annotations
 
@@ -96,7 +96,8 @@ def label_studio_starting(tmp_path_factory):
             raise RuntimeError(f"CI=true but {BIN_VARIABLE} is not set: .ci/run installs it")
         pytest.skip(
             f"no Label Studio: set {BIN_VARIABLE} to a label-studio executable "
-            "(uv venv /tmp/ls && uv pip install --python /tmp/ls label-studio)"
+            "(uv venv /tmp/ls && uv pip install --python /tmp/ls "
+            "-r labelling/label-studio-requirements.txt)"
         )
     root = tmp_path_factory.mktemp("label-studio")
     port, token = _free_port(), secrets.token_hex(20)
