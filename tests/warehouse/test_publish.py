@@ -47,6 +47,7 @@ def _env(tmp: Path, **extra) -> dict[str, str]:
         MMS_PROJECT_DIR=str(TINY_PROJECT),
         **extra,
     )
+    env.pop("DBT_LOG_LEVEL_FILE", None)  # the builds' own default, whatever the shell says
     return env
 
 
@@ -186,10 +187,13 @@ def test_builds_share_one_target_folder_reuse_its_parse_and_leave_unit_tests_out
     # builds with the project's own vars.
     tmp, env = published
     files = WarehouseFiles(tmp / "warehouse.duckdb")
-    code, output = _build(env)
+    log = files.dbt_target / "dbt.log"
+    # dbt's log file is at info unless asked (warehouse/publish.py); at debug it says how it parsed
+    assert "[debug]" not in log.read_text(encoding="utf-8")
+    code, output = _build({**env, "DBT_LOG_LEVEL_FILE": "debug"})
     assert code == 0, output
-    log = (files.dbt_target / "dbt.log").read_text(encoding="utf-8")
-    this_build = log[log.rindex("Running with dbt=") :]
+    text = log.read_text(encoding="utf-8")
+    this_build = text[text.rindex("Running with dbt=") :]
     assert "Unable to do partial parsing" not in this_build
     assert "Partial parsing enabled" in this_build
     manifest = json.loads((files.dbt_target / "manifest.json").read_text(encoding="utf-8"))
