@@ -1040,6 +1040,11 @@ def main(argv: list[str] | None = None) -> int:
     from demo.github_stand_in import GitHubStandIn
     from demo.real_repositories import fill_stand_in, snapshot_git_dirs
 
+    # Before the work directory is replaced: a wrong path must not cost the last run's results.
+    for option, path in (("--candidate-list", args.candidate_list),
+                         ("--metadata-csv", args.metadata_csv)):  # fmt: skip
+        if not path.is_file():
+            raise SystemExit(f"{option} {path}: no such file (the study's data, ../shared/data)")
     work = args.work.resolve()
     if work.exists():
         shutil.rmtree(work)
