@@ -3,7 +3,9 @@ between dbt's file log at debug (dbt's own default, the baseline) and at info (w
 warehouse/publish.py), and print a table: median wall seconds, median CPU seconds of the build's
 process tree (user + system, the build and its dbt), and the log bytes each build wrote.
 
-Run `make run` first (it makes the sample's warehouse in `data/`), then:
+It builds and publishes the warehouse of the checkout's settings (`data/` unless `MMS_DUCKDB_PATH`
+says otherwise) 2 x --pairs + 1 times, and empties dbt's log in its `dbt-target/` folder before each
+build: run it on the sample, not on a study's warehouse. Run `make run` first, then:
 
     uv run python benchmarks/dbt_log_level.py --pairs 5
 """
