@@ -182,7 +182,7 @@ def test_each_build_starts_from_the_last_parse_and_leaves_no_folder_behind(sampl
     # The first may start from a parse made for another warehouse (the suite's workers share the
     # dbt project's own parse); each later one starts from its predecessor's.
     assert not [run for run in runs[1:] if "Unable to do partial parsing" in run]
-    # at info, not debug: every statement and connection would be 5% of each build's CPU
+    # at info, not debug: every statement and connection would be 6% of each build's CPU
     assert "[debug]" not in log
     per_invocation = [
         p for p in (ROOT / "dbt" / "target").glob("*-*-*") if p.stat().st_mtime >= started
