@@ -43,6 +43,7 @@ def _env(root):
         MMS_MIRROR_DIR=str(root / "data" / "mirrors"),
         MMS_REPORTS_DIR=str(root / "reports"),
     )
+    env.pop("MMS_DBT_THREADS", None)  # the README's run, with the shipped dbt threads
     return env
 
 
@@ -184,6 +185,8 @@ def test_each_build_starts_from_the_last_parse_and_leaves_no_folder_behind(sampl
     assert not [run for run in runs[1:] if "Unable to do partial parsing" in run]
     # at info, not debug: every statement and connection would be 6% of each build's CPU
     assert "[debug]" not in log
+    # the shipped dbt threads (dbt/profiles.yml), which the rest of the suite lowers to 1
+    assert all("Concurrency: 2 threads" in run for run in runs)
     per_invocation = [
         p for p in (ROOT / "dbt" / "target").glob("*-*-*") if p.stat().st_mtime >= started
     ]
@@ -444,6 +447,7 @@ def steps_of(monkeypatch):
         for name, value in _env(root).items():
             if name.startswith(("MMS_", "DAGSTER_")):
                 monkeypatch.setenv(name, value)
+        monkeypatch.delenv("MMS_DBT_THREADS", raising=False)  # as the runs before: same parse
         dbt.dbt_project.cache_clear()
         dbt.warehouse_dbt_assets.cache_clear()
         instance = dg.DagsterInstance.from_config(str(root / "dagster_home"))
