@@ -10,6 +10,11 @@ on a shared machine), the 1-minute load average before and after, and pytest's c
 the medians, this checkout's ratio to the baseline, and pytest's own slowest tests of each
 checkout's last run (``--durations``). The issue's target: <= 6 min on an idle 2-core machine.
 
+The machine's own speed drifts: the same code's suite took 600 CPU s one morning and 863 the same
+afternoon on the same idle VM. So before each run the script times a fixed pure-Python workload
+(``CALIBRATION``, ~0.5 CPU s, median of 3 in a new process) and prints it beside the run, with the
+suite's CPU seconds in those units: compare runs of different hours by that column, not by wall.
+
     uv run python benchmarks/suite_time.py                       # one run each, baseline main
     uv run python benchmarks/suite_time.py --baseline main --runs 3 --durations 15
     uv run python benchmarks/suite_time.py -- tests/extract/git   # a part of it, same table
@@ -38,6 +43,8 @@ UV = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
 CLOSING = re.compile(r"^=+ (.*\d+ (?:passed|failed|errors?).*) in [\d.]+s.*=+$", re.M)
 #: a line of --durations: "123.45s call     tests/demo/test_pipeline.py::test_x"
 DURATION = re.compile(r"^(\d+\.\d+)s (setup|call|teardown)\s+(\S+)$", re.M)
+#: a fixed interpreter-bound workload (the suite's CPU is mostly Python: dbt, Dagster, pytest)
+CALIBRATION = "sum(len(str(i)) for i in range(3_000_000))"
 
 
 @dataclass
@@ -48,6 +55,8 @@ class Run:
     load_after: float
     closing: str
     ok: bool
+    #: CPU seconds of CALIBRATION just before the run
+    calibration: float = 0.0
     durations: list[tuple[float, str, str]] = field(default_factory=list)
 
 
@@ -82,7 +91,18 @@ def _sync(checkout: Path) -> None:
     subprocess.run([UV, "sync", "--frozen", "--quiet"], cwd=checkout, env=env, check=True)
 
 
+def _calibrate() -> float:
+    """Median CPU seconds of CALIBRATION, each in a new interpreter (its start-up included)."""
+    times = []
+    for _ in range(3):
+        process = subprocess.Popen([sys.executable, "-c", CALIBRATION])
+        _, _, usage = os.wait4(process.pid, 0)
+        times.append(usage.ru_utime + usage.ru_stime)
+    return statistics.median(times)
+
+
 def _run_suite(checkout: Path, log: Path, durations: int, extra: list[str]) -> Run:
+    calibration = _calibrate()
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     with log.open("w") as out:
@@ -102,6 +122,7 @@ def _run_suite(checkout: Path, log: Path, durations: int, extra: list[str]) -> R
         load_after=os.getloadavg()[0],
         closing=closing[-1] if closing else "no closing line (see the log)",
         ok=os.waitstatus_to_exitcode(status) == 0,
+        calibration=calibration,
         durations=[(float(s), when, test) for s, when, test in DURATION.findall(text)],
     )
 
@@ -111,12 +132,14 @@ def _minutes(seconds: float) -> str:
 
 
 def _table(runs: dict[str, list[Run]], baseline: str) -> None:
-    print(f"\n{'checkout':<22} {'run':>3} {'wall':>10} {'CPU-s':>7} {'load':>11}  pytest")
+    print(f"\n{'checkout':<22} {'run':>3} {'wall':>10} {'CPU-s':>7} {'load':>11} "
+          f"{'calib. s':>8} {'CPU/calib.':>10}  pytest")  # fmt: skip
     for name, done in runs.items():
         for i, run in enumerate(done, 1):
             load = f"{run.load_before:.1f}->{run.load_after:.1f}"
             flag = "" if run.ok else "  FAILED"
-            print(f"{name:<22} {i:>3} {_minutes(run.wall):>10} {run.cpu:>7.0f} {load:>11}  "
+            print(f"{name:<22} {i:>3} {_minutes(run.wall):>10} {run.cpu:>7.0f} {load:>11} "
+                  f"{run.calibration:>8.3f} {run.cpu / run.calibration:>10.0f}  "
                   f"{run.closing}{flag}")  # fmt: skip
     print(f"\n{'checkout':<22} {'median wall':>12} {'median CPU-s':>13} {'wall ratio':>11} "
           f"{'CPU ratio':>10}")  # fmt: skip
