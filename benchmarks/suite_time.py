@@ -10,8 +10,8 @@ on a shared machine), the 1-minute load average before and after, and pytest's c
 the medians, this checkout's ratio to the baseline, and pytest's own slowest tests of each
 checkout's last run (``--durations``). The issue's target: <= 6 min on an idle 2-core machine.
 
-The machine's own speed drifts: the same code's suite took 600 CPU s one morning and 863 the same
-afternoon on the same idle VM. So before each run the script times a fixed pure-Python workload
+The machine's own speed drifts: nearly the same code's suite took 608 CPU s one morning and 863 the
+same afternoon on the same idle VM. So before each run the script times a fixed pure-Python workload
 (``CALIBRATION``, ~0.5 CPU s, median of 3 in a new process) and prints it beside the run, with the
 suite's CPU seconds in those units: compare runs of different hours by that column, not by wall.
 
