@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
 # dbt runs one node at a time (dbt/profiles.yml): on the tests' small studies a node is mostly dbt's
-# own Python, so a second dbt thread only contends for the GIL, ~8% more CPU for each build and no
+# own Python, so a second dbt thread only contends for the GIL, 7% more CPU for each build and no
 # less wall (docs/testing.md). The sample end to end keeps the shipped default.
 os.environ.setdefault("MMS_DBT_THREADS", "1")
 #: What a new review changes: the staged reviews, then the draws and samples.
