@@ -16,6 +16,13 @@ time or slow disk visible from inside. So before each run the script times a fix
 suite's main work, a full `dbt parse` of this checkout's project by this checkout's dbt (the same
 for both checkouts, ~7 CPU s), and prints it beside the run with the suite's CPU seconds in those
 units: compare runs of different hours by that column, not by wall.
+
+    uv run python benchmarks/suite_time.py                       # one run each, baseline main
+    uv run python benchmarks/suite_time.py --baseline main --runs 3 --durations 15
+    uv run python benchmarks/suite_time.py -- tests/extract/git   # a part of it, same table
+
+A failing suite is reported, not hidden: its row says so and the script exits 1. Each run's full
+output is kept under --work (default: a temporary folder, printed).
 """
 
 from __future__ import annotations
