@@ -5,11 +5,12 @@ copy of the real dbt project and lets the definitions parse it with dbt, as a ru
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from dagster_project.defs.warehouse import dbt
 
-#: dbt parses the whole project five times (about 90 s on a busy 2-core machine)
+#: dbt parses the whole project three times (and part of it once)
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[3]
 #: the marts whose rows carry the build stamp (macros/build_stamp.sql), so every study parameter
@@ -18,22 +19,50 @@ STAMPED = {"build_info", "pipeline_counts", "project_selection", "selected_proje
            "issue_sample", "rater_agreement", "label_suggestions"}  # fmt: skip
 
 
+def _point_at(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MMS_PROJECT_DIR", str(work / "project"))
+    for name, value in (("MMS_DUCKDB_PATH", "warehouse.duckdb"), ("MMS_LANDING_DIR", "landing"),
+                        ("MMS_MIRROR_DIR", "mirrors"), ("MMS_REPORTS_DIR", "reports")):  # fmt: skip
+        monkeypatch.setenv(name, str(work / value))
+
+
+def _versions() -> dict[str, str]:
+    """Every dbt node's code version as the definitions see the project now."""
+    dbt.dbt_project.cache_clear()
+    dbt.warehouse_dbt_assets.cache_clear()
+    assets = dbt.warehouse_dbt_assets()
+    return {key.to_user_string(): v for key, v in assets.code_versions_by_key.items()}
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A copy of the dbt project, parsed once by the definitions, and its code versions: each test
+    starts from it in the same folder (dbt's saved parse holds the paths), so its first parse is
+    this one, and its edits are parsed from it, not from nothing."""
+    work = tmp_path_factory.getbasetemp() / "code-versions-work"
+    shutil.copytree(ROOT / "dbt", work / "project" / "dbt",
+                    ignore=shutil.ignore_patterns("target", "logs"))  # fmt: skip
+    (work / "landing").mkdir()
+    with pytest.MonkeyPatch.context() as monkeypatch, dg.DagsterInstance.ephemeral():
+        _point_at(work, monkeypatch)
+        before = _versions()
+    dbt.dbt_project.cache_clear()
+    dbt.warehouse_dbt_assets.cache_clear()
+    saved = tmp_path_factory.mktemp("code-versions-pristine")
+    shutil.copytree(work, saved, dirs_exist_ok=True)
+    return work, saved, before
+
+
 @pytest.fixture
-def project(tmp_path, monkeypatch, warehouse_env):
-    """A copy of the dbt project that the definitions read, and a function returning every dbt
-    node's code version as the definitions see it now."""
-    copy = tmp_path / "project"
-    shutil.copytree(ROOT / "dbt", copy / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
-    monkeypatch.setenv("MMS_PROJECT_DIR", str(copy))
-    warehouse_env["MMS_LANDING_DIR"].mkdir()
-
-    def versions() -> dict[str, str]:
-        dbt.dbt_project.cache_clear()
-        dbt.warehouse_dbt_assets.cache_clear()
-        assets = dbt.warehouse_dbt_assets()
-        return {key.to_user_string(): v for key, v in assets.code_versions_by_key.items()}
-
-    yield copy / "dbt", versions
+def project(pristine, monkeypatch):
+    """The pristine project, parsed, in the module's folder; the code versions before any edit;
+    and a function returning them as the definitions see the project now."""
+    work, saved, before = pristine
+    shutil.rmtree(work)
+    shutil.copytree(saved, work)  # with each file's time: the saved parse is current
+    _point_at(work, monkeypatch)
+    assert _versions() == before  # from the saved manifest, no parse
+    yield work / "project" / "dbt", _versions, before
     dbt.dbt_project.cache_clear()
     dbt.warehouse_dbt_assets.cache_clear()
 
@@ -50,8 +79,7 @@ def _changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
 
 
 def test_an_edited_frame_macro_changes_the_models_that_call_it_and_no_other(project):
-    dbt_dir, versions = project
-    before = versions()
+    dbt_dir, versions, before = project
     assert all(before.values()) and len(set(before.values())) == len(before)
     # label_frame (macros/frame_labels.sql) is called by the two label frames only.
     _edit(dbt_dir / "macros" / "frame_labels.sql", "with\n", "-- reviewed\nwith\n")
@@ -70,8 +98,7 @@ def test_an_edited_frame_macro_changes_the_models_that_call_it_and_no_other(proj
 
 
 def test_a_changed_var_changes_the_models_that_read_it_and_every_stamped_mart(project):
-    dbt_dir, versions = project
-    before = versions()
+    dbt_dir, versions, before = project
     _edit(dbt_dir / "dbt_project.yml", "  min_stars: 100\n", "  min_stars: 50\n")
     changed = _changed(before, versions())
     assert "int_selection__projects" in changed  # reads var('min_stars')
