@@ -16,38 +16,42 @@ MULTIPROCESS = {"execution": {"config": {"multiprocess": {}}}}
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.fixture
-def run_in_a_run_worker(monkeypatch):
+def _run_in_a_run_worker(run_config=None) -> tuple[int, dict]:
     """Runs ``steps_job.two_steps`` in a process started by multiprocessing (spawn), as the code
     server starts a run worker; returns (run process, the second step's report)."""
-    monkeypatch.syspath_prepend(str(HERE))  # the spawned process imports steps_job from here
-    import steps_job
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.syspath_prepend(str(HERE))  # the spawned process imports steps_job from here
+        import steps_job
 
-    def run(run_config=None) -> tuple[int, dict]:
         context = multiprocessing.get_context("spawn")
         answers = context.Queue()
         worker = context.Process(target=steps_job.run_and_report, args=(run_config, answers))
         worker.start()
         worker.join()
-        assert worker.exitcode == 0
-        run_process, report = answers.get(timeout=5)
-        assert report, "the run failed"
-        return run_process, report
-
-    return run
+    assert worker.exitcode == 0
+    run_process, report = answers.get(timeout=5)
+    assert report, "the run failed"
+    return run_process, report
 
 
-def test_steps_run_in_the_run_process_by_default_and_apart_when_asked(run_in_a_run_worker):
-    run_process, steps = run_in_a_run_worker()
+@pytest.fixture(scope="module")
+def default_run() -> tuple[int, dict]:
+    """One run with the job's default executor, for the tests that read it: a spawned process
+    loads Dagster, ~4 s each."""
+    return _run_in_a_run_worker()
+
+
+def test_steps_run_in_the_run_process_by_default_and_apart_when_asked(default_run):
+    run_process, steps = default_run
     assert steps["first"] == steps["second"] == run_process
-    run_process, steps = run_in_a_run_worker(MULTIPROCESS)
+    run_process, steps = _run_in_a_run_worker(MULTIPROCESS)
     assert len({run_process, steps["first"], steps["second"]}) == 3
 
 
-def test_a_step_in_the_run_process_is_not_tied_to_the_code_server(run_in_a_run_worker):
+def test_a_step_in_the_run_process_is_not_tied_to_the_code_server(default_run):
     """The run worker's parent is the code server: a build in the worker must not die with it
     (the parent-death request is for a step's own process, the multiprocess executor's child)."""
-    _, steps = run_in_a_run_worker()
+    _, steps = default_run
     assert steps["signal"] == 0
 
 
