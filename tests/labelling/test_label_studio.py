@@ -47,7 +47,7 @@ def study(tmp_path_factory, label_studio_starting):
     root = tmp_path_factory.mktemp("labelling-study")
     labelled_study.SCALE, saved = SCALE, labelled_study.SCALE
     try:
-        warehouse = labelled_study.build_labelled_study(root, suggest=True)
+        warehouse = labelled_study.build_labelled_study(root, suggest=True, changed_only=True)
     finally:
         labelled_study.SCALE = saved
     env = labelled_study.study_env(root)
