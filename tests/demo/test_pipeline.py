@@ -521,6 +521,12 @@ def test_a_changed_dbt_model_rebuilds_it_and_its_downstream_only(
     root, _, _ = sample_run
     project = tmp_path / "project"
     shutil.copytree(ROOT / "dbt", project / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
+    # As in the project itself, whose target folder keeps the last parse: the definitions then
+    # re-parse the edited model only, not a new folder's whole project (dbt checks every file).
+    parsed = project / "dbt" / "target" / "dagster"
+    parsed.mkdir(parents=True)
+    builds = root / "data" / "warehouse.duckdb.builds" / "dbt-target"
+    shutil.copy(builds / "partial_parse.msgpack", parsed)
     edited = next((project / "dbt" / "models").rglob("int_labels__final_labels.sql"))
     edited.write_text(edited.read_text(encoding="utf-8") + "\n-- reviewed\n", encoding="utf-8")
     monkeypatch.setenv("MMS_PROJECT_DIR", str(project))
