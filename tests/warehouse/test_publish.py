@@ -190,7 +190,9 @@ def test_builds_share_one_target_folder_reuse_its_parse_and_leave_unit_tests_out
     log = files.dbt_target / "dbt.log"
     # dbt's log file is at info unless asked (warehouse/publish.py); at debug it says how it parsed
     assert "[debug]" not in log.read_text(encoding="utf-8")
-    code, output = _build({**env, "DBT_LOG_LEVEL_FILE": "debug"})
+    # nor dbt's JSON artefacts, unless a build asks for them (as this one does, to read them)
+    assert not {"manifest.json", "run_results.json"} & {p.name for p in files.dbt_target.iterdir()}
+    code, output = _build({**env, "DBT_LOG_LEVEL_FILE": "debug"}, "--write-json")
     assert code == 0, output
     text = log.read_text(encoding="utf-8")
     this_build = text[text.rindex("Running with dbt=") :]

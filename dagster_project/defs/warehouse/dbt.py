@@ -253,16 +253,24 @@ def _table_facts(path: Path, output_names: set[str]) -> dict[str, tuple[int, str
     return facts
 
 
+#: how dbt's error lines name a node that failed: "Failure in test not_null_x (models/x.yml)",
+#: "Runtime Error in model int_y (models/int_y.sql)"
+_FAILED_NODE = re.compile(r"(?:Failure|Error) in (?:model|test|seed|snapshot|unit_test) (\w+)")
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _failures(invocation) -> str:
-    try:
-        results = invocation.get_artifact("run_results.json").get("results", [])
-    except Exception:  # no artefact when dbt could not start
-        return "dbt failed before running any node"
-    failed = [
-        r["unique_id"].split(".")[-1] for r in results if r.get("status") in ("error", "fail")
-    ]
-    shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
-    return f"{len(failed)} dbt node(s) failed: {shown}" if failed else "dbt exited with an error"
+    """What failed, from dbt's error lines as dagster-dbt kept them (the build writes no
+    run_results.json: warehouse/publish.py, BuildSession.dbt_args)."""
+    error = invocation.get_error()
+    text = _COLOUR.sub("", str(error)) if error is not None else ""
+    failed = list(dict.fromkeys(_FAILED_NODE.findall(text)))
+    if failed:
+        shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+        return f"{len(failed)} dbt node(s) failed: {shown}"
+    _, _, errors = text.partition("Errors parsed from dbt logs:")
+    first = next((line.strip() for line in errors.splitlines() if line.strip()), "")
+    return f"dbt exited with an error: {first[:300]}" if first else "dbt exited with an error"
 
 
 def die_with_run_worker(context: dg.AssetExecutionContext) -> None:

@@ -1,9 +1,11 @@
 """Real Dagster materializations of the git assets on repositories built by the test, then dbt."""
 
+import re
 import subprocess
 
 import dagster as dg
 import duckdb
+import pyarrow as pa
 import pytest
 
 import landing
@@ -15,6 +17,8 @@ from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_asset
 from dagster_project.defs.warehouse.resources import published_warehouse_resource
 from demo.git_repos import SAMPLE_REPOS, build_sample_repos
 from extract.git.options import Engine, MissingObjects
+from warehouse.files import WarehouseFiles
+from warehouse.publish import publication_status
 
 
 def _git_truth(git_dir):
@@ -117,6 +121,42 @@ def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, wareho
             "select count(*) from stg_git__commits where has_empty_message"
         ).fetchone()[0]
         assert empty > 0
+    target = WarehouseFiles(warehouse_env["MMS_DUCKDB_PATH"]).dbt_target
+    # dbt's saved parse for the next build, not the JSON artefacts nothing reads
+    assert (target / "partial_parse.msgpack").exists()
+    assert not (target / "manifest.json").exists() and not (target / "run_results.json").exists()
+
+    # A build that fails a data test says which, from dbt's error lines (there is no
+    # run_results.json to read), in the build's record and so in `mms-warehouse status`.
+    _land_a_duplicate_commit(warehouse_env["MMS_LANDING_DIR"], SAMPLE_REPOS[0].repo_id)
+    failed = dg.materialize(
+        [warehouse_dbt_assets()],
+        selection=dg.AssetSelection.groups("staging_git"),
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
+    assert not failed.success
+    reason = publication_status(WarehouseFiles(warehouse_env["MMS_DUCKDB_PATH"])).last_failed.reason
+    assert re.fullmatch(r"\d+ dbt node\(s\) failed: .*", reason), reason
+    assert "unique_stg_git__commits_commit_key" in reason, reason
+
+
+def _land_a_duplicate_commit(root, repo_id: str) -> None:
+    """A new generation of the repository's git tables whose first commit is there twice."""
+    commits = landing.read_partition(root, "git/commits", repo_id)
+    files = landing.read_partition(root, "git/modified_files", repo_id)
+    row = landing.read_partition(root, "git/extractions", repo_id).to_pylist()[0]
+    row.pop("generation", None)
+    row.pop("landed_files", None)
+    landing.commit_repository(
+        root,
+        "git/extractions",
+        repo_id,
+        row,
+        {"git/commits": pa.concat_tables([commits, commits.slice(0, 1)]),
+         "git/modified_files": files},
+    )  # fmt: skip
 
 
 def test_mining_options_show_in_the_launch_form_with_their_choices():
