@@ -61,7 +61,10 @@ def project(pristine, monkeypatch):
     shutil.rmtree(work)
     shutil.copytree(saved, work)  # with each file's time: the saved parse is current
     _point_at(work, monkeypatch)
-    assert _versions() == before  # from the saved manifest, no parse
+    manifest = work / "project" / "dbt" / dbt.DAGSTER_TARGET_PATH / "manifest.json"
+    parsed_at = manifest.stat().st_mtime_ns
+    assert _versions() == before
+    assert manifest.stat().st_mtime_ns == parsed_at  # read from the saved manifest: no parse
     yield work / "project" / "dbt", _versions, before
     dbt.dbt_project.cache_clear()
     dbt.warehouse_dbt_assets.cache_clear()
