@@ -19,6 +19,10 @@ from pathlib import Path
 
 #: ``mms-dbt`` checks that this process (the one that started it) is still its parent
 PARENT_PID = "MMS_DBT_PARENT_PID"
+#: the folder dbt runs in, which the build file's path in dbt's profile is relative to
+#: (WarehouseFiles.dbt_build_path); dagster-dbt starts dbt in the project and names it by
+#: $DBT_PROJECT_DIR, so ``mms-dbt`` moves there first
+WORKDIR = "MMS_DBT_WORKDIR"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -43,6 +47,9 @@ def main() -> None:
     parent = os.environ.get(PARENT_PID)
     if not die_with_parent(int(parent) if parent else None):
         sys.exit("mms-dbt: the process that started dbt is gone; dbt was not started")
+    workdir = os.environ.get(WORKDIR)
+    if workdir:
+        os.chdir(workdir)
     dbt = dbt_path()
     os.execv(dbt, [dbt, *sys.argv[1:]])
 

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from base import settings
 
+#: where the Dagster definitions keep the dbt project's parse (manifest and saved parse), relative
+#: to the dbt project: a warehouse's first build starts from it (warehouse/publish.py)
+DEFINITIONS_TARGET = Path("target/dagster")
+
 
 @dataclass(frozen=True)
 class WarehouseFiles:
@@ -38,10 +42,17 @@ class WarehouseFiles:
     @property
     def build_path(self) -> Path:
         """The build in progress. The same path for every build (builds take the writer lock, so
-        one runs at a time): dbt's profile holds it, and dbt re-parses the whole project whenever
-        the profile changed. Same file name as the published warehouse: DuckDB names the catalog
+        one runs at a time). Same file name as the published warehouse: DuckDB names the catalog
         after the file's stem, and dbt and Dagster refer to relations as <stem>.main.<model>."""
         return self.builds_dir / "building" / self.published.name
+
+    @property
+    def dbt_build_path(self) -> Path:
+        """The build file as dbt is given it: relative to ``builds_dir``, the folder dbt runs in.
+        dbt's profile holds the path, and dbt re-parses the whole project (~4 CPU s) for a saved
+        parse made under another profile: relative, the path is the same for every warehouse of
+        this file name, so a new warehouse's first build starts from the project's saved parse."""
+        return self.build_path.relative_to(self.builds_dir)
 
     @property
     def dbt_target(self) -> Path:

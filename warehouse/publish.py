@@ -32,8 +32,8 @@ import duckdb
 
 import landing
 from base import settings
-from warehouse.dbt_child import dbt_path, die_with_parent
-from warehouse.files import WarehouseFiles
+from warehouse.dbt_child import WORKDIR, dbt_path, die_with_parent
+from warehouse.files import DEFINITIONS_TARGET, WarehouseFiles
 from warehouse.lock import writer_lock
 from warehouse.published import WarehouseUnavailable, open_published
 from warehouse.shrink import Shrink, unexplained_shrinks
@@ -364,7 +364,7 @@ def _conclude(session: BuildSession, keep: int, started: float, log) -> None:
 
 
 def _dbt_environment(
-    files: WarehouseFiles, landing_root: Path, build_path: Path, record: BuildRecord
+    files: WarehouseFiles, landing_root: Path, record: BuildRecord
 ) -> dict[str, str]:
     env = settings.subprocess_env()
     # dbt reads the landing zone and names the catalog after the files this session was given,
@@ -372,7 +372,10 @@ def _dbt_environment(
     env.update(
         MMS_LANDING_DIR=str(Path(landing_root).absolute()),
         MMS_DUCKDB_PATH=str(files.published.absolute()),
-        MMS_DBT_BUILD_PATH=str(build_path.absolute()),
+        # relative to the folder dbt runs in: the same profile for every warehouse of this file
+        # name, so a new warehouse starts from the project's saved parse (WarehouseFiles)
+        MMS_DBT_BUILD_PATH=str(files.dbt_build_path),
+        **{WORKDIR: str(files.builds_dir.absolute())},
         MMS_BUILD_ID=record.build_id,
         MMS_CODE_VERSION=record.code_version,
         MMS_DBT_PROJECT_FINGERPRINT=record.project_fingerprint or "unknown",
@@ -429,7 +432,8 @@ def build_session(
             append_record(files, record)
             raise BuildFailed(record.reason) from exc
         record.full_refresh = full_refresh
-        env = _dbt_environment(files, landing_root, build_path, record)
+        env = _dbt_environment(files, landing_root, record)
+        _start_from_the_projects_parse(files)
         session = BuildSession(
             files, record, build_path, full_refresh, env, quarantined, allow_shrink=allow_shrink
         )
@@ -442,8 +446,20 @@ def build_session(
             _conclude(session, keep, started, log)
 
 
+def _start_from_the_projects_parse(files: WarehouseFiles) -> None:
+    """A warehouse's first build starts from the parse the Dagster definitions keep (the same
+    profile: WarehouseFiles.dbt_build_path), later ones from their own; dbt checks a saved parse
+    before it uses it, and re-parses the files that differ (those that read $MMS_LANDING_DIR)."""
+    saved = settings.dbt_project_dir() / DEFINITIONS_TARGET / "partial_parse.msgpack"
+    target = files.dbt_target / saved.name
+    if saved.exists() and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, target)
+
+
 def run_dbt(args: list[str], env: Mapping[str, str]) -> int:
-    """dbt from the interpreter's environment, output to this process's stdout."""
+    """dbt from the interpreter's environment, output to this process's stdout, run in the folder
+    the build's environment names (the build file's path is relative to it)."""
     project = settings.dbt_project_dir(env)
     parent = os.getpid()
 
@@ -454,7 +470,7 @@ def run_dbt(args: list[str], env: Mapping[str, str]) -> int:
     return subprocess.run(
         [dbt_path(), *args, "--project-dir", str(project), "--profiles-dir", str(project)],
         env=dict(env),
-        cwd=project,
+        cwd=env.get(WORKDIR) or project,
         check=False,
         preexec_fn=die_with_this_process if sys.platform == "linux" else None,
     ).returncode

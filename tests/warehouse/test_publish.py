@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ import pytest
 
 from demo.study_data import Scale, generate
 from warehouse import WarehouseFiles, publication_status
+from warehouse.files import DEFINITIONS_TARGET
 
 TINY_PROJECT = Path(__file__).resolve().parent / "tiny_project"
 
@@ -206,6 +208,37 @@ def test_builds_share_one_target_folder_reuse_its_parse_and_leave_unit_tests_out
     kinds = {result["unique_id"].split(".")[0] for result in ran["results"]}
     assert "model" in kinds and "unit_test" not in kinds
     assert _build_folders(tmp) == []
+
+
+def test_a_new_warehouses_first_build_starts_from_the_projects_saved_parse(published, tmp_path):
+    """dbt's profile holds the build file's path, and dbt parses the whole project again for a saved
+    parse made under another profile. The path is relative to the builds folder dbt runs in, so the
+    parse the Dagster definitions keep (made for any warehouse of this name) serves a warehouse
+    never built before: its first build re-parses only the files that read the landing folder."""
+    tmp, env = published
+    shutil.copytree(TINY_PROJECT, tmp_path / "project")
+    project = tmp_path / "project" / "dbt"
+    elsewhere = WarehouseFiles(tmp_path / "elsewhere" / "warehouse.duckdb")
+    parsed = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--project-dir", str(project),
+         "--profiles-dir", str(project), "--target-path", str(project / DEFINITIONS_TARGET)],
+        env={**env, "MMS_DBT_BUILD_PATH": str(elsewhere.dbt_build_path),
+             "MMS_LANDING_DIR": str(tmp_path / "another-landing")},
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert parsed.returncode == 0, parsed.stdout + parsed.stderr
+    new = tmp_path / "new" / "warehouse.duckdb"
+    project_env = {"MMS_PROJECT_DIR": str(tmp_path / "project"), "DBT_LOG_LEVEL_FILE": "debug"}
+    code, output = _build({**env, **project_env, "MMS_DUCKDB_PATH": str(new)})
+    assert code == 0, output
+    log = (WarehouseFiles(new).dbt_target / "dbt.log").read_text(encoding="utf-8")
+    assert "Unable to do partial parsing" not in log
+    assert "Partial parsing enabled" in log  # the files that read $MMS_LANDING_DIR
+    assert _build_id(new) and _build_folders(new.parent) == []
+    # the relative path reached the new warehouse's builds folder only
+    # (published, so that folder is gone too), nowhere else
+    assert not list(tmp_path.rglob("building")) and not list(project.rglob("*.duckdb"))
+    assert not (Path.cwd() / "building").exists()
 
 
 def test_a_failing_build_publishes_nothing_and_says_why(published):

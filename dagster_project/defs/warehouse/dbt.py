@@ -12,7 +12,6 @@ import json
 import multiprocessing
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -32,11 +31,12 @@ from dagster_project.defs.warehouse.resources import PublishedWarehouseResource
 from landing import LandingError
 from warehouse import WarehouseFiles
 from warehouse.dbt_child import PARENT_PID, dbt_path, die_with_parent
+from warehouse.files import DEFINITIONS_TARGET
 from warehouse.publish import BuildFailed, build_session
 from warehouse.published import open_published
 
 # Dagster keeps its own manifest, so `dbt` runs by hand in dbt/ (with other settings) never replace it.
-DAGSTER_TARGET_PATH = Path("target/dagster")
+DAGSTER_TARGET_PATH = DEFINITIONS_TARGET
 #: the warehouse builds daily once the repositories' refresh (03:00 UTC) is no longer running
 DAILY_BUILD_CRON = "0 4 * * *"
 
@@ -70,10 +70,11 @@ def environment(env: Mapping[str, str]) -> Iterator[None]:
 
 def _parse_environment() -> dict[str, str]:
     env = settings.subprocess_env()
-    # The path builds write (the manifest bakes in its stem as the catalog): a warehouse's first
-    # build starts from this parse (_start_from_the_projects_parse) and re-parses only what
-    # changed, instead of the whole project for a profile that differs.
-    env.setdefault("MMS_DBT_BUILD_PATH", str(WarehouseFiles.from_settings().build_path.absolute()))
+    # The path builds give dbt (the manifest bakes in its stem as the catalog; relative to the
+    # folder builds run dbt in, so the same for every warehouse of this name): a warehouse's first
+    # build starts from this parse (warehouse/publish.py) and re-parses only what changed, instead
+    # of the whole project for a profile that differs. A parse opens no database.
+    env.setdefault("MMS_DBT_BUILD_PATH", str(WarehouseFiles.from_settings().dbt_build_path))
     return env
 
 
@@ -83,7 +84,9 @@ def _manifest_is_current(project: DbtProject) -> bool:
     if not project.manifest_path.exists():
         return False
     parsed_at = project.manifest_path.stat().st_mtime
-    sources = [project.project_dir / "dbt_project.yml"]
+    # the profile too: the parse a warehouse's first build starts from must have been made with
+    # the profile builds use (a saved parse under another one is parsed again in full)
+    sources = [project.project_dir / "dbt_project.yml", project.project_dir / "profiles.yml"]
     for folder in ("models", "macros", "seeds", "tests"):
         sources += (project.project_dir / folder).rglob("*")
     if any(path.is_file() and path.stat().st_mtime > parsed_at for path in sources):
@@ -293,16 +296,6 @@ def _in_run_worker(context: dg.AssetExecutionContext) -> bool:
     return event is not None and event.pid == os.getpid()
 
 
-def _start_from_the_projects_parse(target: Path) -> None:
-    """A warehouse's first build starts from the parse the definitions made (same profile, see
-    _parse_environment), later ones from their own; dbt checks a saved parse before it uses it.
-    (dagster-dbt would copy one from $DBT_TARGET_PATH, which here is this very folder.)"""
-    saved = dbt_project().project_dir / DAGSTER_TARGET_PATH / "partial_parse.msgpack"
-    if saved.exists() and not (target / saved.name).exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(saved, target / saved.name)
-
-
 def build_and_publish(
     context, dbt: DbtCliResource, config, files: WarehouseFiles, landing_root: Path
 ):
@@ -321,8 +314,11 @@ def build_and_publish(
     ) as session:
         # When Dagster builds a subset, run only the tests whose parents are all in it.
         args = session.dbt_args(["build", "--indirect-selection", "cautious"])
-        _start_from_the_projects_parse(files.dbt_target)
-        with environment({**session.env, PARENT_PID: str(os.getpid())}):
+        env = {**session.env, PARENT_PID: str(os.getpid())}
+        if Path(dbt.dbt_executable).name != "mms-dbt":
+            # only mms-dbt moves to the folder the relative build path is relative to
+            env["MMS_DBT_BUILD_PATH"] = str(session.build_path.absolute())
+        with environment(env):
             invocation = dbt.cli(
                 args, context=context, raise_on_error=False, target_path=files.dbt_target.absolute()
             )
