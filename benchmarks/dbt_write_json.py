@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+from measure import run_measured  # noqa: E402
 
 from demo.study_data import Scale, generate  # noqa: E402
 
@@ -39,16 +39,10 @@ def _build(work: Path, args: list[str]) -> tuple[float, float]:
            "MMS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}  # fmt: skip
     log = work / "build-output.log"
-    started = time.perf_counter()
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [MMS_WAREHOUSE, "build", *args], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    wall, cpu, code = run_measured([MMS_WAREHOUSE, "build", *args], env, log)
+    if code != 0:
         sys.exit(f"mms-warehouse build {' '.join(args)} failed:\n{log.read_text()[-3000:]}")
-    return wall, usage.ru_utime + usage.ru_stime
+    return wall, cpu
 
 
 def main() -> None:

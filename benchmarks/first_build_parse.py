@@ -20,10 +20,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+from measure import run_measured  # noqa: E402
 
 from demo.study_data import Scale, generate  # noqa: E402
 
@@ -46,15 +47,10 @@ def _env(checkout: Path, work: Path, warehouse: Path) -> dict[str, str]:
 def _run(code: str, env: dict[str, str], log: Path) -> tuple[float, float]:
     """One Python process running ``code`` in its checkout (``python -c`` puts the working folder
     first on sys.path): wall s, CPU s of it and the processes it waited for."""
-    started = time.perf_counter()
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, cwd=env["PYTHONPATH"])  # fmt: skip
-        _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    wall, cpu, code_ = run_measured([sys.executable, "-c", code], env, log, env["PYTHONPATH"])
+    if code_ != 0:
         sys.exit(f"{code!r} failed ({log}):\n{log.read_text()[-3000:]}")
-    return wall, usage.ru_utime + usage.ru_stime
+    return wall, cpu
 
 
 def main() -> None:
