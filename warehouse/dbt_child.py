@@ -20,8 +20,8 @@ from pathlib import Path
 #: ``mms-dbt`` checks that this process (the one that started it) is still its parent
 PARENT_PID = "MMS_DBT_PARENT_PID"
 #: the folder dbt runs in, which the build file's path in dbt's profile is relative to
-#: (WarehouseFiles.dbt_build_path); dagster-dbt starts dbt in the project and names it by
-#: $DBT_PROJECT_DIR, so ``mms-dbt`` moves there first
+#: (WarehouseFiles.dbt_build_path). dagster-dbt starts dbt in the project folder (and names the
+#: project by $DBT_PROJECT_DIR), so ``mms-dbt`` changes to this folder before it becomes dbt.
 WORKDIR = "MMS_DBT_WORKDIR"
 _PR_SET_PDEATHSIG = 1
 
