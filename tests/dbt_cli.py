@@ -8,8 +8,10 @@ Parsing the project is the other fixed cost (7 s of CPU, 280 nodes), and a new w
 full: dbt's partial parsing refuses a saved parse whenever the profile changed, and the profile
 holds the warehouse file's path. So dbt is given the file through a symbolic link of this process,
 the same path for every warehouse of the same name, and a new target folder starts from the last
-saved parse: dbt re-parses what does differ (the files that read $MMS_LANDING_DIR, a changed
---vars), by its own checks.
+saved parse. The landing folder goes through a link too: the staging models and the sources read
+$MMS_LANDING_DIR when they are parsed, and another study's folder made dbt re-parse them and what
+they feed (4.9 against 2.5 CPU s for a parse with nothing else changed). dbt re-parses what does
+differ (a changed --vars, an edited model), by its own checks.
 """
 
 from __future__ import annotations
@@ -76,16 +78,17 @@ def _release_the_warehouse() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
-def _through_link(build_path: Path) -> Path:
-    """``build_path`` as ``<this process's link>/<its name>``, the link pointing at its folder."""
+def _link(name: str, folder: Path) -> Path:
+    """This process's link ``name``, pointing at ``folder`` for the length of one dbt call. Every
+    model is a table, so no view in a warehouse reads through it after the call."""
     global _link_root
     if _link_root is None:
         _link_root = Path(tempfile.mkdtemp(prefix="mms-dbt-"))
         atexit.register(shutil.rmtree, _link_root, True)
-    link = _link_root / "warehouse"
+    link = _link_root / name
     link.unlink(missing_ok=True)
-    link.symlink_to(build_path.parent.resolve(), target_is_directory=True)
-    return link / build_path.name
+    link.symlink_to(folder.resolve(), target_is_directory=True)
+    return link
 
 
 def _start_from_last_parse(target: Path) -> None:
@@ -128,7 +131,12 @@ def dbt(
             "--no-write-json", "--log-level-file", "warn"]  # fmt: skip
     build_path = Path(env["MMS_DBT_BUILD_PATH"])
     build_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**env, "MMS_DBT_BUILD_PATH": str(_through_link(build_path))}
+    env = {
+        **env,
+        "MMS_DBT_BUILD_PATH": str(_link("warehouse", build_path.parent) / build_path.name),
+    }
+    if env.get("MMS_LANDING_DIR"):
+        env["MMS_LANDING_DIR"] = str(_link("landing", Path(env["MMS_LANDING_DIR"])))
     _start_from_last_parse(Path(target))
     try:
         with _environment(env):
