@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
@@ -226,6 +227,7 @@ def _clean_stale(files: WarehouseFiles) -> None:
     kept = {files.dev_build_path.parent, files.dbt_target}
     if files.builds_dir.is_dir():
         for entry in files.builds_dir.iterdir():
+            # rmtree removes the landing link inside a build's folder, never what it points at
             if entry.is_dir() and entry not in kept:
                 shutil.rmtree(entry, ignore_errors=True)
     for staged in files.published.parent.glob(f".{files.published.name}.*.tmp"):
@@ -287,6 +289,12 @@ def _prepare(files: WarehouseFiles, fingerprint: str) -> tuple[Path, bool]:
     published = [r for r in read_records(files) if r.status == "published"]
     same_project = bool(published) and published[-1].project_fingerprint == fingerprint
     return build_path, not same_project
+
+
+def _link_landing(files: WarehouseFiles, landing_root: Path) -> None:
+    """The build's folder gets a link to the landing directory dbt reads
+    (``files.dbt_landing_dir``); the folder, and the link with it, goes when the build ends."""
+    files.landing_link.symlink_to(Path(landing_root).absolute(), target_is_directory=True)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -370,7 +378,9 @@ def _dbt_environment(
     # dbt reads the landing zone and names the catalog after the files this session was given,
     # not whatever the environment says.
     env.update(
-        MMS_LANDING_DIR=str(Path(landing_root).absolute()),
+        # through the link beside the build file, relative to the folder dbt runs in like the
+        # build file's path: the same for every landing zone (WarehouseFiles.dbt_landing_dir)
+        MMS_LANDING_DIR=str(files.dbt_landing_dir),
         MMS_DUCKDB_PATH=str(files.published.absolute()),
         # relative to the folder dbt runs in: the same profile for every warehouse of this file
         # name, so a new warehouse starts from the project's saved parse (WarehouseFiles)
@@ -427,10 +437,13 @@ def build_session(
         try:
             build_path, full_refresh = _prepare(files, fingerprint)
         except OSError as exc:
-            record.status, record.reason = "failed", _copy_failed(files, exc)
-            record.finished_at, record.seconds = _now(), round(time.monotonic() - started, 1)
-            append_record(files, record)
-            raise BuildFailed(record.reason) from exc
+            _failed_before_dbt(files, record, started, _copy_failed(files, exc), exc)
+        try:
+            _link_landing(files, landing_root)
+        except OSError as exc:
+            shutil.rmtree(build_path.parent, ignore_errors=True)
+            reason = f"cannot link {files.landing_link} to the landing directory {landing_root}: "
+            _failed_before_dbt(files, record, started, reason + _os_reason(exc), exc)
         record.full_refresh = full_refresh
         env = _dbt_environment(files, landing_root, record)
         _start_from_the_projects_parse(files)
@@ -446,10 +459,19 @@ def build_session(
             _conclude(session, keep, started, log)
 
 
+def _failed_before_dbt(
+    files: WarehouseFiles, record: BuildRecord, started: float, reason: str, exc: OSError
+) -> NoReturn:
+    record.status, record.reason = "failed", reason
+    record.finished_at, record.seconds = _now(), round(time.monotonic() - started, 1)
+    append_record(files, record)
+    raise BuildFailed(reason) from exc
+
+
 def _start_from_the_projects_parse(files: WarehouseFiles) -> None:
     """A warehouse's first build starts from the parse the Dagster definitions keep (the same
     profile: WarehouseFiles.dbt_build_path), later ones from their own; dbt checks a saved parse
-    before it uses it, and re-parses the files that differ (those that read $MMS_LANDING_DIR)."""
+    before it uses it, and re-parses only files that differ (none, for an unchanged project)."""
     saved = settings.dbt_project_dir() / DEFINITIONS_TARGET / "partial_parse.msgpack"
     target = files.dbt_target / saved.name
     if saved.exists() and not target.exists():

@@ -6,6 +6,9 @@
     github/issue_crawls): they are read only through the files that row lists, so a build sees each
     repository as one extraction left it, never a mix, and never a file of a commit in progress. -#}
 
+{#- Builds give dbt the landing directory as `building/landing`, relative to the folder they run
+    dbt in: a link beside the build file (warehouse/files.py: WarehouseFiles.dbt_landing_dir), so
+    the sources and the models that read it parse alike for every warehouse and landing zone. -#}
 {% macro landing_dir() -%}
     {{- env_var('MMS_LANDING_DIR', '../data/landing') -}}
 {%- endmacro %}

@@ -199,7 +199,7 @@ def test_builds_share_one_target_folder_reuse_its_parse_and_leave_unit_tests_out
     text = log.read_text(encoding="utf-8")
     this_build = text[text.rindex("Running with dbt=") :]
     assert "Unable to do partial parsing" not in this_build
-    assert "Partial parsing enabled" in this_build
+    assert "Partial parsing enabled, no changes found, skipping parsing" in this_build
     # dbt/profiles.yml reads MMS_DBT_THREADS (the suite sets 1 unless the shell says otherwise)
     assert f"Concurrency: {os.environ['MMS_DBT_THREADS']} threads" in this_build
     manifest = json.loads((files.dbt_target / "manifest.json").read_text(encoding="utf-8"))
@@ -212,18 +212,21 @@ def test_builds_share_one_target_folder_reuse_its_parse_and_leave_unit_tests_out
 
 def test_a_new_warehouses_first_build_starts_from_the_projects_saved_parse(published, tmp_path):
     """dbt's profile holds the build file's path, and dbt parses the whole project again for a saved
-    parse made under another profile. The path is relative to the builds folder dbt runs in, so the
-    parse the Dagster definitions keep (made for any warehouse of this name) serves a warehouse
-    never built before: its first build re-parses only the files that read the landing folder."""
+    parse made under another profile; the sources and staging models read the landing directory
+    when they are parsed. Both are given relative to the builds folder dbt runs in, so the parse
+    the Dagster definitions keep (made for any warehouse of this name, on any landing zone) serves
+    a warehouse never built before, on another landing zone, whole: its first build parses no
+    file again."""
     tmp, env = published
     shutil.copytree(TINY_PROJECT, tmp_path / "project")
     project = tmp_path / "project" / "dbt"
     elsewhere = WarehouseFiles(tmp_path / "elsewhere" / "warehouse.duckdb")
+    # as the definitions parse (dagster_project/defs/warehouse/dbt.py: _parse_environment)
     parsed = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--project-dir", str(project),
          "--profiles-dir", str(project), "--target-path", str(project / DEFINITIONS_TARGET)],
         env={**env, "MMS_DBT_BUILD_PATH": str(elsewhere.dbt_build_path),
-             "MMS_LANDING_DIR": str(tmp_path / "another-landing")},
+             "MMS_LANDING_DIR": str(elsewhere.dbt_landing_dir)},
         cwd=tmp_path, capture_output=True, text=True,
     )  # fmt: skip
     assert parsed.returncode == 0, parsed.stdout + parsed.stderr
@@ -231,9 +234,13 @@ def test_a_new_warehouses_first_build_starts_from_the_projects_saved_parse(publi
     project_env = {"MMS_PROJECT_DIR": str(tmp_path / "project"), "DBT_LOG_LEVEL_FILE": "debug"}
     code, output = _build({**env, **project_env, "MMS_DUCKDB_PATH": str(new)})
     assert code == 0, output
-    log = (WarehouseFiles(new).dbt_target / "dbt.log").read_text(encoding="utf-8")
+    files = WarehouseFiles(new)
+    log = (files.dbt_target / "dbt.log").read_text(encoding="utf-8")
     assert "Unable to do partial parsing" not in log
-    assert "Partial parsing enabled" in log  # the files that read $MMS_LANDING_DIR
+    assert "Partial parsing enabled, no changes found, skipping parsing" in log
+    # the build read the landing zone it was given, through a link that went with its folder
+    with duckdb.connect(str(new), read_only=True) as con:
+        assert con.execute("select count(*) from stg_git__commits").fetchone()[0] == TINY.commits
     assert _build_id(new) and _build_folders(new.parent) == []
     # the relative path reached the new warehouse's builds folder only
     # (published, so that folder is gone too), nowhere else

@@ -74,13 +74,17 @@ def _parse_environment() -> dict[str, str]:
     # folder builds run dbt in, so the same for every warehouse of this name): a warehouse's first
     # build starts from this parse (warehouse/publish.py) and re-parses only what changed, instead
     # of the whole project for a profile that differs. A parse opens no database.
-    env.setdefault("MMS_DBT_BUILD_PATH", str(WarehouseFiles.from_settings().dbt_build_path))
+    files = WarehouseFiles.from_settings()
+    env.setdefault("MMS_DBT_BUILD_PATH", str(files.dbt_build_path))
+    # the landing directory as builds give it (through a link beside the build file), whatever
+    # this machine's is: the parse holds no path of it, and builds of any landing zone reuse it
+    env["MMS_LANDING_DIR"] = str(files.dbt_landing_dir)
     return env
 
 
 def _manifest_is_current(project: DbtProject) -> bool:
     """The manifest bakes in the warehouse's catalog (the DuckDB file's stem) and the landing
-    directory, and must describe the project as it is now."""
+    directory as builds give it to dbt, and must describe the project as it is now."""
     if not project.manifest_path.exists():
         return False
     parsed_at = project.manifest_path.stat().st_mtime
@@ -95,10 +99,11 @@ def _manifest_is_current(project: DbtProject) -> bool:
         manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    landing = str(settings.landing_dir())
+    # a parse made before builds read the landing zone through their link names its path instead
+    landing = f"'{WarehouseFiles.from_settings().dbt_landing_dir}/"
     return all(
         source.get("database") == settings.duckdb_path().stem
-        and landing in (source.get("external_location") or landing)
+        and landing in (source.get("meta", {}).get("external_location") or landing)
         for source in manifest.get("sources", {}).values()
     )
 
@@ -316,8 +321,9 @@ def build_and_publish(
         args = session.dbt_args(["build", "--indirect-selection", "cautious"])
         env = {**session.env, PARENT_PID: str(os.getpid())}
         if Path(dbt.dbt_executable).name != "mms-dbt":
-            # only mms-dbt moves to the folder the relative build path is relative to
+            # only mms-dbt moves to the folder the relative paths are relative to
             env["MMS_DBT_BUILD_PATH"] = str(session.build_path.absolute())
+            env["MMS_LANDING_DIR"] = str(landing_root.absolute())
         with environment(env):
             invocation = dbt.cli(
                 args, context=context, raise_on_error=False, target_path=files.dbt_target.absolute()

@@ -1,6 +1,8 @@
 {#- One row: the build that produced this warehouse. The report and the publish step read it. -#}
-{#- The environment flag marks generated data other than the bundled sample (tests, benchmarks). -#}
-{%- set sample_flag = (env_var("MMS_SAMPLE_DATA", "") | lower) in ("1", "true", "yes") -%}
+{#- The environment flag marks generated data other than the bundled sample (tests, benchmarks).
+    Every variable is read when the build runs, not when dbt parses (see build_stamp()): a build
+    sets them, and the parse a warehouse's first build starts from was made without them. -#}
+{%- set sample_flag = execute and (env_var("MMS_SAMPLE_DATA", "") | lower) in ("1", "true", "yes") -%}
 with
 
 candidates as (
@@ -21,9 +23,9 @@ sample_lists as (
 final as (
 
     select
-        '{{ env_var("MMS_CODE_VERSION", "unknown") }}' as code_version,
+        '{{ env_var("MMS_CODE_VERSION", "unknown") if execute else "unknown" }}' as code_version,
         -- Which dbt project built this: a build reuses the published tables only when it matches.
-        '{{ env_var("MMS_DBT_PROJECT_FINGERPRINT", "unknown") }}' as project_fingerprint,
+        '{{ env_var("MMS_DBT_PROJECT_FINGERPRINT", "unknown") if execute else "unknown" }}' as project_fingerprint,
         '{{ dbt_version }}' as dbt_version,
         ({{ sample_flag }} or sample_lists.has_sample_list) as is_sample_data
 
