@@ -78,14 +78,30 @@ def test_the_definitions_parse_a_changed_project_in_one_dbt_process(
     project_copy, tmp_path, monkeypatch
 ):
     """A first load of the definitions (a fresh clone, an edited model) parses the project: with
-    dagster-dbt's own resource that was a `dbt --version` process and an adapter first (~2.5 s)."""
+    dagster-dbt's own resource that was a `dbt --version` process and an adapter first (~2.5 s).
+    The parse gives dbt the landing directory as builds do (a link beside the build file), so it
+    names no machine's path (a deployment may make it once and ship it), and loading the
+    definitions for another landing zone parses nothing."""
     from dagster_project.defs.warehouse import dbt
 
     script, calls = _recording_dbt(tmp_path)
     monkeypatch.setattr(dbt, "dbt_executable", lambda: str(script))
-    assert dbt.dbt_project().manifest_path.exists()
+    project = dbt.dbt_project()
     (command,) = calls.read_text().splitlines()
     assert " parse " in f" {command} "
+    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    locations = [s["meta"]["external_location"] for s in manifest["sources"].values()]
+    assert locations and all(loc.startswith("read_parquet('building/landing/") for loc in locations)
+    monkeypatch.setenv("MMS_LANDING_DIR", str(tmp_path / "another-landing"))
+    dbt.dbt_project.cache_clear()
+    dbt.dbt_project()
+    assert len(calls.read_text().splitlines()) == 1
+    # a parse made when the definitions gave dbt the landing directory's own path is made again
+    text = project.manifest_path.read_text(encoding="utf-8")
+    project.manifest_path.write_text(
+        text.replace("read_parquet('building/landing/", "read_parquet('/old/landing/")
+    )
+    assert not dbt._manifest_is_current(project)
 
 
 def test_a_dbt_project_file_that_is_not_yaml_is_named_with_its_line(project_copy):
@@ -100,31 +116,3 @@ def test_a_dbt_project_file_that_is_not_yaml_is_named_with_its_line(project_copy
     message = str(raised.value)
     assert message.startswith(f"{project_file} is not valid YAML (line {lines + 3}, "), message
     assert "expected ',' or ']'" in message
-
-
-def test_the_definitions_parse_holds_no_landing_path_and_serves_every_landing_zone(
-    project_copy, tmp_path, monkeypatch
-):
-    """The definitions parse with the landing directory as builds give it to dbt (a link beside
-    the build file): loading them again for another landing zone parses nothing, and the parse, which
-    a deployment may make once and ship, names no machine's path."""
-    from dagster_project.defs.warehouse import dbt
-
-    script, calls = _recording_dbt(tmp_path)
-    monkeypatch.setattr(dbt, "dbt_executable", lambda: str(script))
-    manifest = json.loads(dbt.dbt_project().manifest_path.read_text(encoding="utf-8"))
-    locations = [s["meta"]["external_location"] for s in manifest["sources"].values()]
-    assert locations and all(loc.startswith("read_parquet('building/landing/") for loc in locations)
-    monkeypatch.setenv("MMS_LANDING_DIR", str(tmp_path / "another-landing"))
-    dbt.dbt_project.cache_clear()
-    dbt.dbt_project()
-    assert len(calls.read_text().splitlines()) == 1
-    # a parse made when the definitions gave dbt the landing directory's own path is made again
-    manifest_path = dbt.dbt_project().manifest_path
-    text = manifest_path.read_text(encoding="utf-8")
-    manifest_path.write_text(
-        text.replace("read_parquet('building/landing/", "read_parquet('/old/landing/")
-    )
-    dbt.dbt_project.cache_clear()
-    dbt.dbt_project()
-    assert len(calls.read_text().splitlines()) == 2
