@@ -4,12 +4,17 @@ without anything that removes the folder ever following it into the landing zone
 
 from __future__ import annotations
 
+import errno
+import json
+import os
 from pathlib import Path
+
+import pytest
 
 import landing
 from warehouse import WarehouseFiles
 from warehouse.dbt_child import WORKDIR
-from warehouse.publish import build_session
+from warehouse.publish import BuildFailed, build_session
 
 
 def _landing(root: Path) -> Path:
@@ -49,3 +54,26 @@ def test_cleaning_up_after_a_dead_build_never_follows_its_link_into_the_landing_
         assert session.build_path == files.build_path and not files.build_path.exists()
         assert files.landing_link.resolve() == zone.resolve()
     assert sorted(p.relative_to(zone) for p in zone.rglob("*")) == kept
+
+
+def test_a_file_system_that_refuses_links_fails_the_build_before_dbt_naming_both(
+    tmp_path, monkeypatch
+):
+    files = WarehouseFiles(tmp_path / "data" / "warehouse.duckdb")
+    zone = _landing(tmp_path / "landing")
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(self))
+
+    monkeypatch.setattr(Path, "symlink_to", refuse)
+    with pytest.raises(BuildFailed) as failed, _session(files, zone):
+        pytest.fail("the build must not start")
+    message = str(failed.value)
+    assert message == (
+        f"cannot link {files.landing_link} to the landing directory {zone}: "
+        f"{os.strerror(errno.EPERM)}"
+    )
+    record = json.loads(files.log.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["status"] == "failed" and record["reason"] == message
+    assert not files.published.exists() and not files.build_path.parent.exists()
+    assert (zone / "git" / "commits" / "_schema.parquet").exists()
