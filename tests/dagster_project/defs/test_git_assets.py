@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import sys
 
 import dagster as dg
 import duckdb
@@ -13,12 +14,18 @@ from dagster_project.defs.git.assets import git_history
 from dagster_project.defs.git.resources import GitSourceResource
 from dagster_project.defs.landing.resources import landing_resource
 from dagster_project.defs.partitions import repository_partitions
-from dagster_project.defs.warehouse.dbt import dbt_resource, warehouse_dbt_assets
+from dagster_project.defs.warehouse.dbt import (
+    StudyDbtCliResource,
+    dbt_project,
+    dbt_resource,
+    warehouse_dbt_assets,
+)
 from dagster_project.defs.warehouse.resources import published_warehouse_resource
 from demo.git_repos import SAMPLE_REPOS, build_sample_repos
 from extract.git.options import Engine, MissingObjects
+from warehouse.dbt_child import dbt_path
 from warehouse.files import WarehouseFiles
-from warehouse.publish import publication_status
+from warehouse.publish import publication_status, read_records
 
 
 def _git_truth(git_dir):
@@ -121,10 +128,38 @@ def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, wareho
             "select count(*) from stg_git__commits where has_empty_message"
         ).fetchone()[0]
         assert empty > 0
-    target = WarehouseFiles(warehouse_env["MMS_DUCKDB_PATH"]).dbt_target
+    files = WarehouseFiles(warehouse_env["MMS_DUCKDB_PATH"])
+    target = files.dbt_target
     # dbt's saved parse for the next build, not the JSON artefacts nothing reads
     assert (target / "partial_parse.msgpack").exists()
     assert not (target / "manifest.json").exists() and not (target / "run_results.json").exists()
+
+    # Plain dbt (no mms-dbt beside the interpreter) stays in the project folder, where the build
+    # file's and the landing link's relative paths would point elsewhere: it gets them absolute,
+    # and the build it publishes is the one it wrote.
+    published = [r.build_id for r in read_records(files) if r.status == "published"]
+    shipped, calls = dbt_resource(), tmp_path / "dbt-calls.txt"
+    plain = StudyDbtCliResource(
+        project_dir=shipped.project_dir,
+        profiles_dir=shipped.profiles_dir,
+        dbt_executable=_plain_dbt(tmp_path / "bin" / "dbt", calls),
+    )
+    rebuilt = dg.materialize(
+        [warehouse_dbt_assets()],
+        selection=dg.AssetSelection.groups("staging_git"),
+        instance=instance,
+        resources={**resources, "dbt": plain},
+    )
+    assert rebuilt.success
+    records = read_records(files)
+    assert records[-1].status == "published" and records[-1].build_id not in published
+    with duckdb.connect(str(warehouse_env["MMS_DUCKDB_PATH"]), read_only=True) as con:
+        assert con.execute("select count(*) from stg_git__commits").fetchone()[0] == sum(
+            _git_truth(git_dir)[0] for git_dir in repos.values()
+        )
+    assert calls.read_text(encoding="utf-8").splitlines() == [f"build in {shipped.project_dir}"]
+    project = dbt_project().project_dir
+    assert not (project / "building").exists() and not list(project.glob("*.duckdb"))
 
     # A build that fails a data test says which, from dbt's error lines (there is no
     # run_results.json to read), in the build's record and so in `mms-warehouse status`.
@@ -140,6 +175,21 @@ def test_git_history_partitions_land_and_dbt_staging_reads_them(tmp_path, wareho
     reason = publication_status(WarehouseFiles(warehouse_env["MMS_DUCKDB_PATH"])).last_failed.reason
     assert re.fullmatch(r"\d+ dbt node\(s\) failed: .*", reason), reason
     assert "unique_stg_git__commits_commit_key" in reason, reason
+
+
+def _plain_dbt(path, calls) -> str:
+    """A dbt executable named ``dbt`` that records its command and working folder, then is dbt:
+    what the definitions fall back to where no ``mms-dbt`` is installed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys\n"
+        f"open({str(calls)!r}, 'a').write(f'{{sys.argv[1]}} in {{os.getcwd()}}\\n')\n"
+        f"os.execv({dbt_path()!r}, [{dbt_path()!r}, *sys.argv[1:]])\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o755)
+    return str(path)
 
 
 def _land_a_duplicate_commit(root, repo_id: str) -> None:
